@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/mail"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"herald/internal/store/sqlite"
+)
+
+// config is every setting, from flags, HERALD_* variables and defaults, in
+// that order of precedence.
+type config struct {
+	addr        string
+	data        string
+	database    string
+	baseURL     string
+	smtp        string
+	from        string
+	secret      string
+	siteName    string
+	language    string
+	logLevel    string
+	signupLimit int
+	json        bool // for list commands
+}
+
+// newFlags defines the shared settings on a flag set named for the command.
+func newFlags(name string, getenv func(string) string, out io.Writer) (*flag.FlagSet, *config) {
+	c := &config{}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	env := func(flagName, def string) string {
+		if v := getenv("HERALD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))); v != "" {
+			return v
+		}
+		return def
+	}
+	str := func(p *string, flagName, def, help string) { fs.StringVar(p, flagName, env(flagName, def), help) }
+	str(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	str(&c.data, "data", "herald-data", "folder for the database and other files")
+	str(&c.database, "database", "", "database: an SQLite file path (default DATA/herald.db)")
+	str(&c.baseURL, "base-url", "", "the site's public URL, used in emails and feeds (default http://ADDR)")
+	str(&c.smtp, "smtp", "", "mail server, smtp://user:pass@host:port or smtps://…; ?starttls=required refuses plain text (default: the built-in outbox)")
+	str(&c.from, "from", "", "sender address of the emails (default newsletter@ the base URL's host)")
+	str(&c.secret, "secret", "", "secret for signed links (default: generated once and kept in the database)")
+	str(&c.siteName, "site-name", "Herald", "the publication's name")
+	str(&c.language, "language", "en", "the publication's main language")
+	str(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.Func("signup-limit", "signups allowed per minute from one IP address; 0 turns the limit off (default 10)", func(s string) error {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return errors.New("must be a whole number, 0 or more")
+		}
+		c.signupLimit = n
+		return nil
+	})
+	c.signupLimit = 10
+	if v := getenv("HERALD_SIGNUP_LIMIT"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			c.signupLimit = n
+		} else {
+			c.signupLimit = -1 // reported by check
+		}
+	}
+	if name != "serve" {
+		fs.BoolVar(&c.json, "json", false, "print JSON, one object per line")
+	}
+	return fs, c
+}
+
+// parseArgs parses flags wherever they stand among the positional arguments.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, &usageError{err.Error()}
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		if rest[0] == "--" {
+			return append(positional, rest[1:]...), nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+// check validates the settings and fills in the derived defaults.
+func (c *config) check() error {
+	if c.signupLimit < 0 {
+		return errors.New("HERALD_SIGNUP_LIMIT must be a whole number, 0 or more")
+	}
+	host, port, err := net.SplitHostPort(c.addr)
+	if err != nil {
+		return fmt.Errorf("--addr %q is not host:port", c.addr)
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		return fmt.Errorf("--addr %q has no valid port", c.addr)
+	}
+	if c.database == "" {
+		c.database = filepath.Join(c.data, "herald.db")
+	}
+	if strings.HasPrefix(c.database, "postgres://") || strings.HasPrefix(c.database, "postgresql://") {
+		return errors.New("--database: this build stores data in SQLite only; give a file path")
+	}
+	c.database = strings.TrimPrefix(strings.TrimPrefix(c.database, "sqlite:"), "file:")
+	if c.baseURL == "" {
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		c.baseURL = "http://" + net.JoinHostPort(host, port)
+	}
+	u, err := url.Parse(c.baseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("--base-url %q must be an absolute http or https URL such as https://news.example.org", c.baseURL)
+	}
+	c.baseURL = strings.TrimRight(c.baseURL, "/")
+	if c.from == "" {
+		h := u.Hostname()
+		if net.ParseIP(h) != nil {
+			h = "localhost"
+		}
+		c.from = c.siteName + " <newsletter@" + h + ">"
+	}
+	a, err := mail.ParseAddress(c.from)
+	if err != nil || strings.ContainsAny(c.from, "\r\n") {
+		return fmt.Errorf("--from %q is not an email address", c.from)
+	}
+	_ = a
+	if c.secret != "" && len(c.secret) < 32 {
+		return errors.New("--secret must be at least 32 characters")
+	}
+	if strings.TrimSpace(c.siteName) == "" || strings.ContainsAny(c.siteName, "\r\n") {
+		return errors.New("--site-name must be one line of text")
+	}
+	if _, err := parseLevel(c.logLevel); err != nil {
+		return err
+	}
+	return nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("--log-level %q must be debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+// openStore opens the configured database.
+func (c *config) openStore(ctx context.Context) (*sqlite.Store, error) {
+	return sqlite.Open(ctx, c.database)
+}
+
+// loadSecret returns the configured secret, or the one kept in the database,
+// generating it on first use so that every process on the database agrees.
+func (c *config) loadSecret(ctx context.Context, st *sqlite.Store) ([]byte, error) {
+	if c.secret != "" {
+		return []byte(c.secret), nil
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	v, err := st.EnsureSetting(ctx, "secret", hex.EncodeToString(b))
+	if err != nil {
+		return nil, err
+	}
+	return []byte(v), nil
+}
+
+// setup parses the command line of a command and checks the settings.
+func setup(name string, args []string, getenv func(string) string, stderr io.Writer) (*config, []string, error) {
+	fs, c := newFlags(name, getenv, stderr)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := c.check(); err != nil {
+		return nil, nil, err
+	}
+	return c, pos, nil
+}

@@ -1,0 +1,84 @@
+// Command herald runs a news site with its email newsletter: the public
+// pages, the signup box, and the engine that sends the mail. The same binary
+// holds the commands an operator needs beside the server.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		var u *usageError
+		if errors.As(err, &u) {
+			fmt.Fprintln(os.Stderr, "herald:", err)
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "herald:", err)
+		os.Exit(1)
+	}
+}
+
+// usageError is a command line that cannot be understood.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg + " (see herald help)" }
+
+const usage = `Herald runs a news site and its email newsletter.
+
+Usage:
+  herald [serve]                     start the site and the mail sender
+  herald article publish FILE.md...  publish (or update) articles from Markdown files
+  herald article list [--json]       list articles, newest first
+  herald subscriber list [--json]    list subscribers and their state per newsletter
+  herald help                        show this text
+
+Every command takes the settings below, before or after its arguments.
+Each flag has an environment variable: --base-url is HERALD_BASE_URL.
+`
+
+// run is the whole program; main only supplies the process's environment,
+// so tests can run Herald as it really runs.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, getenv, stdout, stderr)
+	case "article":
+		return articleCommand(ctx, args, getenv, stdout, stderr)
+	case "subscriber":
+		return subscriberCommand(ctx, args, getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		fs, _ := newFlags("serve", getenv, stdout)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return nil
+	default:
+		return &usageError{fmt.Sprintf("unknown command %q", cmd)}
+	}
+}
+
+func subcommand(args []string, what string, known ...string) (string, []string, error) {
+	if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
+		return "", nil, &usageError{fmt.Sprintf("%s needs a subcommand: %v", what, known)}
+	}
+	for _, k := range known {
+		if args[0] == k {
+			return k, args[1:], nil
+		}
+	}
+	return "", nil, &usageError{fmt.Sprintf("unknown %s subcommand %q", what, args[0])}
+}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	netmail "net/mail"
+	"os"
+	"sync"
+	"time"
+
+	"herald/internal/article"
+	"herald/internal/delivery"
+	"herald/internal/mail"
+	"herald/internal/mail/smtp"
+	"herald/internal/markup"
+	"herald/internal/server"
+	"herald/internal/subscriber"
+	"herald/internal/web"
+)
+
+// serve runs the site and the sender until ctx ends, then shuts down in
+// order: stop taking requests, stop claiming mail, let sends in flight
+// finish, close the database.
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	c, pos, err := setup("serve", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return &usageError{fmt.Sprintf("serve takes no arguments, got %q", pos[0])}
+	}
+	logger := newLogger(c, stderr)
+	st, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	secret, err := c.loadSecret(ctx, st)
+	if err != nil {
+		return err
+	}
+	publisher := article.NewPublisher(st, markup.New(c.baseURL).HTML)
+	if err := seedDemo(ctx, st, publisher, time.Now()); err != nil {
+		return err
+	}
+
+	var sender delivery.Sender
+	var outbox web.OutboxReader
+	if c.smtp != "" {
+		scfg, err := smtp.ParseURL(c.smtp)
+		if err != nil {
+			return fmt.Errorf("--smtp: %w", err)
+		}
+		s := smtp.New(scfg, logger)
+		defer s.Close()
+		sender = s
+		logger.Info("sending mail through", "smtp", scfg.Redacted())
+	} else {
+		sender, outbox = mail.NewOutbox(st, time.Now), st
+	}
+	from, _ := netmail.ParseAddress(c.from)
+	signer := subscriber.NewSigner(secret)
+	mailer, err := subscriber.NewMailer(subscriber.MailConfig{
+		Site: c.siteName, BaseURL: c.baseURL, From: mail.Address{Name: from.Name, Email: from.Address}, Signer: signer,
+	}, st)
+	if err != nil {
+		return err
+	}
+	engine, err := delivery.New(delivery.Config{
+		Store: st, Sender: sender, Logger: logger.With("component", "delivery"),
+		Renderers: map[delivery.Kind]delivery.Renderer{delivery.KindConfirm: mailer, delivery.KindWelcome: mailer},
+	})
+	if err != nil {
+		return err
+	}
+	subs := subscriber.NewService(subscriber.Config{Store: st, Signer: signer, Queued: engine.Nudge, Logger: logger})
+	site, err := web.New(web.Config{
+		Site:            web.Site{Name: c.siteName, BaseURL: c.baseURL, Language: c.language},
+		Words:           web.DefaultWords(),
+		Articles:        st,
+		Subscriptions:   subs,
+		Outbox:          outbox,
+		SignupPerMinute: c.signupLimit,
+		CacheTTL:        2 * time.Second,
+		Logger:          logger,
+		Now:             time.Now,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.addr, err)
+	}
+	srv := &http.Server{
+		Handler:           server.New(site, logger),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("Herald is running", "url", c.baseURL, "listen", ln.Addr().String(), "database", c.database)
+	if outbox != nil {
+		logger.Info("no --smtp given: emails are kept in the built-in outbox", "outbox", "http://"+ln.Addr().String()+"/outbox")
+	}
+
+	engineCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	var engineErr error
+	wg.Go(func() { engineErr = engine.Run(engineCtx) })
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	}
+	logger.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if e := srv.Shutdown(shutCtx); e != nil && !errors.Is(e, http.ErrServerClosed) {
+		err = errors.Join(err, e)
+	}
+	stopEngine()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return errors.Join(err, engineErr)
+}
+
+func newLogger(c *config, stderr io.Writer) *slog.Logger {
+	level, _ := parseLevel(c.logLevel)
+	if stderr == nil {
+		stderr = os.Stderr
+	}
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+}

@@ -1,0 +1,231 @@
+// Package article holds what an article is and the rules for changing it:
+// its fields, slugs, states and translations. Storage and presentation live
+// in adapters; this package only knows the nouns.
+package article
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Status is where an article stands in its life.
+type Status string
+
+// The states an article may be in. A scheduled article becomes visible once
+// its publication time has passed; nothing has to flip it.
+const (
+	Draft     Status = "draft"
+	Scheduled Status = "scheduled"
+	Published Status = "published"
+)
+
+// ErrNotFound is returned by stores when no article matches.
+var ErrNotFound = errors.New("article not found")
+
+// Author is one name in a byline.
+type Author struct {
+	Name string
+	Slug string
+}
+
+// Tag labels an article for the tag pages and digests.
+type Tag struct {
+	Name string
+	Slug string
+}
+
+// Ref points at another article, as translations do.
+type Ref struct {
+	Slug     string
+	Language string
+	Title    string
+}
+
+// Article is one story in one language.
+type Article struct {
+	ID          int64
+	Slug        string
+	Language    string
+	Title       string
+	Standfirst  string
+	Body        string // Markdown as written
+	BodyHTML    string // sanitised HTML rendered from Body
+	Authors     []Author
+	Section     string
+	SectionSlug string
+	Tags        []Tag
+	Status      Status
+	PublishedAt time.Time
+	UpdatedAt   time.Time
+
+	// TranslationOf is the slug of the article this one translates; empty
+	// for an original. Translations lists the other language versions and
+	// is filled in by stores on read.
+	TranslationOf string
+	Translations  []Ref
+}
+
+// Limits on what an article may hold; they keep pages and feeds sane.
+const (
+	MaxTitle      = 300
+	MaxStandfirst = 1000
+	MaxBody       = 1 << 20
+	MaxSlug       = 120
+	MaxNames      = 50
+)
+
+// ValidationError names the field that is wrong and says why.
+type ValidationError struct {
+	Field   string
+	Message string
+}
+
+func (e *ValidationError) Error() string { return e.Field + ": " + e.Message }
+
+// IsVisible reports whether readers may see the article at now.
+func (a *Article) IsVisible(now time.Time) bool {
+	return (a.Status == Published || a.Status == Scheduled) && !a.PublishedAt.IsZero() && !a.PublishedAt.After(now)
+}
+
+// Normalize fills derived fields (slugs, language, trimmed strings) and then
+// validates the article. It changes nothing when it returns an error that
+// callers act on, since they discard the value.
+func (a *Article) Normalize() error {
+	a.Title = strings.TrimSpace(a.Title)
+	a.Standfirst = strings.TrimSpace(a.Standfirst)
+	a.Section = strings.TrimSpace(a.Section)
+	a.Language = strings.ToLower(strings.TrimSpace(a.Language))
+	if a.Language == "" {
+		a.Language = "en"
+	}
+	if a.Slug == "" {
+		a.Slug = Slugify(a.Title)
+	}
+	a.SectionSlug = Slugify(a.Section)
+	for i := range a.Authors {
+		a.Authors[i].Name = strings.TrimSpace(a.Authors[i].Name)
+		a.Authors[i].Slug = Slugify(a.Authors[i].Name)
+	}
+	for i := range a.Tags {
+		a.Tags[i].Name = strings.TrimSpace(a.Tags[i].Name)
+		a.Tags[i].Slug = Slugify(a.Tags[i].Name)
+	}
+	if a.Status == "" {
+		a.Status = Published
+	}
+	return a.Validate()
+}
+
+// Validate checks the article against the rules without changing it.
+func (a *Article) Validate() error {
+	switch {
+	case a.Title == "":
+		return &ValidationError{"title", "is required"}
+	case utf8.RuneCountInString(a.Title) > MaxTitle:
+		return &ValidationError{"title", fmt.Sprintf("is longer than %d characters", MaxTitle)}
+	case utf8.RuneCountInString(a.Standfirst) > MaxStandfirst:
+		return &ValidationError{"standfirst", fmt.Sprintf("is longer than %d characters", MaxStandfirst)}
+	case len(a.Body) > MaxBody:
+		return &ValidationError{"body", fmt.Sprintf("is larger than %d bytes", MaxBody)}
+	case !ValidSlug(a.Slug):
+		return &ValidationError{"slug", "must be 1 to 120 lowercase letters, digits and single hyphens"}
+	case a.TranslationOf != "" && !ValidSlug(a.TranslationOf):
+		return &ValidationError{"translation_of", "is not a valid slug"}
+	case a.TranslationOf == a.Slug && a.Slug != "":
+		return &ValidationError{"translation_of", "an article cannot translate itself"}
+	case !validLanguage(a.Language):
+		return &ValidationError{"language", "must be a language tag such as en or pt-br"}
+	case len(a.Authors) > MaxNames:
+		return &ValidationError{"authors", fmt.Sprintf("at most %d", MaxNames)}
+	case len(a.Tags) > MaxNames:
+		return &ValidationError{"tags", fmt.Sprintf("at most %d", MaxNames)}
+	}
+	switch a.Status {
+	case Draft, Scheduled, Published:
+	default:
+		return &ValidationError{"status", "must be draft, scheduled or published"}
+	}
+	if a.Status != Draft && a.PublishedAt.IsZero() {
+		return &ValidationError{"published", "is required unless the article is a draft"}
+	}
+	for _, au := range a.Authors {
+		if au.Name == "" || au.Slug == "" || utf8.RuneCountInString(au.Name) > 200 {
+			return &ValidationError{"authors", "each author needs a name of 1 to 200 characters"}
+		}
+	}
+	for _, t := range a.Tags {
+		if t.Name == "" || t.Slug == "" || utf8.RuneCountInString(t.Name) > 100 {
+			return &ValidationError{"tags", "each tag needs a name of 1 to 100 characters"}
+		}
+	}
+	if a.Section != "" && (a.SectionSlug == "" || utf8.RuneCountInString(a.Section) > 100) {
+		return &ValidationError{"section", "must be 1 to 100 characters with a letter or digit"}
+	}
+	for _, s := range []string{a.Title, a.Standfirst, a.Section} {
+		if strings.ContainsAny(s, "\r\n\x00") {
+			return &ValidationError{"title", "title, standfirst and section must be a single line"}
+		}
+	}
+	return nil
+}
+
+// ValidSlug reports whether s can be used as a path segment as it is.
+func ValidSlug(s string) bool {
+	if s == "" || len(s) > MaxSlug || s[0] == '-' || s[len(s)-1] == '-' || strings.Contains(s, "--") {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// Slugify turns a title or name into a slug: accents are dropped, anything
+// else that is not a letter or digit becomes a hyphen.
+func Slugify(s string) string {
+	var b strings.Builder
+	hyphen := false
+	for _, r := range norm.NFKD.String(strings.ToLower(s)) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			continue
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			if hyphen && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			hyphen = false
+			b.WriteRune(r)
+		default:
+			hyphen = true
+		}
+		if b.Len() >= MaxSlug-1 {
+			break
+		}
+	}
+	return strings.Trim(b.String(), "-")
+}
+
+func validLanguage(s string) bool {
+	if len(s) < 2 || len(s) > 12 {
+		return false
+	}
+	for i, part := range strings.Split(s, "-") {
+		if len(part) < 1 || len(part) > 8 || (i == 0 && (len(part) < 2 || len(part) > 3)) {
+			return false
+		}
+		for _, r := range part {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+				return false
+			}
+		}
+	}
+	return true
+}

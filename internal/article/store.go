@@ -1,0 +1,41 @@
+package article
+
+import (
+	"context"
+	"time"
+)
+
+// Query selects visible articles, newest first. Zero fields do not filter.
+// Before is a keyset cursor: only articles published before it (or at the
+// same instant with a smaller ID) are returned.
+type Query struct {
+	Section  string // section slug
+	Tag      string // tag slug
+	Author   string // author slug
+	Language string
+	Since    time.Time // published at or after
+	Before   Cursor
+	Limit    int
+	// AllStates lists drafts and future articles too, for the newsroom.
+	AllStates bool
+}
+
+// Cursor marks a place in a newest-first listing.
+type Cursor struct {
+	PublishedAt time.Time
+	ID          int64
+}
+
+// IsZero reports whether the cursor points at the start of the listing.
+func (c Cursor) IsZero() bool { return c.ID == 0 && c.PublishedAt.IsZero() }
+
+// Store is what publishing needs from storage.
+type Store interface {
+	// SaveArticle inserts the article, or updates the one with the same slug,
+	// and returns its ID.
+	SaveArticle(ctx context.Context, a *Article) (int64, error)
+	ArticleBySlug(ctx context.Context, slug string) (Article, error)
+	// ListArticles returns articles matching q that are visible at now
+	// (all of them when q.AllStates is set).
+	ListArticles(ctx context.Context, q Query, now time.Time) ([]Article, error)
+}

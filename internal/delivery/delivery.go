@@ -1,0 +1,114 @@
+// Package delivery is Herald's durable send engine. Every message to a
+// subscriber is a row in a ledger before anything is sent; workers lease rows,
+// send them, and record the server's answer, so a crash or an outage repeats
+// at most what was in flight and never loses a message.
+package delivery
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Kind says what a delivery carries; each kind has its own Renderer.
+type Kind string
+
+// The kinds of mail Herald sends.
+const (
+	KindConfirm  Kind = "confirm"
+	KindWelcome  Kind = "welcome"
+	KindCampaign Kind = "campaign"
+)
+
+// State is where a delivery stands in the ledger.
+type State string
+
+// The states of a delivery. Queued rows wait for their next attempt; sending
+// rows are leased by a worker; the other three are final.
+const (
+	Queued  State = "queued"
+	Sending State = "sending"
+	Sent    State = "sent"
+	Failed  State = "failed"
+	Skipped State = "skipped"
+)
+
+// Priority orders claims: transactional mail goes before campaign mail so a
+// large send never holds up a confirmation email.
+const (
+	PriorityTransactional = 0
+	PriorityBulk          = 1
+)
+
+// Delivery is one message to one address, as claimed by a worker.
+type Delivery struct {
+	ID             int64
+	Fence          int64 // bumped at each claim; results with an older fence are ignored
+	Kind           Kind
+	SubscriberID   int64
+	CampaignID     int64
+	Recipient      string
+	Attempts       int // attempts made before this one
+	CreatedAt      time.Time
+	FirstAttemptAt time.Time // zero before the first attempt
+}
+
+// Result is the outcome of one attempt, recorded only while the fence holds.
+type Result struct {
+	ID           int64
+	Fence        int64
+	State        State // Queued (retry later), Sent, Failed or Skipped
+	At           time.Time
+	NextAttempt  time.Time // for Queued
+	FirstAttempt time.Time
+	Code         int
+	Status       string // enhanced status code
+	Text         string
+	MessageID    string
+	Suppress     bool // add the recipient to the suppression list
+	// Attempted is false when the row is handed back unsent (shutdown, a
+	// lease about to run out), so that it does not count as an attempt.
+	Attempted bool
+}
+
+// Claim asks the store for work.
+type Claim struct {
+	Owner string
+	Now   time.Time
+	Lease time.Duration
+	Limit int
+}
+
+// Store is what the engine needs from storage.
+type Store interface {
+	// ClaimDeliveries leases up to Limit due deliveries (queued ones whose
+	// time has come, and sending ones whose lease has expired), highest
+	// priority first, bumping each one's fence.
+	ClaimDeliveries(ctx context.Context, c Claim) ([]Delivery, error)
+	// RecordResults applies results whose fence still matches, in one
+	// transaction; stale ones are dropped. It returns how many applied.
+	RecordResults(ctx context.Context, rs []Result) (int, error)
+}
+
+// Outgoing is a message ready for the wire.
+type Outgoing struct {
+	From      string // envelope sender
+	To        string
+	Data      []byte
+	MessageID string
+}
+
+// Renderer builds the message for a delivery at send time, so that it
+// reflects the subscriber as they are now.
+type Renderer interface {
+	Render(ctx context.Context, d Delivery) (Outgoing, error)
+}
+
+// Sender hands a message to a mail server (or the built-in outbox).
+type Sender interface {
+	Send(ctx context.Context, from, to string, data []byte) error
+}
+
+// ErrSkip, wrapped by a Renderer, means the message must not be sent at all:
+// the subscriber left, the address is suppressed, the campaign was cancelled.
+var ErrSkip = errors.New("delivery skipped")

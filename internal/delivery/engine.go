@@ -1,0 +1,278 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"herald/internal/mail"
+)
+
+// Config sets up an Engine. Zero durations and counts take the defaults
+// noted beside them.
+type Config struct {
+	Store     Store
+	Sender    Sender
+	Renderers map[Kind]Renderer
+	Owner     string // names this process in leases
+
+	Workers      int           // concurrent sends; default 8
+	Batch        int           // deliveries claimed at once; default 100
+	Lease        time.Duration // how long a claim holds; default 60 s
+	SendTimeout  time.Duration // one attempt; default 20 s
+	RetryMin     time.Duration // first retry after a temporary failure; default 30 s
+	RetryMax     time.Duration // longest wait between retries; default 1 h
+	RetryMaxAge  time.Duration // give up this long after the first attempt; default 24 h
+	PollInterval time.Duration // how often to look for due work when not nudged; default 1 s
+	Now          func() time.Time
+	Logger       *slog.Logger
+}
+
+// Engine claims due deliveries, sends them and records what happened.
+type Engine struct {
+	cfg   Config
+	nudge chan struct{}
+}
+
+// New returns an engine; call Run to start it.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Store == nil || cfg.Sender == nil || len(cfg.Renderers) == 0 {
+		return nil, errors.New("delivery: store, sender and renderers are required")
+	}
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&cfg.Lease, 60*time.Second)
+	def(&cfg.SendTimeout, 20*time.Second)
+	def(&cfg.RetryMin, 30*time.Second)
+	def(&cfg.RetryMax, time.Hour)
+	def(&cfg.RetryMaxAge, 24*time.Hour)
+	def(&cfg.PollInterval, time.Second)
+	if cfg.Workers <= 0 {
+		cfg.Workers = 8
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 100
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Owner == "" {
+		cfg.Owner = fmt.Sprintf("herald-%d", rand.Int64())
+	}
+	if cfg.SendTimeout > cfg.Lease/2 {
+		cfg.SendTimeout = cfg.Lease / 2
+	}
+	return &Engine{cfg: cfg, nudge: make(chan struct{}, 1)}, nil
+}
+
+// Nudge tells the engine that new work was queued, so it need not wait for
+// its next poll.
+func (e *Engine) Nudge() {
+	select {
+	case e.nudge <- struct{}{}:
+	default:
+	}
+}
+
+type claimed struct {
+	d  Delivery
+	at time.Time // when the lease began
+}
+
+// Run sends until ctx ends. On the way out it stops claiming, lets the
+// sends in flight finish (each within SendTimeout), hands back what it had
+// claimed but not started, and records every answer before returning.
+func (e *Engine) Run(ctx context.Context) error {
+	work := make(chan claimed)
+	results := make(chan Result, e.cfg.Batch)
+	var workers sync.WaitGroup
+	for range e.cfg.Workers {
+		workers.Go(func() {
+			for c := range work {
+				results <- e.attempt(ctx, c)
+			}
+		})
+	}
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		e.record(results)
+	}()
+
+	err := e.claimLoop(ctx, work, results)
+	close(work)
+	workers.Wait()
+	close(results)
+	<-recorded
+	return err
+}
+
+func (e *Engine) claimLoop(ctx context.Context, work chan<- claimed, results chan<- Result) error {
+	poll := time.NewTimer(0)
+	defer poll.Stop()
+	for {
+		if ctx.Err() != nil {
+			return nil
+		}
+		now := e.cfg.Now()
+		batch, err := e.cfg.Store.ClaimDeliveries(ctx, Claim{Owner: e.cfg.Owner, Now: now, Lease: e.cfg.Lease, Limit: e.cfg.Batch})
+		if err != nil && ctx.Err() == nil {
+			e.cfg.Logger.Error("claim deliveries", "err", err)
+		}
+		for i, d := range batch {
+			select {
+			case work <- claimed{d, now}:
+			case <-ctx.Done():
+				for _, d := range batch[i:] {
+					results <- release(d, e.cfg.Now())
+				}
+				return nil
+			}
+		}
+		if len(batch) == e.cfg.Batch {
+			continue
+		}
+		poll.Reset(e.cfg.PollInterval)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-e.nudge:
+		case <-poll.C:
+		}
+	}
+}
+
+// release hands a claimed delivery back untouched, to be claimed again at once.
+func release(d Delivery, now time.Time) Result {
+	return Result{ID: d.ID, Fence: d.Fence, State: Queued, At: now, NextAttempt: now, FirstAttempt: d.FirstAttemptAt}
+}
+
+// attempt renders and sends one delivery and says what happened.
+func (e *Engine) attempt(ctx context.Context, c claimed) Result {
+	d := c.d
+	now := e.cfg.Now()
+	// Never start a send that could outlive the lease: another worker may
+	// claim the row once it expires.
+	if ctx.Err() != nil || now.Add(e.cfg.SendTimeout).After(c.at.Add(e.cfg.Lease)) {
+		return release(d, now)
+	}
+	first := d.FirstAttemptAt
+	if first.IsZero() {
+		first = now
+	}
+	r := Result{ID: d.ID, Fence: d.Fence, At: now, FirstAttempt: first, Attempted: true}
+	renderer := e.cfg.Renderers[d.Kind]
+	if renderer == nil {
+		r.State, r.Text = Failed, "no renderer for "+string(d.Kind)
+		return r
+	}
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.SendTimeout)
+	defer cancel()
+	out, err := renderer.Render(sendCtx, d)
+	if errors.Is(err, ErrSkip) {
+		r.State, r.Text = Skipped, err.Error()
+		return r
+	}
+	if err != nil {
+		e.cfg.Logger.Error("render delivery", "delivery", d.ID, "kind", d.Kind, "err", err)
+		return e.retry(d, r, 0, "", err.Error())
+	}
+	r.MessageID = out.MessageID
+	err = e.cfg.Sender.Send(sendCtx, out.From, out.To, out.Data)
+	r.At = e.cfg.Now()
+	if err == nil {
+		r.State = Sent
+		return r
+	}
+	var se *mail.SendError
+	if errors.As(err, &se) && !se.Temporary {
+		r.State, r.Code, r.Status, r.Text = Failed, se.Code, se.Enhanced, se.Text
+		r.Suppress = se.HardBounce()
+		e.cfg.Logger.Warn("delivery failed", "delivery", d.ID, "code", se.Code, "status", se.Enhanced)
+		return r
+	}
+	if se != nil {
+		return e.retry(d, r, se.Code, se.Enhanced, se.Text)
+	}
+	return e.retry(d, r, 0, "", err.Error())
+}
+
+// retry schedules another attempt with exponential backoff and jitter, or
+// gives up once the delivery has been failing for RetryMaxAge.
+func (e *Engine) retry(d Delivery, r Result, code int, status, text string) Result {
+	r.Code, r.Status, r.Text = code, status, text
+	if r.At.Sub(r.FirstAttempt) >= e.cfg.RetryMaxAge {
+		r.State = Failed
+		r.Text = fmt.Sprintf("gave up after %d attempts: %s", d.Attempts+1, text)
+		return r
+	}
+	wait := e.cfg.RetryMin
+	for i := 0; i < d.Attempts && wait < e.cfg.RetryMax; i++ {
+		wait *= 2
+	}
+	wait = min(wait, e.cfg.RetryMax)
+	// ±20% jitter so that a burst of failures does not come back as a burst.
+	wait = time.Duration(float64(wait) * (0.8 + 0.4*rand.Float64()))
+	r.State, r.NextAttempt = Queued, r.At.Add(wait)
+	e.cfg.Logger.Info("delivery deferred", "delivery", d.ID, "code", code, "retry_in", wait.Round(time.Second))
+	return r
+}
+
+// record writes results in small groups: whatever a crash may repeat is only
+// what was answered but not yet written here.
+func (e *Engine) record(results <-chan Result) {
+	const maxGroup = 64
+	const maxWait = 20 * time.Millisecond
+	group := make([]Result, 0, maxGroup)
+	flush := func() {
+		if len(group) == 0 {
+			return
+		}
+		// A background context: answers already received must be written
+		// even while the engine shuts down.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		for attempt := 0; ; attempt++ {
+			_, err := e.cfg.Store.RecordResults(ctx, group)
+			if err == nil {
+				break
+			}
+			e.cfg.Logger.Error("record delivery results", "count", len(group), "err", err)
+			if attempt >= 5 || ctx.Err() != nil {
+				break // the leases expire and the rows are sent again
+			}
+			time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
+		}
+		group = group[:0]
+	}
+	timer := time.NewTimer(maxWait)
+	defer timer.Stop()
+	for {
+		select {
+		case r, ok := <-results:
+			if !ok {
+				flush()
+				return
+			}
+			group = append(group, r)
+			if len(group) >= maxGroup {
+				flush()
+			}
+		case <-timer.C:
+			flush()
+		}
+		if len(group) == 1 {
+			timer.Reset(maxWait)
+		}
+	}
+}

@@ -1,0 +1,160 @@
+package delivery_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	gosmtp "github.com/emersion/go-smtp"
+
+	"herald/internal/delivery"
+	"herald/internal/mail/smtp"
+	"herald/internal/smtptest"
+	"herald/internal/store/sqlite"
+	"herald/internal/subscriber"
+)
+
+// plainRenderer writes a minimal message naming the delivery, so the SMTP
+// server's log can be matched against the ledger.
+type plainRenderer struct{}
+
+func (plainRenderer) Render(_ context.Context, d delivery.Delivery) (delivery.Outgoing, error) {
+	data := fmt.Sprintf("From: news@example.com\r\nTo: %s\r\nSubject: delivery %d\r\nMessage-ID: <%d@example.com>\r\n\r\nHello.\r\n", d.Recipient, d.ID, d.ID)
+	return delivery.Outgoing{From: "news@example.com", To: d.Recipient, Data: []byte(data), MessageID: fmt.Sprintf("%d@example.com", d.ID)}, nil
+}
+
+type fixture struct {
+	st   *sqlite.Store
+	smtp *smtptest.Server
+}
+
+func setup(t *testing.T, opts smtptest.Options, addresses ...string) fixture {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "herald.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var batch []subscriber.Signup
+	for _, a := range addresses {
+		batch = append(batch, subscriber.Signup{Email: a, Newsletters: []int64{1}, At: time.Now()})
+	}
+	if err := st.RecordSignups(ctx, batch, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := smtptest.Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return fixture{st: st, smtp: srv}
+}
+
+func (f fixture) run(t *testing.T, until func() bool) {
+	t.Helper()
+	cfg, err := smtp.ParseURL(f.smtp.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender := smtp.New(cfg, nil)
+	defer sender.Close()
+	e, err := delivery.New(delivery.Config{
+		Store: f.st, Sender: sender, Renderers: map[delivery.Kind]delivery.Renderer{delivery.KindConfirm: plainRenderer{}},
+		RetryMin: 20 * time.Millisecond, RetryMax: 100 * time.Millisecond, PollInterval: 10 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for !until() {
+		if time.Now().After(deadline) {
+			cancel()
+			<-done
+			t.Fatal("engine did not finish the work within 20 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run returned %v", err)
+	}
+}
+
+func TestEngineSendsEveryQueuedMessageOnce(t *testing.T) {
+	var addrs []string
+	for i := range 300 {
+		addrs = append(addrs, fmt.Sprintf("reader%d@example.com", i))
+	}
+	f := setup(t, smtptest.Options{}, addrs...)
+	f.run(t, func() bool { return len(f.smtp.Messages()) >= len(addrs) })
+	seen := map[string]int{}
+	for _, m := range f.smtp.Messages() {
+		seen[m.To[0]]++
+	}
+	for _, a := range addrs {
+		if seen[a] != 1 {
+			t.Errorf("%s received %d messages, want 1", a, seen[a])
+		}
+	}
+	if c := f.smtp.Connections(); c > 16 {
+		t.Errorf("opened %d SMTP connections for %d messages; connections are not reused", c, len(addrs))
+	}
+}
+
+func TestEngineRetriesTemporaryFailuresAndDropsNothing(t *testing.T) {
+	var calls, transactions atomic.Int64
+	opts := smtptest.Options{
+		Reply: func(string, []string, []byte) error {
+			if calls.Add(1)%3 == 0 {
+				return &gosmtp.SMTPError{Code: 421, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0}, Message: "try later"}
+			}
+			return nil
+		},
+		Drop: func(string, []string) bool { return transactions.Add(1)%10 == 5 },
+	}
+	var addrs []string
+	for i := range 60 {
+		addrs = append(addrs, fmt.Sprintf("r%d@example.com", i))
+	}
+	f := setup(t, opts, addrs...)
+	f.run(t, func() bool {
+		got := map[string]bool{}
+		for _, m := range f.smtp.Messages() {
+			got[m.To[0]] = true
+		}
+		return len(got) == len(addrs)
+	})
+}
+
+func TestEngineFailsAndSuppressesHardBounces(t *testing.T) {
+	opts := smtptest.Options{Reply: func(_ string, to []string, _ []byte) error {
+		if strings.HasPrefix(to[0], "gone") {
+			return &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+		}
+		return nil
+	}}
+	f := setup(t, opts, "gone@example.com", "here@example.com")
+	ctx := context.Background()
+	f.run(t, func() bool {
+		bad, _ := f.st.IsSuppressed(ctx, "gone@example.com")
+		return bad && len(f.smtp.Messages()) == 1
+	})
+	if bad, _ := f.st.IsSuppressed(ctx, "here@example.com"); bad {
+		t.Error("a delivered address was suppressed")
+	}
+	// A later signup of the bounced address queues nothing.
+	if err := f.st.RecordSignups(ctx, []subscriber.Signup{{Email: "gone@example.com", Newsletters: []int64{1}, At: time.Now().Add(2 * time.Hour)}}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if ds, _ := f.st.ClaimDeliveries(ctx, delivery.Claim{Owner: "t", Now: time.Now().Add(3 * time.Hour), Lease: time.Minute, Limit: 10}); len(ds) != 0 {
+		t.Errorf("suppressed address got %d new deliveries", len(ds))
+	}
+}

@@ -1,0 +1,172 @@
+package markup
+
+import (
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// blockText renders n's children as a container of their own.
+func blockText(n *html.Node, inItem bool) string {
+	b := textBuilder{inItem: inItem}
+	b.walkChildren(n)
+	return b.String()
+}
+
+// listText renders a list one item per line. Ordered lists get the same
+// "- " marker: numbers add little in a text part and go wrong as soon as an
+// item wraps or a list is split. Stray content between items (old editors
+// put nested lists straight into <ul>) is indented under the item before it.
+func listText(list *html.Node) string {
+	var items []string
+	for c := list.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && c.DataAtom == atom.Li && c.Namespace == "" {
+			if t := itemText(c); t != "" {
+				items = append(items, t)
+			}
+			continue
+		}
+		b := textBuilder{inItem: true}
+		b.walk(c)
+		t := b.String()
+		switch {
+		case strings.TrimSpace(t) == "":
+		case len(items) == 0:
+			items = append(items, t)
+		default:
+			items[len(items)-1] += "\n" + prefixLines(t, "  ", "")
+		}
+	}
+	return strings.Join(items, "\n")
+}
+
+// itemText renders one list item as "- first line" with later lines
+// indented to line up under the text.
+func itemText(li *html.Node) string {
+	t := blockText(li, true)
+	if strings.TrimSpace(t) == "" {
+		return ""
+	}
+	first, rest, _ := strings.Cut(t, "\n")
+	if rest == "" {
+		return "- " + first
+	}
+	return "- " + first + "\n" + prefixLines(rest, "  ", "")
+}
+
+// prefixLines puts prefix before every line of s, or empty before lines
+// that are blank, so quoted blank lines are ">" rather than "> ".
+func prefixLines(s, prefix, empty string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if l == "" {
+			lines[i] = empty
+		} else {
+			lines[i] = prefix + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// preText keeps preformatted text as it is, since in code and poetry the
+// line breaks and indentation are the content; only the trailing newline
+// that ends every code block is dropped.
+func preText(pre *html.Node) string {
+	return strings.TrimRight(textContent(pre), " \t\r\n")
+}
+
+// tableText renders a table a row per line with cells separated by " | ",
+// which survives any width of text view better than padded columns.
+func tableText(table *html.Node) string {
+	var rows []string
+	var visit func(n *html.Node)
+	visit = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type != html.ElementNode || c.Namespace != "" {
+				continue
+			}
+			switch c.DataAtom {
+			case atom.Caption:
+				if t := collapse(blockText(c, false)); t != "" {
+					rows = append(rows, t)
+				}
+			case atom.Thead, atom.Tbody, atom.Tfoot:
+				visit(c)
+			case atom.Tr:
+				if row := rowText(c); row != "" {
+					rows = append(rows, row)
+				}
+			}
+		}
+	}
+	visit(table)
+	return strings.Join(rows, "\n")
+}
+
+// rowText renders one table row, each cell flattened to a single line.
+func rowText(tr *html.Node) string {
+	var cells []string
+	empty := true
+	for c := tr.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode || (c.DataAtom != atom.Td && c.DataAtom != atom.Th) {
+			continue
+		}
+		t := collapse(blockText(c, false))
+		if t != "" {
+			empty = false
+		}
+		cells = append(cells, t)
+	}
+	if empty {
+		return ""
+	}
+	return strings.Join(cells, " | ")
+}
+
+// collapse joins the words of s with single spaces.
+func collapse(s string) string {
+	return strings.Join(strings.FieldsFunc(s, isHTMLSpace), " ")
+}
+
+// textContent returns the text of n's subtree as written, with images
+// standing in as their alt text and non-content elements left out.
+func textContent(n *html.Node) string {
+	var b strings.Builder
+	var visit func(n *html.Node)
+	visit = func(n *html.Node) {
+		switch {
+		case n.Type == html.TextNode:
+			b.WriteString(n.Data)
+			return
+		case n.Type != html.ElementNode:
+			return
+		case n.DataAtom == atom.Img:
+			b.WriteString(" " + attr(n, "alt") + " ")
+			return
+		case n.DataAtom == atom.Script || n.DataAtom == atom.Style || n.DataAtom == atom.Template:
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			visit(c)
+		}
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		visit(c)
+	}
+	return b.String()
+}
+
+// isBlock reports whether an element starts and ends a paragraph of text.
+func isBlock(a atom.Atom) bool {
+	switch a {
+	case atom.Html, atom.Body, atom.P, atom.Div, atom.H1, atom.H2, atom.H3,
+		atom.H4, atom.H5, atom.H6, atom.Section, atom.Article, atom.Aside,
+		atom.Header, atom.Footer, atom.Nav, atom.Main, atom.Figure,
+		atom.Figcaption, atom.Address, atom.Details, atom.Summary, atom.Dl,
+		atom.Dt, atom.Dd, atom.Hgroup, atom.Fieldset, atom.Form, atom.Caption,
+		atom.Center, atom.Legend:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,179 @@
+package subscriber
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"herald/internal/delivery"
+	"herald/internal/mail"
+)
+
+//go:embed templates/*
+var templateFiles embed.FS
+
+// MailStore is what the transactional emails need to look up at send time.
+type MailStore interface {
+	SubscriberByID(ctx context.Context, id int64) (Subscriber, error)
+	Newsletters(ctx context.Context) ([]Newsletter, error)
+	IsSuppressed(ctx context.Context, email string) (bool, error)
+}
+
+// MailConfig says who the transactional emails come from.
+type MailConfig struct {
+	Site       string // the publication's name
+	BaseURL    string // absolute, without a trailing slash
+	From       mail.Address
+	Signer     *Signer
+	ConfirmTTL time.Duration
+	Now        func() time.Time
+}
+
+// Mailer renders the confirmation and welcome emails for the delivery engine.
+type Mailer struct {
+	cfg   MailConfig
+	store MailStore
+	text  *texttemplate.Template
+	html  *htmltemplate.Template
+}
+
+// NewMailer parses the embedded email templates.
+func NewMailer(cfg MailConfig, store MailStore) (*Mailer, error) {
+	if cfg.ConfirmTTL <= 0 {
+		cfg.ConfirmTTL = 7 * 24 * time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	text, err := texttemplate.ParseFS(templateFiles, "templates/*.txt")
+	if err != nil {
+		return nil, fmt.Errorf("subscriber: parse mail templates: %w", err)
+	}
+	html, err := htmltemplate.ParseFS(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("subscriber: parse mail templates: %w", err)
+	}
+	return &Mailer{cfg: cfg, store: store, text: text, html: html}, nil
+}
+
+type mailView struct {
+	Subject, Name, Site, BaseURL string
+	Newsletters                  string
+	ConfirmURL, UnsubscribeURL   string
+	ValidFor                     string
+}
+
+// Render builds the email for a confirm or welcome delivery as the
+// subscriber stands now: nothing is sent to a suppressed address or to one
+// with nothing left to confirm or welcome.
+func (m *Mailer) Render(ctx context.Context, d delivery.Delivery) (delivery.Outgoing, error) {
+	sub, err := m.store.SubscriberByID(ctx, d.SubscriberID)
+	if errors.Is(err, ErrNotFound) {
+		return delivery.Outgoing{}, fmt.Errorf("subscriber %d is gone: %w", d.SubscriberID, delivery.ErrSkip)
+	}
+	if err != nil {
+		return delivery.Outgoing{}, err
+	}
+	if bad, err := m.store.IsSuppressed(ctx, sub.Email); err != nil {
+		return delivery.Outgoing{}, err
+	} else if bad {
+		return delivery.Outgoing{}, fmt.Errorf("address is suppressed: %w", delivery.ErrSkip)
+	}
+	nls, err := m.store.Newsletters(ctx)
+	if err != nil {
+		return delivery.Outgoing{}, err
+	}
+	unsubscribe := m.cfg.BaseURL + "/unsubscribe/" + m.cfg.Signer.Sign(Token{Purpose: PurposeUnsubscribe, SubscriberID: sub.ID})
+	v := mailView{Name: sub.Name, Site: m.cfg.Site, BaseURL: m.cfg.BaseURL, UnsubscribeURL: unsubscribe}
+	var tmpl string
+	switch d.Kind {
+	case delivery.KindConfirm:
+		pending := pick(sub, nls, 0, Pending)
+		if len(pending) == 0 {
+			return delivery.Outgoing{}, fmt.Errorf("nothing left to confirm: %w", delivery.ErrSkip)
+		}
+		// The expiry counts from when the email was queued, so a retried
+		// message carries the same link.
+		token := m.cfg.Signer.Sign(Token{Purpose: PurposeConfirm, SubscriberID: sub.ID, Expires: d.CreatedAt.Add(m.cfg.ConfirmTTL)})
+		v.ConfirmURL = m.cfg.BaseURL + "/confirm/" + token
+		v.Newsletters = names(pending)
+		v.ValidFor = humanDuration(m.cfg.ConfirmTTL)
+		v.Subject = "Please confirm your subscription to " + m.cfg.Site
+		tmpl = "confirm"
+	case delivery.KindWelcome:
+		confirmed := pick(sub, nls, 0, Confirmed)
+		if len(confirmed) == 0 {
+			return delivery.Outgoing{}, fmt.Errorf("no confirmed subscription: %w", delivery.ErrSkip)
+		}
+		v.Newsletters = names(confirmed)
+		v.Subject = "Welcome to " + m.cfg.Site
+		tmpl = "welcome"
+	default:
+		return delivery.Outgoing{}, fmt.Errorf("subscriber: cannot render %s mail", d.Kind)
+	}
+	var text, html bytes.Buffer
+	if err := m.text.ExecuteTemplate(&text, tmpl+".txt", v); err != nil {
+		return delivery.Outgoing{}, fmt.Errorf("subscriber: render %s: %w", tmpl, err)
+	}
+	if err := m.html.ExecuteTemplate(&html, tmpl+".html", v); err != nil {
+		return delivery.Outgoing{}, fmt.Errorf("subscriber: render %s: %w", tmpl, err)
+	}
+	msg := &mail.Message{
+		From:      m.cfg.From,
+		To:        mail.Address{Name: sub.Name, Email: sub.Email},
+		Subject:   v.Subject,
+		Text:      text.String(),
+		HTML:      html.String(),
+		MessageID: fmt.Sprintf("%d.%s@%s", d.ID, d.Kind, domainOf(m.cfg.From.Email)),
+		Date:      m.cfg.Now(),
+		Headers: []mail.Header{
+			{Name: "List-Unsubscribe", Value: "<" + unsubscribe + ">"},
+			{Name: "List-Unsubscribe-Post", Value: "List-Unsubscribe=One-Click"},
+			{Name: "Auto-Submitted", Value: "auto-generated"},
+		},
+	}
+	data, err := mail.Build(msg)
+	if err != nil {
+		return delivery.Outgoing{}, fmt.Errorf("subscriber: build %s mail: %w", tmpl, err)
+	}
+	return delivery.Outgoing{From: m.cfg.From.Email, To: sub.Email, Data: data, MessageID: msg.MessageID}, nil
+}
+
+func names(nls []Newsletter) string {
+	n := make([]string, len(nls))
+	for i, nl := range nls {
+		n[i] = nl.Name
+	}
+	switch len(n) {
+	case 0:
+		return ""
+	case 1:
+		return n[0]
+	default:
+		return strings.Join(n[:len(n)-1], ", ") + " and " + n[len(n)-1]
+	}
+}
+
+func domainOf(email string) string {
+	if i := strings.LastIndexByte(email, '@'); i >= 0 {
+		return email[i+1:]
+	}
+	return "localhost"
+}
+
+func humanDuration(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	case d >= 2*time.Hour:
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	default:
+		return d.Round(time.Minute).String()
+	}
+}

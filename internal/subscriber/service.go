@@ -1,0 +1,213 @@
+package subscriber
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Store is what the subscriber rules need from storage.
+type Store interface {
+	Newsletters(ctx context.Context) ([]Newsletter, error)
+	// RecordSignups applies a group of signups in one transaction: each
+	// address is created or found, its subscriptions to the chosen
+	// newsletters become pending unless already confirmed, a consent record
+	// is written, and a confirmation email is queued unless one was queued
+	// for the address less than confirmEvery ago.
+	RecordSignups(ctx context.Context, batch []Signup, confirmEvery time.Duration) error
+	SubscriberByID(ctx context.Context, id int64) (Subscriber, error)
+	// ConfirmSubscriber confirms every pending subscription of the
+	// subscriber, records the consent, queues a welcome email when anything
+	// changed, and returns the newsletters now confirmed.
+	ConfirmSubscriber(ctx context.Context, id int64, c Consent) ([]Newsletter, error)
+	// UnsubscribeSubscriber ends the subscription to one newsletter, or to
+	// all when newsletterID is 0, and records the consent withdrawal.
+	UnsubscribeSubscriber(ctx context.Context, id, newsletterID int64, c Consent) error
+}
+
+// Config sets up a Service.
+type Config struct {
+	Store        Store
+	Signer       *Signer
+	ConfirmTTL   time.Duration // how long a confirmation link works; default 7 days
+	ConfirmEvery time.Duration // at most one confirmation email per address this often; default 1 h
+	// Queued is called after mail was queued, to wake the sender.
+	Queued func()
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Service applies the signup, confirm and unsubscribe rules.
+type Service struct {
+	cfg   Config
+	batch *batcher
+}
+
+// NewService returns a Service using cfg.
+func NewService(cfg Config) *Service {
+	if cfg.ConfirmTTL <= 0 {
+		cfg.ConfirmTTL = 7 * 24 * time.Hour
+	}
+	if cfg.ConfirmEvery <= 0 {
+		cfg.ConfirmEvery = time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Queued == nil {
+		cfg.Queued = func() {}
+	}
+	s := &Service{cfg: cfg}
+	s.batch = &batcher{max: 256, commit: func(ctx context.Context, b []Signup) error {
+		return cfg.Store.RecordSignups(ctx, b, cfg.ConfirmEvery)
+	}}
+	return s
+}
+
+// ConfirmTTL is how long confirmation links stay valid.
+func (s *Service) ConfirmTTL() time.Duration { return s.cfg.ConfirmTTL }
+
+// Newsletters lists the newsletters readers can join.
+func (s *Service) Newsletters(ctx context.Context) ([]Newsletter, error) {
+	return s.cfg.Store.Newsletters(ctx)
+}
+
+// Signup records a reader's request to join newsletters. It answers the same
+// for a new, pending or confirmed address; only a malformed address or name
+// is an error (*AddressError).
+func (s *Service) Signup(ctx context.Context, in Signup) error {
+	email, err := NormalizeEmail(in.Email)
+	if err != nil {
+		return err
+	}
+	name, err := CleanName(in.Name)
+	if err != nil {
+		return err
+	}
+	if len(in.Newsletters) == 0 {
+		return errors.New("subscriber: signup names no newsletter")
+	}
+	in.Email, in.Name = email, name
+	if in.At.IsZero() {
+		in.At = s.cfg.Now()
+	}
+	if err := s.batch.do(ctx, in); err != nil {
+		return fmt.Errorf("subscriber: record signup: %w", err)
+	}
+	s.cfg.Queued()
+	return nil
+}
+
+// ConfirmInfo checks a confirmation link without acting on it.
+func (s *Service) ConfirmInfo(ctx context.Context, token string) (LinkInfo, error) {
+	t, err := s.cfg.Signer.Verify(token, PurposeConfirm, s.cfg.Now())
+	if err != nil {
+		return LinkInfo{}, err
+	}
+	sub, nls, err := s.load(ctx, t.SubscriberID)
+	if err != nil {
+		return LinkInfo{}, err
+	}
+	info := LinkInfo{Email: sub.Email, Newsletters: pick(sub, nls, 0, Pending)}
+	if len(info.Newsletters) == 0 {
+		info.Newsletters = pick(sub, nls, 0, Confirmed)
+	}
+	return info, nil
+}
+
+// Confirm acts on a confirmation link. Confirming twice is harmless.
+func (s *Service) Confirm(ctx context.Context, token, ip string) (LinkInfo, error) {
+	now := s.cfg.Now()
+	t, err := s.cfg.Signer.Verify(token, PurposeConfirm, now)
+	if err != nil {
+		return LinkInfo{}, err
+	}
+	sub, err := s.cfg.Store.SubscriberByID(ctx, t.SubscriberID)
+	if err != nil {
+		return LinkInfo{}, err
+	}
+	confirmed, err := s.cfg.Store.ConfirmSubscriber(ctx, sub.ID, Consent{
+		SubscriberID: sub.ID, Action: ConsentConfirm, At: now, Source: "confirmation link", IP: ip,
+	})
+	if err != nil {
+		return LinkInfo{}, fmt.Errorf("subscriber: confirm: %w", err)
+	}
+	s.cfg.Queued()
+	return LinkInfo{Email: sub.Email, Newsletters: confirmed}, nil
+}
+
+// UnsubscribeInfo checks an unsubscribe link without acting on it.
+func (s *Service) UnsubscribeInfo(ctx context.Context, token string) (LinkInfo, error) {
+	t, err := s.cfg.Signer.Verify(token, PurposeUnsubscribe, s.cfg.Now())
+	if err != nil {
+		return LinkInfo{}, err
+	}
+	sub, nls, err := s.load(ctx, t.SubscriberID)
+	if err != nil {
+		return LinkInfo{}, err
+	}
+	return LinkInfo{Email: sub.Email, Newsletters: pick(sub, nls, t.NewsletterID, Pending, Confirmed, Unsubscribed)}, nil
+}
+
+// Unsubscribe acts on an unsubscribe link at once: one click, no login.
+// all widens a link made for one newsletter to every newsletter.
+func (s *Service) Unsubscribe(ctx context.Context, token string, all bool, ip string) (LinkInfo, error) {
+	now := s.cfg.Now()
+	t, err := s.cfg.Signer.Verify(token, PurposeUnsubscribe, now)
+	if err != nil {
+		return LinkInfo{}, err
+	}
+	sub, nls, err := s.load(ctx, t.SubscriberID)
+	if err != nil {
+		return LinkInfo{}, err
+	}
+	nl := t.NewsletterID
+	if all {
+		nl = 0
+	}
+	if err := s.cfg.Store.UnsubscribeSubscriber(ctx, sub.ID, nl, Consent{
+		SubscriberID: sub.ID, NewsletterID: nl, Action: ConsentUnsubscribe, At: now, Source: "unsubscribe link", IP: ip,
+	}); err != nil {
+		return LinkInfo{}, fmt.Errorf("subscriber: unsubscribe: %w", err)
+	}
+	return LinkInfo{Email: sub.Email, Newsletters: pick(sub, nls, nl, Pending, Confirmed, Unsubscribed)}, nil
+}
+
+func (s *Service) load(ctx context.Context, id int64) (Subscriber, []Newsletter, error) {
+	sub, err := s.cfg.Store.SubscriberByID(ctx, id)
+	if err != nil {
+		return Subscriber{}, nil, err
+	}
+	nls, err := s.cfg.Store.Newsletters(ctx)
+	if err != nil {
+		return Subscriber{}, nil, fmt.Errorf("subscriber: newsletters: %w", err)
+	}
+	return sub, nls, nil
+}
+
+// pick returns the newsletters (only the one with id only, unless 0) whose
+// subscription by sub is in one of states.
+func pick(sub Subscriber, nls []Newsletter, only int64, states ...State) []Newsletter {
+	var out []Newsletter
+	for _, n := range nls {
+		if only != 0 && n.ID != only {
+			continue
+		}
+		for _, sp := range sub.Subscriptions {
+			if sp.NewsletterID != n.ID {
+				continue
+			}
+			for _, st := range states {
+				if sp.State == st {
+					out = append(out, n)
+				}
+			}
+		}
+	}
+	return out
+}

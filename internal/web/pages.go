@@ -1,0 +1,321 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"herald/internal/article"
+)
+
+// perPage is how many articles a listing shows before "Older articles".
+const perPage = 20
+
+// listView is the home page and the section, tag and author pages.
+type listView struct {
+	page
+	Heading string
+	Kicker  string // what kind of listing this is, above the heading
+	IsHome  bool
+	Items   []itemView
+	Older   string // address of the next page; empty on the last
+	Box     *boxView
+}
+
+// itemView is one article in a listing.
+type itemView struct {
+	Title, URL, Standfirst string
+	Lang                   string // set only when it differs from the page's
+	Authors                []link
+	Date                   date
+	Section                link
+}
+
+// link is a name and where it leads; URL is empty when it leads nowhere.
+type link struct{ Name, URL string }
+
+// articleView is one article's page.
+type articleView struct {
+	page
+	Headline     string
+	Standfirst   string
+	Authors      []link
+	Published    date
+	Updated      date
+	ShowUpdated  bool
+	Section      link
+	Body         template.HTML
+	Tags         []link
+	Translations []translation
+	Box          *boxView
+}
+
+// translation links to the same story in another language.
+type translation struct{ Lang, LangName, Title, URL string }
+
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
+	l := labelsFor(h.site.Language)
+	v, err := h.listing(r, article.Query{}, "/")
+	if err != nil {
+		return err
+	}
+	v.IsHome, v.Heading = true, l.Latest
+	v.page = h.basePage(h.site.Language, "")
+	v.Canonical = h.abs("/" + pageQuery(r))
+	v.Box = h.box(r.Context(), h.site.Language, "/")
+	return h.writePage(w, http.StatusOK, "list", v.listView, true)
+}
+
+func (h *Handler) sectionPage(w http.ResponseWriter, r *http.Request) error {
+	return h.namedListing(w, r, "section")
+}
+
+func (h *Handler) tagPage(w http.ResponseWriter, r *http.Request) error {
+	return h.namedListing(w, r, "tag")
+}
+
+func (h *Handler) authorPage(w http.ResponseWriter, r *http.Request) error {
+	return h.namedListing(w, r, "author")
+}
+
+// namedListing is a section, tag or author page. Its heading is the name as
+// the newest article spells it; a name with no articles has no page.
+func (h *Handler) namedListing(w http.ResponseWriter, r *http.Request, kind string) error {
+	slug := r.PathValue("slug")
+	if !article.ValidSlug(slug) {
+		return errNotFound
+	}
+	var q article.Query
+	switch kind {
+	case "section":
+		q.Section = slug
+	case "tag":
+		q.Tag = slug
+	default:
+		q.Author = slug
+	}
+	path := "/" + kind + "/" + slug
+	v, err := h.listing(r, q, path)
+	if err != nil {
+		return err
+	}
+	if len(v.Items) == 0 {
+		return errNotFound
+	}
+	v.Heading = v.firstName
+	if v.Heading == "" {
+		v.Heading = slug
+	}
+	v.page = h.basePage(h.site.Language, v.Heading)
+	v.Kicker = strings.ToUpper(kind[:1]) + kind[1:]
+	v.Canonical = h.abs(path + pageQuery(r))
+	return h.writePage(w, http.StatusOK, "list", v.listView, true)
+}
+
+// namedList carries the display name found while listing.
+type namedList struct {
+	listView
+	firstName string
+}
+
+// listing fetches one page of articles matching q, starting after the
+// cursor in ?before=, and fills the items and the link to the next page.
+func (h *Handler) listing(r *http.Request, q article.Query, path string) (namedList, error) {
+	if s := r.URL.Query().Get("before"); s != "" {
+		c, err := parseCursor(s)
+		if err != nil {
+			return namedList{}, err
+		}
+		q.Before = c
+	}
+	q.Limit = perPage + 1
+	list, err := h.articles.ListArticles(r.Context(), q, h.now())
+	if err != nil {
+		return namedList{}, fmt.Errorf("list articles: %w", err)
+	}
+	var v namedList
+	if len(list) > perPage {
+		list = list[:perPage]
+		v.Older = path + "?before=" + formatCursor(list[len(list)-1])
+	}
+	l := labelsFor(h.site.Language)
+	for _, a := range list {
+		v.Items = append(v.Items, itemOf(a, l, h.site.Language))
+	}
+	if len(list) > 0 {
+		slug := r.PathValue("slug")
+		switch {
+		case q.Section != "":
+			v.firstName = list[0].Section
+		case q.Tag != "":
+			v.firstName = tagName(list[0], slug)
+		case q.Author != "":
+			v.firstName = authorName(list[0], slug)
+		}
+	}
+	return v, nil
+}
+
+func tagName(a article.Article, slug string) string {
+	for _, t := range a.Tags {
+		if t.Slug == slug {
+			return t.Name
+		}
+	}
+	return ""
+}
+
+func authorName(a article.Article, slug string) string {
+	for _, au := range a.Authors {
+		if au.Slug == slug {
+			return au.Name
+		}
+	}
+	return ""
+}
+
+func itemOf(a article.Article, l labels, pageLang string) itemView {
+	it := itemView{
+		Title:      a.Title,
+		URL:        "/articles/" + a.Slug,
+		Standfirst: a.Standfirst,
+		Authors:    authorLinks(a.Authors),
+		Date:       l.formatDate(a.PublishedAt),
+		Section:    sectionLink(a),
+	}
+	if !strings.EqualFold(a.Language, pageLang) {
+		it.Lang = a.Language
+	}
+	return it
+}
+
+func authorLinks(authors []article.Author) []link {
+	out := make([]link, 0, len(authors))
+	for _, au := range authors {
+		l := link{Name: au.Name}
+		if article.ValidSlug(au.Slug) {
+			l.URL = "/author/" + au.Slug
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func sectionLink(a article.Article) link {
+	l := link{Name: a.Section}
+	if a.Section != "" && article.ValidSlug(a.SectionSlug) {
+		l.URL = "/section/" + a.SectionSlug
+	}
+	return l
+}
+
+// articlePage shows one visible article with its head for search engines
+// and social cards, and the newsletter box under it.
+func (h *Handler) articlePage(w http.ResponseWriter, r *http.Request) error {
+	slug := r.PathValue("slug")
+	if !article.ValidSlug(slug) {
+		return errNotFound
+	}
+	a, err := h.articles.ArticleBySlug(r.Context(), slug)
+	if err != nil {
+		return fmt.Errorf("article %s: %w", slug, err)
+	}
+	if !a.IsVisible(h.now()) {
+		return errNotFound
+	}
+	l := labelsFor(a.Language)
+	v := articleView{
+		page:       h.basePage(a.Language, a.Title),
+		Headline:   a.Title,
+		Standfirst: a.Standfirst,
+		Authors:    authorLinks(a.Authors),
+		Published:  l.formatDate(a.PublishedAt),
+		Updated:    l.formatDate(modified(a)),
+		// Fixing a typo right after publishing is not news; say "updated"
+		// only for later changes.
+		ShowUpdated: modified(a).Sub(a.PublishedAt) > 10*time.Minute,
+		Section:     sectionLink(a),
+		Body:        template.HTML(a.BodyHTML), // sanitised when the article was saved
+	}
+	for _, t := range a.Tags {
+		if article.ValidSlug(t.Slug) {
+			v.Tags = append(v.Tags, link{Name: t.Name, URL: "/tag/" + t.Slug})
+		}
+	}
+	for _, t := range a.Translations {
+		if article.ValidSlug(t.Slug) && t.Slug != a.Slug {
+			v.Translations = append(v.Translations, translation{Lang: t.Language,
+				LangName: languageName(t.Language), Title: t.Title, URL: "/articles/" + t.Slug})
+		}
+	}
+	if err := h.articleHead(&v.page, a); err != nil {
+		return err
+	}
+	v.Box = h.box(r.Context(), a.Language, "/articles/"+a.Slug)
+	return h.writePage(w, http.StatusOK, "article", v, true)
+}
+
+// modified is when the article last changed as readers should be told:
+// never before it was published.
+func modified(a article.Article) time.Time {
+	if a.UpdatedAt.After(a.PublishedAt) {
+		return a.UpdatedAt
+	}
+	return a.PublishedAt
+}
+
+// pageQuery keeps the cursor in a paginated page's canonical address.
+func pageQuery(r *http.Request) string {
+	if b := r.URL.Query().Get("before"); b != "" {
+		return "?before=" + b
+	}
+	return ""
+}
+
+// formatCursor writes the place after a in a listing as <unixnano>-<id>.
+func formatCursor(a article.Article) string {
+	return strconv.FormatInt(a.PublishedAt.UnixNano(), 10) + "-" + strconv.FormatInt(a.ID, 10)
+}
+
+var errBadCursor = &statusError{status: http.StatusBadRequest, title: "Page address not valid",
+	msg: "This page address is not valid. Please start again from the front page."}
+
+func parseCursor(s string) (article.Cursor, error) {
+	i := strings.LastIndexByte(s, '-')
+	if i <= 0 || len(s) > 50 {
+		return article.Cursor{}, errBadCursor
+	}
+	ns, err1 := strconv.ParseInt(s[:i], 10, 64)
+	id, err2 := strconv.ParseInt(s[i+1:], 10, 64)
+	if err1 != nil || err2 != nil || id <= 0 {
+		return article.Cursor{}, errBadCursor
+	}
+	return article.Cursor{PublishedAt: time.Unix(0, ns).UTC(), ID: id}, nil
+}
+
+// box builds the newsletter box for a page in lang. A failing newsletter
+// list costs the page its box, not the page itself.
+func (h *Handler) box(ctx context.Context, lang, source string) *boxView {
+	nls, err := h.subs.Newsletters(ctx)
+	if err != nil {
+		h.log.ErrorContext(ctx, "web: newsletters for the signup box", "err", err)
+		return nil
+	}
+	if len(nls) == 0 {
+		return nil
+	}
+	key, words := h.wordsFor(lang)
+	b := &boxView{Words: words, Lang: key, Source: source, Offline: labelsFor(key).Offline}
+	if len(nls) == 1 {
+		b.Only = nls[0].ID
+		return b
+	}
+	for _, n := range nls {
+		b.Choices = append(b.Choices, choice{ID: n.ID, Name: n.Name, Description: n.Description})
+	}
+	return b
+}

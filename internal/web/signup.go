@@ -1,0 +1,242 @@
+package web
+
+import (
+	"errors"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"herald/internal/subscriber"
+)
+
+// maxForm caps a signup form; a real one is a few hundred bytes.
+const maxForm = 16 << 10
+
+// boxView is the newsletter box: the words of one language, the newsletters
+// on offer and, when a submission was refused, what the reader typed.
+type boxView struct {
+	Words   Words
+	Lang    string // the language of Words, sent back with the form
+	Source  string // the page the box is on
+	Choices []choice
+	Only    int64 // the one newsletter, when there is no choice to make
+	Offline string
+
+	Email, Name          string
+	ErrField, ErrMessage string
+}
+
+// choice is one newsletter checkbox.
+type choice struct {
+	ID          int64
+	Name        string
+	Description string
+	Checked     bool
+}
+
+// signupView is the page a signup without JavaScript lands on.
+type signupView struct {
+	page
+	Box  *boxView
+	Done bool
+	Back string
+}
+
+// errorView is any error page.
+type errorView struct {
+	page
+	Heading, Message string
+	Expired          bool
+}
+
+var errTooMany = &statusError{status: http.StatusTooManyRequests, title: "Too many attempts",
+	msg: "There have been too many signups from your connection. Please wait a minute and try again."}
+
+// subscribe records a signup from the newsletter box. Its answer is the same
+// whether the address is new, waiting for confirmation or already on the
+// list, and the same again for a bot that filled the hidden field.
+func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	now := h.now()
+	ip := clientIP(r)
+	if h.limiter != nil && !h.limiter.allow(ip, now) {
+		return errTooMany
+	}
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	form := r.PostForm
+	lang, words := h.wordsFor(form.Get("language"))
+	box := &boxView{Words: words, Lang: lang, Source: safeSource(form.Get("source")), Offline: labelsFor(lang).Offline}
+	done := &boxView{Words: box.Words, Lang: box.Lang, Source: box.Source}
+	if form.Get("website") != "" {
+		return h.signedUp(w, r, done)
+	}
+
+	nls, err := h.subs.Newsletters(r.Context())
+	if err != nil {
+		return err
+	}
+	if len(nls) == 0 {
+		return &statusError{status: http.StatusBadRequest, title: "No newsletter",
+			msg: "There is no newsletter to subscribe to at the moment."}
+	}
+	box.Email, box.Name = strings.TrimSpace(form.Get("email")), form.Get("name")
+	wanted := map[int64]bool{}
+	for i, s := range form["newsletter"] {
+		id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if i >= 100 || err != nil || id <= 0 {
+			return &fieldError{field: "newsletter", msg: "Please choose from the newsletters listed.", form: box}
+		}
+		wanted[id] = true
+	}
+	if len(nls) == 1 {
+		box.Only = nls[0].ID
+	} else {
+		for _, n := range nls {
+			box.Choices = append(box.Choices, choice{ID: n.ID, Name: n.Name, Description: n.Description, Checked: wanted[n.ID]})
+		}
+	}
+
+	email, err := subscriber.NormalizeEmail(box.Email)
+	if err != nil {
+		return &fieldError{field: "email", msg: reason(err), form: box}
+	}
+	name, err := subscriber.CleanName(box.Name)
+	if err != nil {
+		return &fieldError{field: "name", msg: reason(err), form: box}
+	}
+	ids, problem := chosen(nls, wanted)
+	if problem != "" {
+		return &fieldError{field: "newsletter", msg: problem, form: box}
+	}
+	err = h.subs.Signup(r.Context(), subscriber.Signup{
+		Email:       email,
+		Name:        name,
+		Newsletters: ids,
+		Source:      box.Source,
+		Wording:     words.Consent, // what the reader was shown, never what the form claims
+		Language:    lang,
+		IP:          ip,
+		At:          now,
+	})
+	var ae *subscriber.AddressError
+	if errors.As(err, &ae) {
+		return &fieldError{field: "email", msg: ae.Reason, form: box}
+	}
+	if err != nil {
+		return err
+	}
+	return h.signedUp(w, r, done)
+}
+
+// chosen checks the newsletters asked for against those on offer. With only
+// one on offer, asking for none means that one. problem says what is wrong.
+func chosen(nls []subscriber.Newsletter, wanted map[int64]bool) (ids []int64, problem string) {
+	if len(wanted) == 0 {
+		if len(nls) == 1 {
+			return []int64{nls[0].ID}, ""
+		}
+		return nil, "Please choose at least one newsletter."
+	}
+	for _, n := range nls {
+		if wanted[n.ID] {
+			ids = append(ids, n.ID)
+		}
+	}
+	if len(ids) != len(wanted) {
+		return nil, "Please choose from the newsletters listed."
+	}
+	return ids, ""
+}
+
+// signedUp is the one answer to every accepted signup.
+func (h *Handler) signedUp(w http.ResponseWriter, r *http.Request, box *boxView) error {
+	if wantsJSON(r) {
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusOK, signupAnswer{OK: true, Message: box.Words.Thanks})
+		return nil
+	}
+	h.renderSignupPage(w, r, http.StatusOK, box, true)
+	return nil
+}
+
+// renderSignupPage shows the thanks page, or the box again with a message.
+func (h *Handler) renderSignupPage(w http.ResponseWriter, r *http.Request, status int, box *boxView, done bool) {
+	title := box.Words.Heading
+	if done {
+		title = box.Words.Thanks
+	}
+	v := signupView{page: h.basePage(box.Lang, title), Box: box, Done: done, Back: box.Source}
+	v.Robots = "noindex"
+	body, err := h.pages.execute("signup", v)
+	if err != nil {
+		h.log.ErrorContext(r.Context(), "web: render signup page", "err", err)
+		http.Error(w, "Something went wrong.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// parseForm reads a urlencoded or multipart body (the script sends
+// FormData, which browsers encode as multipart).
+func parseForm(r *http.Request) error {
+	err := r.ParseForm()
+	if err == nil {
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+			err = r.ParseMultipartForm(4 * maxForm)
+			if r.MultipartForm != nil {
+				r.MultipartForm.RemoveAll()
+			}
+		}
+	}
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &tooBig):
+		return err
+	}
+	return &statusError{status: http.StatusBadRequest, title: "Bad request", msg: "The form could not be read.", wrapped: err}
+}
+
+// safeSource keeps the page a signup came from only if it is a path on this
+// site, so the thanks page's link back cannot lead anywhere else.
+func safeSource(s string) string {
+	if s == "" || len(s) > 2000 || s[0] != '/' || strings.HasPrefix(s, "//") || strings.ContainsAny(s, "\\\x00\r\n\t") {
+		return "/"
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" {
+		return "/"
+	}
+	return s
+}
+
+// wantsJSON reports whether the signup script is asking, so errors and
+// success come back as JSON rather than pages.
+func wantsJSON(r *http.Request) bool {
+	if r.Method != http.MethodPost || r.URL.Path != "/subscribe" {
+		return false
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt, _, _ := strings.Cut(part, ";")
+		if strings.EqualFold(strings.TrimSpace(mt), "application/json") {
+			return true
+		}
+	}
+	return false
+}
+
+func reason(err error) string {
+	var ae *subscriber.AddressError
+	if errors.As(err, &ae) {
+		return ae.Reason
+	}
+	return "That value is not valid."
+}

@@ -1,0 +1,322 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"herald/internal/subscriber"
+)
+
+func signupForm(email string) url.Values {
+	return url.Values{"email": {email}, "name": {"Reader"}, "language": {"en"}, "source": {"/articles/some-story"}}
+}
+
+func consents(t *testing.T, e *testEnv, subID int64) []subscriber.Consent {
+	t.Helper()
+	list, err := e.store.Consents(context.Background(), subID)
+	if err != nil {
+		t.Fatalf("Consents(%d) = %v", subID, err)
+	}
+	return list
+}
+
+func TestSignupWithoutScript(t *testing.T) {
+	e := newEnv(t)
+	v := signupForm("reader@example.org")
+	v.Set("wording", "I agree to anything") // must be ignored
+	w := e.postForm("/subscribe", v, "text/html")
+	wantStatus(t, "POST /subscribe", w, 200)
+	en := DefaultWords()["en"]
+	body := w.Body.String()
+	if w.Header().Get("Content-Type") != "text/html; charset=utf-8" || w.Header().Get("Cache-Control") != "no-store" {
+		t.Errorf("headers = %v", w.Header())
+	}
+	if !strings.Contains(body, html.EscapeString(en.Thanks)) || !strings.Contains(body, html.EscapeString(en.ThanksDetail)) {
+		t.Errorf("thanks page lacks the thanks words:\n%s", body)
+	}
+	subs := e.subscribers()
+	if len(subs) != 1 || subs[0].Email != "reader@example.org" || subs[0].Name != "Reader" {
+		t.Fatalf("subscribers = %+v, want reader@example.org", subs)
+	}
+	if len(subs[0].Subscriptions) != 1 || subs[0].Subscriptions[0].State != subscriber.Pending {
+		t.Errorf("subscriptions = %+v, want one pending", subs[0].Subscriptions)
+	}
+	cs := consents(t, e, subs[0].ID)
+	if len(cs) != 1 {
+		t.Fatalf("consents = %+v, want one", cs)
+	}
+	c := cs[0]
+	if c.Action != subscriber.ConsentSignup || c.Wording != en.Consent || c.Source != "/articles/some-story" || c.IP != "192.0.2.1" {
+		t.Errorf("consent = %+v; want wording %q from the server, the page path and the client address", c, en.Consent)
+	}
+}
+
+func TestSignupWithScript(t *testing.T) {
+	e := newEnv(t)
+	w := e.postForm("/subscribe", signupForm("reader@example.org"), "application/json")
+	wantStatus(t, "POST /subscribe as JSON", w, 200)
+	if ct := w.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	var got signupAnswer
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if !got.OK || got.Message != "Thank you for sign up!" {
+		t.Errorf("answer = %+v", got)
+	}
+
+	// The script sends FormData, which browsers encode as multipart.
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range signupForm("other@example.org") {
+		mw.WriteField(k, v[0])
+	}
+	mw.Close()
+	r := httptest.NewRequest("POST", "/subscribe", &buf)
+	r.Header.Set("Content-Type", mw.FormDataContentType())
+	r.Header.Set("Accept", "application/json")
+	w = e.do(r)
+	wantStatus(t, "POST /subscribe multipart", w, 200)
+	if n := len(e.subscribers()); n != 2 {
+		t.Errorf("%d subscribers after two signups", n)
+	}
+}
+
+func TestSignupSameAnswerForKnownAddress(t *testing.T) {
+	for _, accept := range []string{"text/html", "application/json"} {
+		e := newEnv(t)
+		first := e.postForm("/subscribe", signupForm("reader@example.org"), accept)
+		again := e.postForm("/subscribe", signupForm("Reader@Example.org"), accept)
+		subs := e.subscribers()
+		if len(subs) != 1 {
+			t.Fatalf("%d subscribers", len(subs))
+		}
+		tok := e.signer.Sign(subscriber.Token{Purpose: subscriber.PurposeConfirm, SubscriberID: subs[0].ID, Expires: e.now.Add(time.Hour)})
+		wantStatus(t, "confirm", e.postForm("/confirm/"+tok, nil, ""), 200)
+		confirmed := e.postForm("/subscribe", signupForm("reader@example.org"), accept)
+		for _, w := range []*httptest.ResponseRecorder{first, again, confirmed} {
+			if w.Code != first.Code || w.Body.String() != first.Body.String() {
+				t.Errorf("Accept %s: answers differ between a new, a pending and a confirmed address:\n%d %s\n%d %s",
+					accept, first.Code, first.Body, w.Code, w.Body)
+			}
+		}
+	}
+}
+
+func TestSignupRefused(t *testing.T) {
+	tests := []struct {
+		name, email, userName, field string
+	}{
+		{"bad email", "not-an-email", "Reader", "email"},
+		{"header injection in email", "a@example.org\r\nBcc: b@example.org", "Reader", "email"},
+		{"CR LF in name", "reader@example.org", "Reader\r\nBcc: victim@example.org", "name"},
+		{"empty email", "", "Reader", "email"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			v := signupForm(tt.email)
+			v.Set("name", tt.userName)
+			w := e.postForm("/subscribe", v, "")
+			wantStatus(t, "POST /subscribe", w, 400)
+			doc := parseHTML(t, w.Body.String())
+			input := findAll(doc, func(n *html.Node) bool { return n.Data == "input" && attrOr(n, "name") == tt.field })
+			if len(input) != 1 || attrOr(input[0], "aria-invalid") != "true" {
+				t.Fatalf("field %s not marked invalid:\n%s", tt.field, w.Body.String())
+			}
+			msg := findAll(doc, func(n *html.Node) bool { return attrOr(n, "id") == "signup-"+tt.field+"-error" })
+			if len(msg) != 1 || strings.TrimSpace(textOf(msg[0])) == "" {
+				t.Errorf("no inline message for %s", tt.field)
+			}
+			email := findAll(doc, func(n *html.Node) bool { return n.Data == "input" && attrOr(n, "name") == "email" })
+			if len(email) != 1 || !strings.ContainsAny(tt.email, "\r\n") && attrOr(email[0], "value") != tt.email {
+				t.Errorf("typed email not kept: %v", email)
+			}
+			if src := findAll(doc, func(n *html.Node) bool { return attrOr(n, "name") == "source" }); len(src) != 1 || attrOr(src[0], "value") != "/articles/some-story" {
+				t.Errorf("source not kept")
+			}
+			if n := len(e.subscribers()); n != 0 {
+				t.Errorf("%d subscribers recorded from a refused signup", n)
+			}
+
+			w = e.postForm("/subscribe", v, "application/json")
+			wantStatus(t, "POST /subscribe as JSON", w, 400)
+			var got signupAnswer
+			if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.OK || got.Field != tt.field || got.Message == "" {
+				t.Errorf("JSON answer = %+v, want field %s", got, tt.field)
+			}
+		})
+	}
+}
+
+func TestSignupHoneypot(t *testing.T) {
+	for _, accept := range []string{"", "application/json"} {
+		e := newEnv(t)
+		real := e.postForm("/subscribe", signupForm("reader@example.org"), accept)
+		bot := signupForm("bot@example.org")
+		bot.Set("website", "https://spam.example")
+		w := e.postForm("/subscribe", bot, accept)
+		if w.Code != real.Code || w.Body.String() != real.Body.String() || w.Header().Get("Content-Type") != real.Header().Get("Content-Type") {
+			t.Errorf("Accept %q: bot answer differs from a real signup's:\n%d %s\nwant\n%d %s", accept, w.Code, w.Body, real.Code, real.Body)
+		}
+		for _, s := range e.subscribers() {
+			if s.Email == "bot@example.org" {
+				t.Errorf("the honeypot signup was recorded")
+			}
+		}
+	}
+}
+
+func TestSignupTooLarge(t *testing.T) {
+	e := newEnv(t)
+	v := signupForm("reader@example.org")
+	v.Set("name", strings.Repeat("x", 20<<10))
+	wantStatus(t, "POST urlencoded 20 KiB", e.postForm("/subscribe", v, ""), 413)
+
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("email", "reader@example.org")
+	mw.WriteField("padding", strings.Repeat("x", 20<<10))
+	mw.Close()
+	r := httptest.NewRequest("POST", "/subscribe", &buf)
+	r.Header.Set("Content-Type", mw.FormDataContentType())
+	r.Header.Set("Accept", "application/json")
+	w := e.do(r)
+	wantStatus(t, "POST multipart 20 KiB", w, 413)
+	if !strings.Contains(w.Body.String(), `"ok":false`) {
+		t.Errorf("413 to the script is not JSON: %s", w.Body)
+	}
+	if n := len(e.subscribers()); n != 0 {
+		t.Errorf("%d subscribers recorded from oversized bodies", n)
+	}
+}
+
+func TestSignupRateLimit(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.SignupPerMinute = 3 })
+	post := func(remote string, i int) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("POST", "/subscribe", strings.NewReader(signupForm(fmt.Sprintf("r%d@example.org", i)).Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.RemoteAddr = remote
+		return e.do(r)
+	}
+	for i := range 3 {
+		wantStatus(t, fmt.Sprintf("signup %d", i+1), post("198.51.100.7:4000", i), 200)
+	}
+	w := post("198.51.100.7:4001", 3)
+	wantStatus(t, "fourth signup in a minute", w, http.StatusTooManyRequests)
+	if !strings.Contains(w.Body.String(), "too many") || w.Header().Get("Retry-After") == "" {
+		t.Errorf("429 page does not explain itself or lacks Retry-After:\n%s", w.Body)
+	}
+	wantStatus(t, "signup from another address", post("[2001:db8::1]:80", 4), 200)
+	e.now = e.now.Add(time.Minute)
+	wantStatus(t, "signup a minute later", post("198.51.100.7:4000", 5), 200)
+	if n := len(e.subscribers()); n != 5 {
+		t.Errorf("%d subscribers, want 5", n)
+	}
+}
+
+func TestLimiterBounded(t *testing.T) {
+	l := newLimiter(1, 100)
+	now := time.Now()
+	for i := range 1000 {
+		l.allow(fmt.Sprint(i), now)
+	}
+	if len(l.clients) > 100 {
+		t.Errorf("limiter holds %d clients, want at most 100", len(l.clients))
+	}
+	if !l.allow("fresh", now) || l.allow("fresh", now) {
+		t.Error("a new client is not limited to one a minute")
+	}
+}
+
+func TestSignupSource(t *testing.T) {
+	for source, want := range map[string]string{
+		"/articles/x?utm=1":      "/articles/x?utm=1",
+		"//evil.example/x":       "/",
+		"https://evil.example/":  "/",
+		"/\\evil.example":        "/",
+		"javascript:alert(1)":    "/",
+		"":                       "/",
+		"/ok\r\nSet-Cookie: a=b": "/",
+	} {
+		e := newEnv(t)
+		v := signupForm("reader@example.org")
+		v.Set("source", source)
+		wantStatus(t, "POST with source "+source, e.postForm("/subscribe", v, ""), 200)
+		subs := e.subscribers()
+		if len(subs) != 1 {
+			t.Fatalf("source %q: %d subscribers", source, len(subs))
+		}
+		if got := consents(t, e, subs[0].ID)[0].Source; got != want {
+			t.Errorf("source %q recorded as %q, want %q", source, got, want)
+		}
+	}
+}
+
+func TestSignupSeveralNewsletters(t *testing.T) {
+	e := newEnv(t)
+	e.addNewsletter("weekly", "The Weekly")
+	e.addArticle("story", "Story", e.now.Add(-time.Hour))
+	doc := parseHTML(t, e.get("/articles/story").Body.String())
+	boxes := findAll(doc, func(n *html.Node) bool { return n.Data == "input" && attrOr(n, "name") == "newsletter" })
+	if len(boxes) != 2 || attrOr(boxes[0], "type") != "checkbox" || attrOr(boxes[1], "type") != "checkbox" {
+		t.Fatalf("newsletter inputs = %d, want two checkboxes", len(boxes))
+	}
+	if len(findAll(doc, func(n *html.Node) bool { return n.Data == "legend" })) != 1 {
+		t.Error("checkboxes have no legend")
+	}
+
+	v := signupForm("reader@example.org")
+	w := e.postForm("/subscribe", v, "application/json")
+	wantStatus(t, "POST without a newsletter", w, 400)
+	if !strings.Contains(w.Body.String(), `"field":"newsletter"`) {
+		t.Errorf("answer = %s", w.Body)
+	}
+	v["newsletter"] = []string{"1", "999"}
+	wantStatus(t, "POST with an unknown newsletter", e.postForm("/subscribe", v, ""), 400)
+	if n := len(e.subscribers()); n != 0 {
+		t.Fatalf("%d subscribers after refused signups", n)
+	}
+	v["newsletter"] = []string{"1", "2"}
+	wantStatus(t, "POST with both", e.postForm("/subscribe", v, ""), 200)
+	subs := e.subscribers()
+	if len(subs) != 1 || len(subs[0].Subscriptions) != 2 {
+		t.Errorf("subscribers = %+v, want one on two newsletters", subs)
+	}
+}
+
+func TestSignupLanguage(t *testing.T) {
+	e := newEnv(t)
+	v := signupForm("lectrice@example.org")
+	v.Set("language", "fr")
+	w := e.postForm("/subscribe", v, "application/json")
+	fr := DefaultWords()["fr"]
+	if !strings.Contains(w.Body.String(), `"message":"Merci pour votre inscription`) {
+		t.Errorf("French answer = %s", w.Body)
+	}
+	subs := e.subscribers()
+	if got := consents(t, e, subs[0].ID)[0].Wording; got != fr.Consent {
+		t.Errorf("recorded wording %q, want the French consent %q", got, fr.Consent)
+	}
+	v.Set("language", "<script>")
+	w = e.postForm("/subscribe", v, "")
+	wantStatus(t, "POST with a made-up language", w, 200)
+	if !strings.Contains(w.Body.String(), `<html lang="en">`) {
+		t.Error("made-up language not replaced by the site's")
+	}
+}
