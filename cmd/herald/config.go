@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"herald/internal/store/sqlite"
 )
@@ -34,6 +35,11 @@ type config struct {
 	logLevel    string
 	signupLimit int
 	json        bool // for list commands
+
+	dkimKey, dkimDomain, dkimSelector string
+	lease, retryMin, retryMaxAge      time.Duration
+	rate, ratePerHour, ratePerDay     int
+	connections                       int // of the SMTP pool, once parsed
 }
 
 // newFlags defines the shared settings on a flag set named for the command.
@@ -76,6 +82,37 @@ func newFlags(name string, getenv func(string) string, out io.Writer) (*flag.Fla
 	}
 	if name != "serve" {
 		fs.BoolVar(&c.json, "json", false, "print JSON, one object per line")
+	} else {
+		str(&c.dkimKey, "dkim-key", "", "PEM file of the DKIM private key (see herald dkim keygen)")
+		str(&c.dkimDomain, "dkim-domain", "", "domain that signs (d=)")
+		str(&c.dkimSelector, "dkim-selector", "", "DKIM selector (s=)")
+		dur := func(p *time.Duration, flagName string, def time.Duration, help string) {
+			*p = def
+			if v := getenv("HERALD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))); v != "" {
+				if d, err := time.ParseDuration(v); err == nil {
+					*p = d
+				} else {
+					*p = -1 // reported by check
+				}
+			}
+			fs.DurationVar(p, flagName, *p, help)
+		}
+		dur(&c.lease, "lease", 60*time.Second, "how long a sending process holds a claimed delivery; a dead process's work is taken over after this")
+		dur(&c.retryMin, "retry-min", 30*time.Second, "first retry after a temporary failure; doubles each time")
+		dur(&c.retryMaxAge, "retry-max-age", 24*time.Hour, "give up on a delivery this long after its first attempt")
+		num := func(p *int, flagName, help string) {
+			if v := getenv("HERALD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))); v != "" {
+				if n, err := strconv.Atoi(v); err == nil {
+					*p = n
+				} else {
+					*p = -1
+				}
+			}
+			fs.IntVar(p, flagName, *p, help)
+		}
+		num(&c.rate, "rate", "messages per second at most; 0 for no limit")
+		num(&c.ratePerHour, "rate-per-hour", "messages per hour at most (a provider's quota); 0 for no limit")
+		num(&c.ratePerDay, "rate-per-day", "messages per day at most; 0 for no limit")
 	}
 	return fs, c
 }
@@ -149,6 +186,16 @@ func (c *config) check() error {
 	}
 	if _, err := parseLevel(c.logLevel); err != nil {
 		return err
+	}
+	switch {
+	case c.lease < 0 || c.retryMin < 0 || c.retryMaxAge < 0:
+		return errors.New("HERALD_LEASE, HERALD_RETRY_MIN and HERALD_RETRY_MAX_AGE must be durations such as 30s or 24h")
+	case c.lease != 0 && c.lease < 2*time.Second:
+		return errors.New("--lease must be at least 2s")
+	case c.rate < 0 || c.ratePerHour < 0 || c.ratePerDay < 0:
+		return errors.New("--rate, --rate-per-hour and --rate-per-day must be whole numbers, 0 or more")
+	case (c.dkimKey != "") != (c.dkimDomain != "") || (c.dkimKey != "") != (c.dkimSelector != ""):
+		return errors.New("DKIM needs all three of --dkim-key, --dkim-domain and --dkim-selector")
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // digest times in any zone, on machines without a zone database
 )
 
 func main() {
@@ -40,6 +41,24 @@ Usage:
   herald article publish FILE.md...  publish (or update) articles from Markdown files
   herald article list [--json]       list articles, newest first
   herald subscriber list [--json]    list subscribers and their state per newsletter
+  herald newsletter list             list newsletters
+  herald newsletter create SLUG --name NAME [--digest daily|weekly --digest-time HH:MM --timezone TZ]
+  herald campaign create --newsletter SLUG --subject TEXT (--article SLUG... | --markdown FILE)
+                                     make a draft campaign; prints its ID
+  herald campaign send|pause|resume|cancel ID [--at TIME]
+                                     change a campaign's state; the running server sends
+  herald campaign status ID [--json] show progress (live on a terminal)
+  herald campaign test ID --to ADDR  send a test copy
+  herald campaign list               list campaigns
+  herald dkim keygen --domain D --selector S [--algorithm rsa|ed25519] [--out FILE]
+  herald user add EMAIL --role R [--name N] [--password-stdin]
+                                     add a staff account: owner, editor, author or viewer
+  herald user list [--json]          list staff accounts
+  herald user token EMAIL --name N [--scope P]...
+                                     make an API token (printed once; default scopes: the role's)
+  herald user password EMAIL [--password-stdin]
+                                     set a password and sign out every session
+  herald user disable|enable EMAIL   stop or restore an account's sign-in and tokens
   herald help                        show this text
 
 Every command takes the settings below, before or after its arguments.
@@ -60,6 +79,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return articleCommand(ctx, args, getenv, stdout, stderr)
 	case "subscriber":
 		return subscriberCommand(ctx, args, getenv, stdout, stderr)
+	case "newsletter":
+		return newsletterCommand(ctx, args, getenv, stdout, stderr)
+	case "campaign":
+		return campaignCommand(ctx, args, getenv, stdout, stderr)
+	case "dkim":
+		return dkimCommand(ctx, args, getenv, stdout, stderr)
+	case "user":
+		return userCommand(ctx, args, getenv, stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		fs, _ := newFlags("serve", getenv, stdout)

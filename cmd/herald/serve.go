@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"herald/internal/article"
+	"herald/internal/campaign"
 	"herald/internal/delivery"
 	"herald/internal/mail"
 	"herald/internal/mail/smtp"
@@ -56,6 +57,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		if err != nil {
 			return fmt.Errorf("--smtp: %w", err)
 		}
+		c.connections = scfg.Connections
 		s := smtp.New(scfg, logger)
 		defer s.Close()
 		sender = s
@@ -71,13 +73,30 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	campaigns, err := campaign.NewRenderer(campaign.RendererConfig{Store: st, SiteName: c.siteName, BaseURL: c.baseURL,
+		From: mail.Address{Name: from.Name, Email: from.Address}, Signer: signer})
+	if err != nil {
+		return err
+	}
+	sign, err := c.dkimSigner()
+	if err != nil {
+		return err
+	}
 	engine, err := delivery.New(delivery.Config{
-		Store: st, Sender: sender, Logger: logger.With("component", "delivery"),
-		Renderers: map[delivery.Kind]delivery.Renderer{delivery.KindConfirm: mailer, delivery.KindWelcome: mailer},
+		Store: st, Sender: sender, Logger: logger.With("component", "delivery"), Sign: sign,
+		Renderers: map[delivery.Kind]delivery.Renderer{
+			delivery.KindConfirm: mailer, delivery.KindWelcome: mailer,
+			delivery.KindCampaign: campaigns, delivery.KindCampaignTest: campaigns,
+		},
+		Workers: c.workers(), Lease: c.lease, RetryMin: c.retryMin, RetryMaxAge: c.retryMaxAge,
+		PerSecond: c.rate, Counter: st,
+		Quotas: []delivery.Quota{{Window: time.Hour, Max: c.ratePerHour}, {Window: 24 * time.Hour, Max: c.ratePerDay}},
 	})
 	if err != nil {
 		return err
 	}
+	scheduler := campaign.NewScheduler(campaign.SchedulerConfig{Store: st, Digests: campaign.NewDigests(st, logger),
+		Queued: engine.Nudge, Logger: logger.With("component", "campaigns")})
 	subs := subscriber.NewService(subscriber.Config{Store: st, Signer: signer, Queued: engine.Nudge, Logger: logger})
 	site, err := web.New(web.Config{
 		Site:            web.Site{Name: c.siteName, BaseURL: c.baseURL, Language: c.language},
@@ -116,6 +135,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	var wg sync.WaitGroup
 	var engineErr error
 	wg.Go(func() { engineErr = engine.Run(engineCtx) })
+	wg.Go(func() { scheduler.Run(engineCtx) })
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
@@ -143,4 +163,29 @@ func newLogger(c *config, stderr io.Writer) *slog.Logger {
 		stderr = os.Stderr
 	}
 	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// workers matches the engine's concurrency to the SMTP connection pool, so
+// every connection is kept busy and none waits for a worker.
+func (c *config) workers() int {
+	if c.connections > 0 {
+		return c.connections
+	}
+	return 8
+}
+
+// dkimSigner loads the DKIM key, if one is configured.
+func (c *config) dkimSigner() (func([]byte) ([]byte, error), error) {
+	if c.dkimKey == "" {
+		return nil, nil
+	}
+	key, err := os.ReadFile(c.dkimKey)
+	if err != nil {
+		return nil, fmt.Errorf("--dkim-key: %w", err)
+	}
+	d, err := mail.NewDKIM(c.dkimDomain, c.dkimSelector, key)
+	if err != nil {
+		return nil, fmt.Errorf("--dkim-key: %w", err)
+	}
+	return d.Sign, nil
 }

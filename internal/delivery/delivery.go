@@ -18,6 +18,9 @@ const (
 	KindConfirm  Kind = "confirm"
 	KindWelcome  Kind = "welcome"
 	KindCampaign Kind = "campaign"
+	// KindCampaignTest is a campaign sent to a given address to check it;
+	// it is not part of the campaign's ledger.
+	KindCampaignTest Kind = "campaign_test"
 )
 
 // State is where a delivery stands in the ledger.
@@ -27,6 +30,7 @@ type State string
 // rows are leased by a worker; the other three are final.
 const (
 	Queued  State = "queued"
+	Held    State = "held" // a paused campaign's rows wait here
 	Sending State = "sending"
 	Sent    State = "sent"
 	Failed  State = "failed"
@@ -42,13 +46,20 @@ const (
 
 // Delivery is one message to one address, as claimed by a worker.
 type Delivery struct {
-	ID             int64
-	Fence          int64 // bumped at each claim; results with an older fence are ignored
-	Kind           Kind
-	SubscriberID   int64
-	CampaignID     int64
-	Recipient      string
-	Attempts       int // attempts made before this one
+	ID           int64
+	Fence        int64 // bumped at each claim; results with an older fence are ignored
+	Kind         Kind
+	SubscriberID int64
+	CampaignID   int64
+	Recipient    string
+	Attempts     int // attempts made before this one
+	// Read at claim time, so what is sent honours the subscriber as they
+	// are now: Name to greet them, Subscribed whether they are still on
+	// the campaign's newsletter, Suppressed whether the address may not
+	// be mailed at all.
+	Name           string
+	Subscribed     bool
+	Suppressed     bool
 	CreatedAt      time.Time
 	FirstAttemptAt time.Time // zero before the first attempt
 }

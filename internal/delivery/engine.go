@@ -19,6 +19,13 @@ type Config struct {
 	Sender    Sender
 	Renderers map[Kind]Renderer
 	Owner     string // names this process in leases
+	// Sign, when set, signs each message before it is sent (DKIM).
+	Sign func(data []byte) ([]byte, error)
+	// PerSecond caps messages per second across all workers; 0 is no cap.
+	PerSecond int
+	// Quotas cap messages per window, counted by Counter in the ledger.
+	Quotas  []Quota
+	Counter SentCounter
 
 	Workers      int           // concurrent sends; default 8
 	Batch        int           // deliveries claimed at once; default 100
@@ -34,8 +41,9 @@ type Config struct {
 
 // Engine claims due deliveries, sends them and records what happened.
 type Engine struct {
-	cfg   Config
-	nudge chan struct{}
+	cfg    Config
+	nudge  chan struct{}
+	limits *limits
 }
 
 // New returns an engine; call Run to start it.
@@ -72,7 +80,10 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.SendTimeout > cfg.Lease/2 {
 		cfg.SendTimeout = cfg.Lease / 2
 	}
-	return &Engine{cfg: cfg, nudge: make(chan struct{}, 1)}, nil
+	if len(cfg.Quotas) > 0 && cfg.Counter == nil {
+		return nil, errors.New("delivery: quotas need a counter")
+	}
+	return &Engine{cfg: cfg, nudge: make(chan struct{}, 1), limits: newLimits(cfg.PerSecond, cfg.Quotas, cfg.Counter)}, nil
 }
 
 // Nudge tells the engine that new work was queued, so it need not wait for
@@ -125,9 +136,18 @@ func (e *Engine) claimLoop(ctx context.Context, work chan<- claimed, results cha
 			return nil
 		}
 		now := e.cfg.Now()
-		batch, err := e.cfg.Store.ClaimDeliveries(ctx, Claim{Owner: e.cfg.Owner, Now: now, Lease: e.cfg.Lease, Limit: e.cfg.Batch})
+		limit, err := e.limits.room(ctx, now, e.cfg.Batch)
 		if err != nil && ctx.Err() == nil {
-			e.cfg.Logger.Error("claim deliveries", "err", err)
+			e.cfg.Logger.Error("count sent messages for quotas", "err", err)
+		}
+		var batch []Delivery
+		if limit > 0 {
+			batch, err = e.cfg.Store.ClaimDeliveries(ctx, Claim{Owner: e.cfg.Owner, Now: now, Lease: e.cfg.Lease, Limit: limit})
+			if err != nil && ctx.Err() == nil {
+				e.cfg.Logger.Error("claim deliveries", "err", err)
+			}
+		} else if err == nil {
+			e.cfg.Logger.Debug("quota reached; waiting")
 		}
 		for i, d := range batch {
 			select {
@@ -188,6 +208,15 @@ func (e *Engine) attempt(ctx context.Context, c claimed) Result {
 		return e.retry(d, r, 0, "", err.Error())
 	}
 	r.MessageID = out.MessageID
+	if err := e.limits.wait(ctx); err != nil {
+		return release(d, e.cfg.Now())
+	}
+	if e.cfg.Sign != nil {
+		if out.Data, err = e.cfg.Sign(out.Data); err != nil {
+			e.cfg.Logger.Error("sign delivery", "delivery", d.ID, "err", err)
+			return e.retry(d, r, 0, "", "signing failed: "+err.Error())
+		}
+	}
 	err = e.cfg.Sender.Send(sendCtx, out.From, out.To, out.Data)
 	r.At = e.cfg.Now()
 	if err == nil {

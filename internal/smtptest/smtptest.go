@@ -46,6 +46,7 @@ type Server struct {
 	mu          sync.Mutex
 	messages    []Message
 	count       int
+	received    map[string]int
 	connections int
 	arrived     chan struct{}
 }
@@ -56,7 +57,7 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("smtptest: listen: %w", err)
 	}
-	s := &Server{Addr: ln.Addr().String(), ln: ln, opts: opts, arrived: make(chan struct{}, 1)}
+	s := &Server{Addr: ln.Addr().String(), ln: ln, opts: opts, arrived: make(chan struct{}, 1), received: map[string]int{}}
 	s.srv = gosmtp.NewServer(s)
 	s.srv.Domain = "localhost"
 	s.srv.AllowInsecureAuth = true
@@ -85,6 +86,17 @@ func (s *Server) Count() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.count
+}
+
+// Received returns how many messages each recipient was sent, kept or not.
+func (s *Server) Received() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.received))
+	for k, v := range s.received {
+		out[k] = v
+	}
+	return out
 }
 
 // Connections counts the connections opened so far.
@@ -180,6 +192,9 @@ func (x *session) Data(r io.Reader) error {
 	}
 	x.srv.mu.Lock()
 	x.srv.count++
+	for _, to := range x.to {
+		x.srv.received[to]++
+	}
 	if !x.srv.opts.Discard {
 		x.srv.messages = append(x.srv.messages, Message{From: x.from, To: append([]string(nil), x.to...), Data: bytes.Clone(data)})
 	}

@@ -22,7 +22,6 @@ var templateFiles embed.FS
 type MailStore interface {
 	SubscriberByID(ctx context.Context, id int64) (Subscriber, error)
 	Newsletters(ctx context.Context) ([]Newsletter, error)
-	IsSuppressed(ctx context.Context, email string) (bool, error)
 }
 
 // MailConfig says who the transactional emails come from.
@@ -37,10 +36,11 @@ type MailConfig struct {
 
 // Mailer renders the confirmation and welcome emails for the delivery engine.
 type Mailer struct {
-	cfg   MailConfig
-	store MailStore
-	text  *texttemplate.Template
-	html  *htmltemplate.Template
+	cfg         MailConfig
+	store       MailStore
+	newsletters *newsletterCache
+	text        *texttemplate.Template
+	html        *htmltemplate.Template
 }
 
 // NewMailer parses the embedded email templates.
@@ -59,7 +59,8 @@ func NewMailer(cfg MailConfig, store MailStore) (*Mailer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("subscriber: parse mail templates: %w", err)
 	}
-	return &Mailer{cfg: cfg, store: store, text: text, html: html}, nil
+	return &Mailer{cfg: cfg, store: store, text: text, html: html,
+		newsletters: &newsletterCache{load: store.Newsletters, ttl: 5 * time.Second, now: cfg.Now}}, nil
 }
 
 type mailView struct {
@@ -73,6 +74,9 @@ type mailView struct {
 // subscriber stands now: nothing is sent to a suppressed address or to one
 // with nothing left to confirm or welcome.
 func (m *Mailer) Render(ctx context.Context, d delivery.Delivery) (delivery.Outgoing, error) {
+	if d.Suppressed {
+		return delivery.Outgoing{}, fmt.Errorf("address is suppressed: %w", delivery.ErrSkip)
+	}
 	sub, err := m.store.SubscriberByID(ctx, d.SubscriberID)
 	if errors.Is(err, ErrNotFound) {
 		return delivery.Outgoing{}, fmt.Errorf("subscriber %d is gone: %w", d.SubscriberID, delivery.ErrSkip)
@@ -80,12 +84,7 @@ func (m *Mailer) Render(ctx context.Context, d delivery.Delivery) (delivery.Outg
 	if err != nil {
 		return delivery.Outgoing{}, err
 	}
-	if bad, err := m.store.IsSuppressed(ctx, sub.Email); err != nil {
-		return delivery.Outgoing{}, err
-	} else if bad {
-		return delivery.Outgoing{}, fmt.Errorf("address is suppressed: %w", delivery.ErrSkip)
-	}
-	nls, err := m.store.Newsletters(ctx)
+	nls, err := m.newsletters.get(ctx)
 	if err != nil {
 		return delivery.Outgoing{}, err
 	}

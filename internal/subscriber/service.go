@@ -41,8 +41,9 @@ type Config struct {
 
 // Service applies the signup, confirm and unsubscribe rules.
 type Service struct {
-	cfg   Config
-	batch *batcher
+	cfg         Config
+	batch       *batcher
+	newsletters *newsletterCache
 }
 
 // NewService returns a Service using cfg.
@@ -62,7 +63,7 @@ func NewService(cfg Config) *Service {
 	if cfg.Queued == nil {
 		cfg.Queued = func() {}
 	}
-	s := &Service{cfg: cfg}
+	s := &Service{cfg: cfg, newsletters: &newsletterCache{load: cfg.Store.Newsletters, ttl: 5 * time.Second, now: cfg.Now}}
 	s.batch = &batcher{max: 256, commit: func(ctx context.Context, b []Signup) error {
 		return cfg.Store.RecordSignups(ctx, b, cfg.ConfirmEvery)
 	}}
@@ -74,7 +75,7 @@ func (s *Service) ConfirmTTL() time.Duration { return s.cfg.ConfirmTTL }
 
 // Newsletters lists the newsletters readers can join.
 func (s *Service) Newsletters(ctx context.Context) ([]Newsletter, error) {
-	return s.cfg.Store.Newsletters(ctx)
+	return s.newsletters.get(ctx)
 }
 
 // Signup records a reader's request to join newsletters. It answers the same
@@ -183,7 +184,7 @@ func (s *Service) load(ctx context.Context, id int64) (Subscriber, []Newsletter,
 	if err != nil {
 		return Subscriber{}, nil, err
 	}
-	nls, err := s.cfg.Store.Newsletters(ctx)
+	nls, err := s.newsletters.get(ctx)
 	if err != nil {
 		return Subscriber{}, nil, fmt.Errorf("subscriber: newsletters: %w", err)
 	}

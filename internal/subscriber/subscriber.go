@@ -36,6 +36,15 @@ type Newsletter struct {
 	ReplyTo     string
 	Language    string
 	CreatedAt   time.Time
+
+	// Digest is "", "daily" or "weekly": a digest newsletter sends the
+	// articles published since its last issue at DigestTime ("HH:MM") in
+	// Timezone, on DigestWeekday (0 is Sunday) when weekly.
+	Digest        string
+	DigestTime    string
+	DigestWeekday int
+	Timezone      string
+	LastDigestAt  time.Time
 }
 
 // Subscriber is one address and the newsletters it is on.

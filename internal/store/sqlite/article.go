@@ -87,7 +87,7 @@ func scanArticle(row interface{ Scan(...any) error }) (article.Article, string, 
 // ArticleBySlug returns the article with its byline, tags and the other
 // language versions of its story that are visible now.
 func (s *Store) ArticleBySlug(ctx context.Context, slug string) (article.Article, error) {
-	a, story, err := scanArticle(s.read.QueryRowContext(ctx, `SELECT `+articleColumns+` FROM article a WHERE a.slug = ?`, slug))
+	a, story, err := scanArticle(s.queryRow(ctx, `SELECT `+articleColumns+` FROM article a WHERE a.slug = ?`, slug))
 	if errors.Is(err, sql.ErrNoRows) {
 		return article.Article{}, article.ErrNotFound
 	}
@@ -99,7 +99,7 @@ func (s *Store) ArticleBySlug(ctx context.Context, slug string) (article.Article
 		return article.Article{}, err
 	}
 	a = list[0]
-	rows, err := s.read.QueryContext(ctx, `SELECT slug, language, title FROM article
+	rows, err := s.query(ctx, `SELECT slug, language, title FROM article
 		WHERE story = ? AND id <> ? AND status <> 'draft' AND published_at > 0 AND published_at <= ?
 		ORDER BY language, id LIMIT 100`, story, a.ID, ms(time.Now()))
 	if err != nil {
@@ -154,7 +154,7 @@ func (s *Store) ListArticles(ctx context.Context, q article.Query, now time.Time
 	}
 	query += ` ORDER BY a.published_at DESC, a.id DESC LIMIT ?`
 	args = append(args, limit)
-	rows, err := s.read.QueryContext(ctx, query, args...)
+	rows, err := s.query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list articles: %w", err)
 	}
@@ -186,7 +186,7 @@ func (s *Store) fillNames(ctx context.Context, list []article.Article) error {
 	in := strings.Repeat("?,", len(ids))
 	in = in[:len(in)-1]
 	for _, table := range []string{"article_author", "article_tag"} {
-		rows, err := s.read.QueryContext(ctx, `SELECT article_id, name, slug FROM `+table+
+		rows, err := s.query(ctx, `SELECT article_id, name, slug FROM `+table+
 			` WHERE article_id IN (`+in+`) ORDER BY article_id, position`, ids...)
 		if err != nil {
 			return fmt.Errorf("sqlite: load %s: %w", table, err)
@@ -212,4 +212,47 @@ func (s *Store) fillNames(ctx context.Context, list []article.Article) error {
 		}
 	}
 	return nil
+}
+
+// ArticlesByID returns the articles with the given IDs in the order given;
+// IDs that no longer exist are left out.
+func (s *Store) ArticlesByID(ctx context.Context, ids []int64) ([]article.Article, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT `+articleColumns+` FROM article a WHERE a.id IN (`+
+		strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: articles by id: %w", err)
+	}
+	defer rows.Close()
+	byID := map[int64]article.Article{}
+	var found []article.Article
+	for rows.Next() {
+		a, _, err := scanArticle(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: articles by id: %w", err)
+		}
+		found = append(found, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: articles by id: %w", err)
+	}
+	if err := s.fillNames(ctx, found); err != nil {
+		return nil, err
+	}
+	for _, a := range found {
+		byID[a.ID] = a
+	}
+	out := make([]article.Article, 0, len(ids))
+	for _, id := range ids {
+		if a, ok := byID[id]; ok {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }

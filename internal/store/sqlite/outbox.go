@@ -28,7 +28,7 @@ func (s *Store) ListOutbox(ctx context.Context, beforeID int64, limit int) ([]ma
 	if beforeID <= 0 {
 		beforeID = 1<<63 - 1
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT id, sender, recipient, subject, created_at FROM outbox
+	rows, err := s.query(ctx, `SELECT id, sender, recipient, subject, created_at FROM outbox
 		WHERE id < ? ORDER BY id DESC LIMIT ?`, beforeID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list outbox: %w", err)
@@ -51,7 +51,7 @@ func (s *Store) ListOutbox(ctx context.Context, beforeID int64, limit int) ([]ma
 func (s *Store) OutboxMessage(ctx context.Context, id int64) (mail.OutboxMessage, error) {
 	var m mail.OutboxMessage
 	var created int64
-	err := s.read.QueryRowContext(ctx, `SELECT id, sender, recipient, subject, data, created_at FROM outbox WHERE id = ?`, id).
+	err := s.queryRow(ctx, `SELECT id, sender, recipient, subject, data, created_at FROM outbox WHERE id = ?`, id).
 		Scan(&m.ID, &m.From, &m.To, &m.Subject, &m.Data, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, ErrNoOutboxMessage

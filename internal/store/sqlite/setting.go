@@ -13,7 +13,7 @@ var ErrNoSetting = errors.New("setting not found")
 // Setting returns the stored value of key.
 func (s *Store) Setting(ctx context.Context, key string) (string, error) {
 	var v string
-	err := s.read.QueryRowContext(ctx, `SELECT value FROM setting WHERE key = ?`, key).Scan(&v)
+	err := s.queryRow(ctx, `SELECT value FROM setting WHERE key = ?`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", ErrNoSetting
 	}

@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -31,6 +32,11 @@ var migrationFiles embed.FS
 type Store struct {
 	write *sql.DB // one connection: every write transaction
 	read  *sql.DB // several connections for queries
+
+	// Statements prepared once for the hot paths; parsing SQL costs more
+	// than running these small statements.
+	mu    sync.Mutex
+	stmts map[*sql.DB]map[string]*sql.Stmt
 }
 
 // Open opens (creating if needed) the database at path and applies any
@@ -76,7 +82,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0)*2)
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	s := &Store{write: write, read: read}
+	s := &Store{write: write, read: read, stmts: map[*sql.DB]map[string]*sql.Stmt{}}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -86,11 +92,80 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	for _, m := range s.stmts {
+		for _, st := range m {
+			st.Close()
+		}
+	}
+	s.stmts = nil
+	s.mu.Unlock()
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
-// Ping reports whether the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.read.PingContext(ctx) }
+// prepared returns the statement for query on db, preparing it on first use.
+func (s *Store) prepared(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stmts == nil {
+		return nil, errors.New("sqlite: store is closed")
+	}
+	m := s.stmts[db]
+	if m == nil {
+		m = map[string]*sql.Stmt{}
+		s.stmts[db] = m
+	}
+	if st := m[query]; st != nil {
+		return st, nil
+	}
+	st, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	m[query] = st
+	return st, nil
+}
+
+// queryRow runs a read query through a cached prepared statement.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := s.prepared(ctx, s.read, query)
+	if err != nil {
+		// Let the plain path report the error the same way.
+		return s.read.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// query runs a read query through a cached prepared statement. Queries
+// built from filters are few in kind, so the cache stays small.
+func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := s.prepared(ctx, s.read, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// txWith runs fn in a write transaction with the statements for queries
+// bound to it. The statements are prepared before the transaction starts:
+// the write pool has one connection, which the transaction then holds.
+func (s *Store) txWith(ctx context.Context, queries []string, fn func(tx *sql.Tx, stmts []*sql.Stmt) error) error {
+	prepared := make([]*sql.Stmt, len(queries))
+	for i, q := range queries {
+		st, err := s.prepared(ctx, s.write, q)
+		if err != nil {
+			return err
+		}
+		prepared[i] = st
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		bound := make([]*sql.Stmt, len(prepared))
+		for i, st := range prepared {
+			bound[i] = tx.StmtContext(ctx, st)
+		}
+		return fn(tx, bound)
+	})
+}
 
 func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migration (

@@ -13,8 +13,9 @@ import (
 
 // Newsletters lists every newsletter, oldest first.
 func (s *Store) Newsletters(ctx context.Context) ([]subscriber.Newsletter, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, slug, name, description, sender_name, sender_email,
-		reply_to, language, created_at FROM newsletter ORDER BY id LIMIT 1000`)
+	rows, err := s.query(ctx, `SELECT id, slug, name, description, sender_name, sender_email,
+		reply_to, language, created_at, digest, digest_time, digest_weekday, timezone, last_digest_at
+		FROM newsletter ORDER BY id LIMIT 1000`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: newsletters: %w", err)
 	}
@@ -22,12 +23,12 @@ func (s *Store) Newsletters(ctx context.Context) ([]subscriber.Newsletter, error
 	var list []subscriber.Newsletter
 	for rows.Next() {
 		var n subscriber.Newsletter
-		var created int64
+		var created, last int64
 		if err := rows.Scan(&n.ID, &n.Slug, &n.Name, &n.Description, &n.SenderName, &n.SenderEmail,
-			&n.ReplyTo, &n.Language, &created); err != nil {
+			&n.ReplyTo, &n.Language, &created, &n.Digest, &n.DigestTime, &n.DigestWeekday, &n.Timezone, &last); err != nil {
 			return nil, fmt.Errorf("sqlite: newsletters: %w", err)
 		}
-		n.CreatedAt = fromMS(created)
+		n.CreatedAt, n.LastDigestAt = fromMS(created), fromMS(last)
 		list = append(list, n)
 	}
 	if err := rows.Err(); err != nil {
@@ -38,27 +39,22 @@ func (s *Store) Newsletters(ctx context.Context) ([]subscriber.Newsletter, error
 
 // RecordSignups applies a group of signups in one transaction.
 func (s *Store) RecordSignups(ctx context.Context, batch []subscriber.Signup, confirmEvery time.Duration) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		stmts, err := prepareAll(ctx, tx,
-			`INSERT INTO subscriber (email, email_key, name, created_at) VALUES (?, ?, ?, ?)
+	err := s.txWith(ctx, []string{
+		`INSERT INTO subscriber (email, email_key, name, created_at) VALUES (?, ?, ?, ?)
 				ON CONFLICT (email_key) DO UPDATE SET email_key = excluded.email_key
 				RETURNING id, confirm_sent_at`,
-			`INSERT INTO subscription (subscriber_id, newsletter_id, state, created_at, updated_at)
+		`INSERT INTO subscription (subscriber_id, newsletter_id, state, created_at, updated_at)
 				SELECT ?, id, 'pending', ?, ? FROM newsletter WHERE id = ?
 				ON CONFLICT (subscriber_id, newsletter_id) DO UPDATE SET state = 'pending', updated_at = excluded.updated_at
 				WHERE subscription.state = 'unsubscribed'`,
-			`INSERT INTO consent (subscriber_id, newsletter_id, action, at, source, wording, ip)
+		`INSERT INTO consent (subscriber_id, newsletter_id, action, at, source, wording, ip)
 				SELECT ?, id, 'signup', ?, ?, ?, ? FROM newsletter WHERE id = ?`,
-			`SELECT EXISTS (SELECT 1 FROM subscription WHERE subscriber_id = ? AND state = 'pending')
+		`SELECT EXISTS (SELECT 1 FROM subscription WHERE subscriber_id = ? AND state = 'pending')
 				AND NOT EXISTS (SELECT 1 FROM suppression WHERE email_key = ?)`,
-			`INSERT INTO delivery (kind, priority, subscriber_id, recipient, state, next_attempt_at, created_at)
+		`INSERT INTO delivery (kind, priority, subscriber_id, recipient, state, next_attempt_at, created_at)
 				VALUES (?, ?, ?, ?, 'queued', ?, ?)`,
-			`UPDATE subscriber SET confirm_sent_at = ? WHERE id = ?`,
-		)
-		if err != nil {
-			return err
-		}
-		defer closeAll(stmts)
+		`UPDATE subscriber SET confirm_sent_at = ? WHERE id = ?`,
+	}, func(tx *sql.Tx, stmts []*sql.Stmt) error {
 		upsertSub, subscribe, consent, needsMail, queue, markSent := stmts[0], stmts[1], stmts[2], stmts[3], stmts[4], stmts[5]
 		for _, in := range batch {
 			at := ms(in.At)
@@ -106,7 +102,7 @@ func (s *Store) RecordSignups(ctx context.Context, batch []subscriber.Signup, co
 func (s *Store) SubscriberByID(ctx context.Context, id int64) (subscriber.Subscriber, error) {
 	var sub subscriber.Subscriber
 	var created int64
-	err := s.read.QueryRowContext(ctx, `SELECT id, email, name, created_at FROM subscriber WHERE id = ?`, id).
+	err := s.queryRow(ctx, `SELECT id, email, name, created_at FROM subscriber WHERE id = ?`, id).
 		Scan(&sub.ID, &sub.Email, &sub.Name, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sub, subscriber.ErrNotFound
@@ -124,7 +120,7 @@ func (s *Store) SubscriberByID(ctx context.Context, id int64) (subscriber.Subscr
 
 // ListSubscribers returns up to limit subscribers with IDs above afterID.
 func (s *Store) ListSubscribers(ctx context.Context, afterID int64, limit int) ([]subscriber.Subscriber, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, email, name, created_at FROM subscriber
+	rows, err := s.query(ctx, `SELECT id, email, name, created_at FROM subscriber
 		WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list subscribers: %w", err)
@@ -154,7 +150,7 @@ func (s *Store) fillSubscriptions(ctx context.Context, list []subscriber.Subscri
 	for i, sub := range list {
 		index[sub.ID] = i
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT sp.subscriber_id, sp.newsletter_id, n.slug, sp.state, sp.updated_at
+	rows, err := s.query(ctx, `SELECT sp.subscriber_id, sp.newsletter_id, n.slug, sp.state, sp.updated_at
 		FROM subscription sp JOIN newsletter n ON n.id = sp.newsletter_id
 		WHERE sp.subscriber_id BETWEEN ? AND ? ORDER BY sp.subscriber_id, sp.newsletter_id`,
 		list[0].ID, list[len(list)-1].ID)
@@ -267,7 +263,7 @@ func addConsents(ctx context.Context, tx *sql.Tx, c subscriber.Consent, newslett
 
 // Consents returns a subscriber's consent history, oldest first.
 func (s *Store) Consents(ctx context.Context, subscriberID int64) ([]subscriber.Consent, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT subscriber_id, newsletter_id, action, at, source, wording, ip
+	rows, err := s.query(ctx, `SELECT subscriber_id, newsletter_id, action, at, source, wording, ip
 		FROM consent WHERE subscriber_id = ? ORDER BY id LIMIT 10000`, subscriberID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: consents: %w", err)
@@ -290,28 +286,9 @@ func (s *Store) Consents(ctx context.Context, subscriberID int64) ([]subscriber.
 // IsSuppressed reports whether mail to the address must not be sent.
 func (s *Store) IsSuppressed(ctx context.Context, email string) (bool, error) {
 	var n int
-	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM suppression WHERE email_key = ?`, subscriber.EmailKey(email)).Scan(&n)
+	err := s.queryRow(ctx, `SELECT count(*) FROM suppression WHERE email_key = ?`, subscriber.EmailKey(email)).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("sqlite: suppression: %w", err)
 	}
 	return n > 0, nil
-}
-
-func prepareAll(ctx context.Context, tx *sql.Tx, queries ...string) ([]*sql.Stmt, error) {
-	stmts := make([]*sql.Stmt, 0, len(queries))
-	for _, q := range queries {
-		st, err := tx.PrepareContext(ctx, q)
-		if err != nil {
-			closeAll(stmts)
-			return nil, err
-		}
-		stmts = append(stmts, st)
-	}
-	return stmts, nil
-}
-
-func closeAll(stmts []*sql.Stmt) {
-	for _, st := range stmts {
-		st.Close()
-	}
 }

@@ -109,7 +109,7 @@ CREATE TABLE delivery (
     subscriber_id    INTEGER NOT NULL,
     campaign_id      INTEGER NOT NULL DEFAULT 0,
     recipient        TEXT    NOT NULL,
-    state            TEXT    NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'skipped')),
+    state            TEXT    NOT NULL CHECK (state IN ('queued', 'held', 'sending', 'sent', 'failed', 'skipped')),
     attempts         INTEGER NOT NULL DEFAULT 0,
     next_attempt_at  INTEGER NOT NULL,
     first_attempt_at INTEGER NOT NULL DEFAULT 0,

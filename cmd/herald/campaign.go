@@ -1,0 +1,317 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"herald/internal/article"
+	"herald/internal/campaign"
+	"herald/internal/store/sqlite"
+	"herald/internal/subscriber"
+)
+
+type campaignFlags struct {
+	newsletter, subject, preheader, markdown, mode, language, sendAt, to string
+	articles, tags                                                       []string
+	watch                                                                bool
+}
+
+func campaignCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	sub, args, err := subcommand(args, "campaign", "create", "list", "send", "pause", "resume", "cancel", "status", "test")
+	if err != nil {
+		return err
+	}
+	fs, c := newFlags("campaign "+sub, getenv, stderr)
+	var f campaignFlags
+	list := func(p *[]string) func(string) error {
+		return func(s string) error {
+			for _, part := range strings.Split(s, ",") {
+				if part = strings.TrimSpace(part); part != "" {
+					*p = append(*p, part)
+				}
+			}
+			return nil
+		}
+	}
+	switch sub {
+	case "create":
+		fs.StringVar(&f.newsletter, "newsletter", "", "slug of the newsletter (required)")
+		fs.StringVar(&f.subject, "subject", "", "the subject line (required)")
+		fs.StringVar(&f.preheader, "preheader", "", "preview text shown after the subject")
+		fs.Func("article", "slug of an article to include; repeat for several", list(&f.articles))
+		fs.StringVar(&f.markdown, "markdown", "", "a Markdown file written for the email")
+		fs.StringVar(&f.mode, "mode", "full", "full articles or teaser (standfirst and link)")
+		fs.Func("tag", "send only to subscribers with this tag; repeat for any of several", list(&f.tags))
+		fs.StringVar(&f.language, "audience-language", "", "send only to subscribers of this language")
+	case "send":
+		fs.StringVar(&f.sendAt, "at", "", "send at this RFC 3339 time instead of now")
+	case "test":
+		fs.StringVar(&f.to, "to", "", "addresses to send the test to, comma-separated (required)")
+	case "status":
+		fs.BoolVar(&f.watch, "watch", false, "keep showing progress until the campaign ends (default when a terminal)")
+	}
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := c.check(); err != nil {
+		return err
+	}
+	var id int64
+	if sub != "create" && sub != "list" {
+		if len(pos) != 1 {
+			return &usageError{fmt.Sprintf("campaign %s needs one campaign ID", sub)}
+		}
+		if id, err = strconv.ParseInt(pos[0], 10, 64); err != nil || id <= 0 {
+			return &usageError{fmt.Sprintf("%q is not a campaign ID", pos[0])}
+		}
+	} else if len(pos) > 0 {
+		return &usageError{fmt.Sprintf("campaign %s takes no arguments", sub)}
+	}
+	st, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	now := time.Now()
+	switch sub {
+	case "create":
+		return campaignCreate(ctx, st, f, stdout)
+	case "list":
+		return campaignList(ctx, st, c.json, stdout)
+	case "send":
+		to, at := campaign.Sending, time.Time{}
+		if f.sendAt != "" {
+			if at, err = time.Parse(time.RFC3339, f.sendAt); err != nil {
+				return &usageError{"--at must be an RFC 3339 time such as 2026-12-01T07:00:00Z"}
+			}
+			if at.After(now) {
+				to = campaign.Scheduled
+			}
+		}
+		return campaignMove(ctx, st, id, to, now, at, stdout)
+	case "pause":
+		return campaignMove(ctx, st, id, campaign.Paused, now, time.Time{}, stdout)
+	case "resume":
+		return campaignMove(ctx, st, id, campaign.Sending, now, time.Time{}, stdout)
+	case "cancel":
+		return campaignMove(ctx, st, id, campaign.Cancelled, now, time.Time{}, stdout)
+	case "test":
+		return campaignTest(ctx, st, id, f.to, stdout)
+	default:
+		watch := f.watch || (!c.json && isTerminal(stdout))
+		return campaignStatus(ctx, st, id, c.json, watch, stdout)
+	}
+}
+
+func campaignCreate(ctx context.Context, st *sqlite.Store, f campaignFlags, stdout io.Writer) error {
+	if f.newsletter == "" || f.subject == "" {
+		return &usageError{"campaign create needs --newsletter and --subject"}
+	}
+	if (len(f.articles) == 0) == (f.markdown == "") {
+		return &usageError{"campaign create needs --article SLUG (one or more) or --markdown FILE"}
+	}
+	nls, err := st.Newsletters(ctx)
+	if err != nil {
+		return err
+	}
+	cp := campaign.Campaign{Subject: f.subject, Preheader: f.preheader, ArticleMode: campaign.Mode(f.mode),
+		AudienceTags: f.tags, AudienceLanguage: strings.ToLower(f.language), State: campaign.Draft}
+	for _, nl := range nls {
+		if nl.Slug == f.newsletter {
+			cp.NewsletterID = nl.ID
+		}
+	}
+	if cp.NewsletterID == 0 {
+		return fmt.Errorf("no newsletter has the slug %q (see herald newsletter list)", f.newsletter)
+	}
+	for _, slug := range f.articles {
+		a, err := st.ArticleBySlug(ctx, slug)
+		if errors.Is(err, article.ErrNotFound) {
+			return fmt.Errorf("no article has the slug %q", slug)
+		}
+		if err != nil {
+			return err
+		}
+		cp.ArticleIDs = append(cp.ArticleIDs, a.ID)
+	}
+	if f.markdown != "" {
+		data, err := os.ReadFile(f.markdown)
+		if err != nil {
+			return err
+		}
+		cp.Markdown = string(data)
+	}
+	if err := cp.Validate(); err != nil {
+		return err
+	}
+	id, err := st.CreateCampaign(ctx, &cp)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, id) // alone, so scripts can take it
+	return nil
+}
+
+func campaignMove(ctx context.Context, st *sqlite.Store, id int64, to campaign.State, now, at time.Time, stdout io.Writer) error {
+	if err := st.MoveCampaign(ctx, id, to, now, at); err != nil {
+		if errors.Is(err, campaign.ErrNotFound) {
+			return fmt.Errorf("no campaign %d", id)
+		}
+		if errors.Is(err, campaign.ErrState) {
+			return fmt.Errorf("campaign %d cannot become %s: %v", id, to, errors.Unwrap(err))
+		}
+		return err
+	}
+	switch to {
+	case campaign.Scheduled:
+		fmt.Fprintf(stdout, "campaign %d scheduled for %s\n", id, at.Local().Format(time.RFC1123))
+	case campaign.Sending:
+		fmt.Fprintf(stdout, "campaign %d is sending; the running herald serve sends it (herald campaign status %d)\n", id, id)
+	default:
+		fmt.Fprintf(stdout, "campaign %d is %s\n", id, to)
+	}
+	return nil
+}
+
+func campaignTest(ctx context.Context, st *sqlite.Store, id int64, to string, stdout io.Writer) error {
+	if to == "" {
+		return &usageError{"campaign test needs --to ADDRESS"}
+	}
+	if _, err := st.Campaign(ctx, id); err != nil {
+		return err
+	}
+	for _, a := range strings.Split(to, ",") {
+		email, err := subscriber.NormalizeEmail(a)
+		if err != nil {
+			return fmt.Errorf("--to %q: %v", a, err)
+		}
+		if err := st.QueueTestSend(ctx, id, email, time.Now()); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "test of campaign %d queued for %s\n", id, email)
+	}
+	return nil
+}
+
+func campaignList(ctx context.Context, st *sqlite.Store, asJSON bool, stdout io.Writer) error {
+	list, err := st.ListCampaigns(ctx, 0, 100)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		for _, c := range list {
+			enc.Encode(statusJSON(c))
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATE\tSENT\tFAILED\tTOTAL\tSUBJECT")
+	for _, c := range list {
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%s\n", c.ID, c.State, c.Sent, c.Failed, c.Total, c.Subject)
+	}
+	return tw.Flush()
+}
+
+type campaignStatusJSON struct {
+	ID        int64  `json:"id"`
+	State     string `json:"state"`
+	Total     int    `json:"total"`
+	Sent      int    `json:"sent"`
+	Failed    int    `json:"failed"`
+	Skipped   int    `json:"skipped"`
+	Remaining int    `json:"remaining"`
+}
+
+func statusJSON(c campaign.Campaign) campaignStatusJSON {
+	return campaignStatusJSON{ID: c.ID, State: string(c.State), Total: c.Total, Sent: c.Sent, Failed: c.Failed,
+		Skipped: c.Skipped, Remaining: c.Remaining()}
+}
+
+// campaignStatus prints the campaign's progress once, or as a live bar
+// with the sending rate and the time left until it ends.
+func campaignStatus(ctx context.Context, st *sqlite.Store, id int64, asJSON, watch bool, stdout io.Writer) error {
+	c, err := st.Campaign(ctx, id)
+	if errors.Is(err, campaign.ErrNotFound) {
+		return fmt.Errorf("no campaign %d", id)
+	}
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return json.NewEncoder(stdout).Encode(statusJSON(c))
+	}
+	type sample struct {
+		at   time.Time
+		done int
+	}
+	var samples []sample
+	for {
+		done := c.Sent + c.Failed + c.Skipped
+		samples = append(samples, sample{time.Now(), done})
+		if len(samples) > 10 {
+			samples = samples[1:]
+		}
+		rate := 0.0
+		if first := samples[0]; len(samples) > 1 {
+			rate = float64(done-first.done) / time.Since(first.at).Seconds()
+		}
+		line := progressLine(c, rate)
+		if !watch {
+			fmt.Fprintln(stdout, line)
+			return nil
+		}
+		fmt.Fprintf(stdout, "\r\033[K%s", line)
+		if c.State == campaign.Sent || c.State == campaign.Cancelled || c.State == campaign.Draft {
+			fmt.Fprintln(stdout)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(stdout)
+			return nil
+		case <-time.After(500 * time.Millisecond):
+		}
+		if c, err = st.Campaign(ctx, id); err != nil {
+			return err
+		}
+	}
+}
+
+func progressLine(c campaign.Campaign, rate float64) string {
+	const width = 30
+	done := c.Sent + c.Failed + c.Skipped
+	frac := 0.0
+	if c.Total > 0 {
+		frac = float64(done) / float64(c.Total)
+	}
+	bar := strings.Repeat("█", int(frac*width)) + strings.Repeat("░", width-int(frac*width))
+	left := "-"
+	if rate > 0 && c.Remaining() > 0 {
+		left = (time.Duration(float64(c.Remaining())/rate) * time.Second).Round(time.Second).String()
+	}
+	total := strconv.Itoa(c.Total)
+	if c.FrozenAt.IsZero() && (c.State == campaign.Sending || c.State == campaign.Paused) {
+		total += "+" // the audience is still being written into the ledger
+	}
+	return fmt.Sprintf("campaign %d %-9s %s %5.1f%%  sent %d  failed %d  skipped %d  remaining %d of %s  %.0f/s  left %s",
+		c.ID, c.State, bar, frac*100, c.Sent, c.Failed, c.Skipped, c.Remaining(), total, rate, left)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

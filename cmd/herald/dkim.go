@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"herald/internal/mail"
+)
+
+func dkimCommand(_ context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	_, args, err := subcommand(args, "dkim", "keygen")
+	if err != nil {
+		return err
+	}
+	fs, _ := newFlags("dkim keygen", getenv, stderr)
+	var domain, selector, algorithm, out string
+	fs.StringVar(&domain, "domain", "", "the domain that signs, as in the From address (required)")
+	fs.StringVar(&selector, "selector", "", "the selector naming this key in DNS (required)")
+	fs.StringVar(&algorithm, "algorithm", "rsa", "rsa (2048 bits) or ed25519")
+	fs.StringVar(&out, "out", "", "file for the private key (default ./dkim-SELECTOR.pem)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 || domain == "" || selector == "" {
+		return &usageError{"dkim keygen needs --domain and --selector and no other arguments"}
+	}
+	if out == "" {
+		out = "dkim-" + selector + ".pem"
+	}
+	key, txt, err := mail.GenerateDKIMKey(algorithm)
+	if err != nil {
+		return err
+	}
+	// Check that the key, domain and selector work together before saving.
+	if _, err := mail.NewDKIM(domain, selector, key); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("%s exists already; remove it or choose --out", out)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(key); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "private key written to %s (keep it secret; serve takes --dkim-key %s --dkim-domain %s --dkim-selector %s)\n\n",
+		out, out, domain, selector)
+	fmt.Fprintf(stdout, "Publish this DNS TXT record:\n\nname:  %s._domainkey.%s\nvalue: %s\n", selector, strings.TrimSuffix(domain, "."), txt)
+	return nil
+}

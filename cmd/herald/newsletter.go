@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"herald/internal/article"
+	"herald/internal/campaign"
+	"herald/internal/store/sqlite"
+	"herald/internal/subscriber"
+)
+
+func newsletterCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	sub, args, err := subcommand(args, "newsletter", "list", "create")
+	if err != nil {
+		return err
+	}
+	fs, c := newFlags("newsletter "+sub, getenv, stderr)
+	var n subscriber.Newsletter
+	if sub == "create" {
+		fs.StringVar(&n.Name, "name", "", "the newsletter's name, as readers see it (required)")
+		fs.StringVar(&n.Description, "description", "", "one sentence on what it brings")
+		fs.StringVar(&n.SenderName, "sender-name", "", "name in the From line (default: the site's --from)")
+		fs.StringVar(&n.SenderEmail, "sender-email", "", "address in the From line (default: the site's --from)")
+		fs.StringVar(&n.ReplyTo, "reply-to", "", "where replies go")
+		fs.StringVar(&n.Language, "newsletter-language", "", "its language (default: --language)")
+		fs.StringVar(&n.Digest, "digest", "", "send automatically: daily or weekly")
+		fs.StringVar(&n.DigestTime, "digest-time", "07:00", "local time of the digest, HH:MM")
+		fs.IntVar(&n.DigestWeekday, "digest-weekday", 1, "day of a weekly digest, 0 (Sunday) to 6")
+		fs.StringVar(&n.Timezone, "timezone", "UTC", "time zone of the digest time, such as Europe/Lisbon")
+	}
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := c.check(); err != nil {
+		return err
+	}
+	st, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if sub == "list" {
+		if len(pos) > 0 {
+			return &usageError{"newsletter list takes no arguments"}
+		}
+		nls, err := st.Newsletters(ctx)
+		if err != nil {
+			return err
+		}
+		if c.json {
+			enc := json.NewEncoder(stdout)
+			for _, nl := range nls {
+				enc.Encode(map[string]any{"id": nl.ID, "slug": nl.Slug, "name": nl.Name, "language": nl.Language, "digest": nl.Digest})
+			}
+			return nil
+		}
+		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tSLUG\tNAME\tDIGEST")
+		for _, nl := range nls {
+			digest := "-"
+			if nl.Digest != "" {
+				digest = nl.Digest + " at " + nl.DigestTime + " " + nl.Timezone
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", nl.ID, nl.Slug, nl.Name, digest)
+		}
+		return tw.Flush()
+	}
+	if len(pos) != 1 {
+		return &usageError{"newsletter create needs one SLUG"}
+	}
+	n.Slug = pos[0]
+	if n.Language == "" {
+		n.Language = c.language
+	}
+	if err := checkNewsletter(&n); err != nil {
+		return err
+	}
+	n.CreatedAt = time.Now()
+	if n.Digest != "" {
+		n.LastDigestAt = n.CreatedAt // the first digest covers what comes next
+	}
+	id, err := st.CreateNewsletter(ctx, &n)
+	if errors.Is(err, sqlite.ErrDuplicate) {
+		return fmt.Errorf("a newsletter with the slug %q exists already", n.Slug)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created newsletter %d %s\n", id, n.Slug)
+	return nil
+}
+
+func checkNewsletter(n *subscriber.Newsletter) error {
+	n.Name = strings.TrimSpace(n.Name)
+	switch {
+	case !article.ValidSlug(n.Slug):
+		return &usageError{fmt.Sprintf("newsletter slug %q must be lowercase letters, digits and single hyphens", n.Slug)}
+	case n.Name == "" || len(n.Name) > 200 || strings.ContainsAny(n.Name, "\r\n"):
+		return &usageError{"newsletter create needs --name, one line of at most 200 characters"}
+	case n.Digest != "" && n.Digest != "daily" && n.Digest != "weekly":
+		return &usageError{"--digest must be daily or weekly"}
+	case n.DigestWeekday < 0 || n.DigestWeekday > 6:
+		return &usageError{"--digest-weekday must be 0 (Sunday) to 6 (Saturday)"}
+	case strings.ContainsAny(n.SenderName+n.Description, "\r\n"):
+		return &usageError{"names and descriptions must be one line"}
+	}
+	for _, a := range []struct{ flag, v string }{{"--sender-email", n.SenderEmail}, {"--reply-to", n.ReplyTo}} {
+		if a.v == "" {
+			continue
+		}
+		norm, err := subscriber.NormalizeEmail(a.v)
+		if err != nil {
+			return &usageError{fmt.Sprintf("%s: %v", a.flag, err)}
+		}
+		if a.flag == "--sender-email" {
+			n.SenderEmail = norm
+		} else {
+			n.ReplyTo = norm
+		}
+	}
+	if n.Digest != "" {
+		if _, err := campaign.NextDigest(*n, time.Now()); err != nil {
+			return &usageError{err.Error()}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,231 @@
+package campaign
+
+import (
+	"fmt"
+	"html/template"
+	"io"
+	"net/url"
+	"strings"
+	texttemplate "text/template"
+
+	"github.com/vanng822/go-premailer/premailer"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"herald/internal/mail"
+)
+
+// renderHTML runs the layout once, inlines its CSS (many mail clients drop
+// <style>), makes every link absolute and cuts the result at the markers.
+func renderHTML(t *template.Template, v *view, base *url.URL) ([]mail.Segment, error) {
+	out, err := bounded(func(w io.Writer) error { return t.Execute(w, v) })
+	if err != nil {
+		return nil, fmt.Errorf("template: %w", err)
+	}
+	out, err = inlineCSS(out)
+	if err != nil {
+		return nil, err
+	}
+	out, err = finishHTML(out, base, v.markers)
+	if err != nil {
+		return nil, err
+	}
+	return split(out, v.markers, func(code byte) (mail.Segment, bool) {
+		switch code {
+		case markGreeting:
+			return mail.Segment{Slot: slotNames()[slotNameHTML], Before: "Hello ", After: ","}, true
+		case markUnsubscribe:
+			return mail.Segment{Slot: slotNames()[slotUnsubscribeHTML]}, true
+		case markPreferences:
+			return mail.Segment{Slot: slotNames()[slotPreferencesHTML]}, true
+		}
+		return mail.Segment{}, false
+	})
+}
+
+// renderText runs the embedded plain-text layout, which no one customises:
+// the text part is for readers who want the words, not the design.
+func renderText(v *view) ([]mail.Segment, error) {
+	t, err := texttemplate.ParseFS(emailTemplates, "templates/email.txt")
+	if err != nil {
+		return nil, fmt.Errorf("text template: %w", err)
+	}
+	tv := v.text()
+	out, err := bounded(func(w io.Writer) error { return t.Execute(w, tv) })
+	if err != nil {
+		return nil, fmt.Errorf("text template: %w", err)
+	}
+	return split(out, v.markers, func(code byte) (mail.Segment, bool) {
+		switch code {
+		case markGreeting:
+			return mail.Segment{Slot: slotNames()[slotName], Before: "Hello ", After: ",\n\n"}, true
+		case markUnsubscribe:
+			return mail.Segment{Slot: slotNames()[slotUnsubscribe]}, true
+		case markPreferences:
+			return mail.Segment{Slot: slotNames()[slotPreferences]}, true
+		}
+		return mail.Segment{}, false
+	})
+}
+
+// inlineCSS moves the rules of <style> elements into style attributes.
+// Rules that cannot be inlined, such as media queries, stay in <style> for
+// the clients that read it.
+func inlineCSS(doc string) (out string, err error) {
+	defer func() {
+		// The CSS comes from editors; a parser bug it triggers must fail
+		// this campaign, not the process.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("inline CSS: %v", r)
+		}
+	}()
+	p, err := premailer.NewPremailerFromString(doc, premailer.NewOptions())
+	if err != nil {
+		return "", fmt.Errorf("inline CSS: %w", err)
+	}
+	out, err = p.Transform()
+	if err != nil {
+		return "", fmt.Errorf("inline CSS: %w", err)
+	}
+	return out, nil
+}
+
+// finishHTML makes links absolute and checks where the markers stand. A
+// name or link is HTML-escaped per message, which is only safe in text
+// and in a whole href: in a script, a style or an event handler it could
+// run, and a name in an href could become a javascript: link.
+func finishHTML(src string, base *url.URL, m markers) (string, error) {
+	doc, err := html.Parse(strings.NewReader(src))
+	if err != nil {
+		return "", fmt.Errorf("html: %w", err)
+	}
+	unsubscribe := false
+	var check func(n *html.Node) error
+	check = func(n *html.Node) error {
+		switch n.Type {
+		case html.TextNode:
+			if strings.Contains(n.Data, m.prefix) && n.Parent != nil && rawText(n.Parent.DataAtom) {
+				return fmt.Errorf("template puts the greeting or a link inside <%s>", n.Parent.Data)
+			}
+		case html.CommentNode:
+			if strings.Contains(n.Data, m.prefix) {
+				return fmt.Errorf("template puts the greeting or a link inside a comment")
+			}
+		case html.ElementNode:
+			for _, a := range n.Attr {
+				if !strings.Contains(a.Val, m.prefix) {
+					continue
+				}
+				link := a.Val == m.of(markUnsubscribe) || a.Val == m.of(markPreferences)
+				if n.DataAtom != atom.A || a.Key != "href" || !link {
+					return fmt.Errorf("template puts the greeting or a link in <%s %s>; only a whole <a href> may hold .UnsubscribeURL or .PreferencesURL", n.Data, a.Key)
+				}
+				unsubscribe = unsubscribe || a.Val == m.of(markUnsubscribe)
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if err := check(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := check(doc); err != nil {
+		return "", err
+	}
+	if !unsubscribe {
+		return "", fmt.Errorf(`template has no unsubscribe link: add <a href="{{.UnsubscribeURL}}">`)
+	}
+	resolveLinks(doc, base, m.prefix)
+	var b strings.Builder
+	if err := html.Render(&b, doc); err != nil {
+		return "", fmt.Errorf("html: %w", err)
+	}
+	return b.String(), nil
+}
+
+// rawText reports whether text inside the element is not HTML-decoded, so
+// that HTML-escaping a value placed there does not make it safe.
+func rawText(a atom.Atom) bool {
+	switch a {
+	case atom.Script, atom.Style, atom.Xmp, atom.Iframe, atom.Noembed, atom.Noframes, atom.Noscript, atom.Plaintext:
+		return true
+	}
+	return false
+}
+
+// absolutize makes the links and images of an HTML fragment absolute: in
+// an email there is no page to be relative to. It returns nothing if the
+// fragment cannot be read, like markup does, rather than half of it.
+func absolutize(fragment string, base *url.URL) string {
+	body := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
+	nodes, err := html.ParseFragment(strings.NewReader(fragment), body)
+	if err != nil {
+		return ""
+	}
+	for _, n := range nodes {
+		body.AppendChild(n)
+	}
+	resolveLinks(body, base, "")
+	var b strings.Builder
+	for c := body.FirstChild; c != nil; c = c.NextSibling {
+		if err := html.Render(&b, c); err != nil {
+			return ""
+		}
+	}
+	return b.String()
+}
+
+// resolveLinks rewrites relative href and src attributes against the
+// site's URL, leaving in-page anchors and values holding a marker alone.
+func resolveLinks(n *html.Node, base *url.URL, marker string) {
+	dir := *base
+	dir.Path = strings.TrimSuffix(dir.Path, "/") + "/"
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		for i, a := range n.Attr {
+			if a.Namespace != "" || (a.Key != "href" && a.Key != "src") {
+				continue
+			}
+			v := strings.TrimSpace(a.Val)
+			if v == "" || v[0] == '#' || (marker != "" && strings.Contains(v, marker)) {
+				continue
+			}
+			if u, err := url.Parse(v); err == nil && !u.IsAbs() {
+				n.Attr[i].Val = dir.ResolveReference(u).String()
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+}
+
+// split cuts rendered output at the markers into static text and slots.
+func split(s string, m markers, slot func(code byte) (mail.Segment, bool)) ([]mail.Segment, error) {
+	var segs []mail.Segment
+	for {
+		i := strings.Index(s, m.prefix)
+		if i < 0 {
+			break
+		}
+		if i > 0 {
+			segs = append(segs, mail.Segment{Text: s[:i]})
+		}
+		end := i + len(m.prefix)
+		if end >= len(s) {
+			return nil, fmt.Errorf("template cuts the greeting or a link short")
+		}
+		seg, ok := slot(s[end])
+		if !ok {
+			return nil, fmt.Errorf("template cuts the greeting or a link short")
+		}
+		segs = append(segs, seg)
+		s = s[end+1:]
+	}
+	if s != "" {
+		segs = append(segs, mail.Segment{Text: s})
+	}
+	return segs, nil
+}

@@ -1,0 +1,172 @@
+package campaign
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"net/url"
+	"strings"
+	"time"
+
+	"herald/internal/article"
+	"herald/internal/markup"
+)
+
+// view is all an email template may read: the campaign, its articles and
+// its newsletter, already made safe. The subscriber's greeting and links
+// are markers that later become slots, so that a template runs once for
+// everyone and never sees one subscriber's data while writing another's.
+type view struct {
+	Language    string
+	Site        string
+	SiteURL     string
+	Newsletter  string
+	Description string
+	Subject     string
+	Preheader   string
+	Intro       template.HTML // the campaign's Markdown, rendered and sanitised
+	Articles    []articleView
+
+	Greeting       string // "Hello NAME," or nothing
+	UnsubscribeURL string
+	PreferencesURL string
+
+	markers markers
+}
+
+type articleView struct {
+	Title      string
+	URL        string
+	Byline     string
+	Section    string
+	Standfirst string
+	// Body is the whole sanitised article in Full mode and empty in
+	// Teaser mode, where the standfirst and a link stand for it.
+	Body      template.HTML
+	Published time.Time
+}
+
+// markers are the placeholders for the slots in rendered templates. They
+// start with a hash of everything the campaign contains, so that no
+// content can contain one by accident or on purpose.
+type markers struct {
+	prefix string
+}
+
+// The marker codes, one letter after the prefix.
+const (
+	markGreeting    = 'g'
+	markUnsubscribe = 'u'
+	markPreferences = 'p'
+)
+
+func markerPrefix(c *Compose) markers {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%#v", *c))
+	return markers{prefix: "hs" + hex.EncodeToString(sum[:10])}
+}
+
+func (m markers) of(code byte) string { return m.prefix + string(code) }
+
+func newView(c *Compose, base *url.URL, m markers) *view {
+	site := base.String()
+	render := markup.New(site)
+	v := &view{
+		Language:       c.Newsletter.Language,
+		Site:           c.SiteName,
+		SiteURL:        site,
+		Newsletter:     c.Newsletter.Name,
+		Description:    c.Newsletter.Description,
+		Subject:        c.Campaign.Subject,
+		Preheader:      c.Campaign.Preheader,
+		Greeting:       m.of(markGreeting),
+		UnsubscribeURL: m.of(markUnsubscribe),
+		PreferencesURL: m.of(markPreferences),
+		markers:        m,
+	}
+	if v.Language == "" {
+		v.Language = "en"
+	}
+	if v.Newsletter == "" {
+		v.Newsletter = c.SiteName
+	}
+	if strings.TrimSpace(c.Campaign.Markdown) != "" {
+		// The renderer's output is sanitised; only relative links change.
+		v.Intro = template.HTML(absolutize(render.HTML(c.Campaign.Markdown), base))
+	}
+	for _, a := range c.Articles {
+		av := articleView{
+			Title:      a.Title,
+			URL:        site + "/articles/" + a.Slug,
+			Byline:     byline(a.Authors),
+			Section:    a.Section,
+			Standfirst: a.Standfirst,
+			Published:  a.PublishedAt,
+		}
+		if c.Campaign.ArticleMode == Teaser {
+			if av.Standfirst == "" {
+				// The opening paragraph stands in for a missing standfirst.
+				first, _, _ := strings.Cut(markup.Text(a.BodyHTML), "\n\n")
+				av.Standfirst = markup.Excerpt(first, 300)
+			}
+		} else {
+			// BodyHTML is stored sanitised by the article's renderer.
+			av.Body = template.HTML(absolutize(a.BodyHTML, base))
+		}
+		v.Articles = append(v.Articles, av)
+	}
+	return v
+}
+
+// byline is "By A, B and C", or nothing without authors.
+func byline(authors []article.Author) string {
+	names := make([]string, 0, len(authors))
+	for _, a := range authors {
+		if a.Name != "" {
+			names = append(names, a.Name)
+		}
+	}
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return "By " + names[0]
+	default:
+		return "By " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	}
+}
+
+// textView is the view in plain text, for the text part's layout.
+type textView struct {
+	Site, SiteURL, Newsletter string
+	Intro                     string
+	Articles                  []textArticle
+
+	Greeting, UnsubscribeURL, PreferencesURL string
+}
+
+type textArticle struct {
+	Title, URL, Byline, Standfirst, Body string
+}
+
+func (v *view) text() textView {
+	t := textView{
+		Site:           v.Site,
+		SiteURL:        v.SiteURL,
+		Newsletter:     v.Newsletter,
+		Intro:          markup.Text(string(v.Intro)),
+		Greeting:       v.Greeting,
+		UnsubscribeURL: v.UnsubscribeURL,
+		PreferencesURL: v.PreferencesURL,
+	}
+	for _, a := range v.Articles {
+		t.Articles = append(t.Articles, textArticle{
+			Title:      a.Title,
+			URL:        a.URL,
+			Byline:     a.Byline,
+			Standfirst: a.Standfirst,
+			Body:       markup.Text(string(a.Body)),
+		})
+	}
+	return t
+}

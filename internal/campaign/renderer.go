@@ -1,0 +1,145 @@
+package campaign
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sync"
+
+	"herald/internal/article"
+	"herald/internal/delivery"
+	"herald/internal/mail"
+	"herald/internal/subscriber"
+)
+
+// RenderStore is what building campaign mail needs from storage.
+type RenderStore interface {
+	Campaign(ctx context.Context, id int64) (Campaign, error)
+	Newsletters(ctx context.Context) ([]subscriber.Newsletter, error)
+	ArticlesByID(ctx context.Context, ids []int64) ([]article.Article, error)
+}
+
+// RendererConfig says where campaign mail comes from.
+type RendererConfig struct {
+	Store    RenderStore
+	SiteName string
+	BaseURL  string
+	From     mail.Address // used when a newsletter has no sender of its own
+	Signer   *subscriber.Signer
+}
+
+// Renderer builds each subscriber's copy of a campaign for the delivery
+// engine. A campaign's content is fixed once it sends, so its compiled
+// email is built once and kept while the campaign is sending.
+type Renderer struct {
+	cfg  RendererConfig
+	host string
+
+	mu     sync.Mutex
+	emails map[int64]*compiled
+}
+
+type compiled struct {
+	email      *Email
+	newsletter subscriber.Newsletter
+	from       string
+}
+
+// NewRenderer returns a Renderer.
+func NewRenderer(cfg RendererConfig) (*Renderer, error) {
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("campaign: base URL %q is not absolute", cfg.BaseURL)
+	}
+	return &Renderer{cfg: cfg, host: u.Hostname(), emails: map[int64]*compiled{}}, nil
+}
+
+// Render implements delivery.Renderer for campaign and test mail.
+func (r *Renderer) Render(ctx context.Context, d delivery.Delivery) (delivery.Outgoing, error) {
+	test := d.Kind == delivery.KindCampaignTest
+	if !test && (d.Suppressed || !d.Subscribed) {
+		return delivery.Outgoing{}, fmt.Errorf("no longer subscribed or suppressed: %w", delivery.ErrSkip)
+	}
+	c, err := r.compiled(ctx, d.CampaignID, !test)
+	if err != nil {
+		return delivery.Outgoing{}, err
+	}
+	rc := Recipient{SubscriberID: d.SubscriberID, Email: d.Recipient, Name: d.Name}
+	if test {
+		rc.MessageID = fmt.Sprintf("c%d.test%d@%s", d.CampaignID, d.ID, r.host)
+		rc.UnsubscribeURL = r.cfg.BaseURL + "/"
+		rc.PreferencesURL = r.cfg.BaseURL + "/"
+	} else {
+		// Derived from campaign and subscriber: a repeat after a crash
+		// carries the same Message-ID, so it can be recognised.
+		rc.MessageID = fmt.Sprintf("c%d.s%d@%s", d.CampaignID, d.SubscriberID, r.host)
+		rc.UnsubscribeURL = r.cfg.BaseURL + "/unsubscribe/" + r.cfg.Signer.Sign(subscriber.Token{
+			Purpose: subscriber.PurposeUnsubscribe, SubscriberID: d.SubscriberID, NewsletterID: c.newsletter.ID})
+		rc.PreferencesURL = r.cfg.BaseURL + "/unsubscribe/" + r.cfg.Signer.Sign(subscriber.Token{
+			Purpose: subscriber.PurposeUnsubscribe, SubscriberID: d.SubscriberID})
+	}
+	data, err := c.email.Render(make([]byte, 0, 8<<10), rc)
+	if err != nil {
+		return delivery.Outgoing{}, fmt.Errorf("campaign %d: %w", d.CampaignID, err)
+	}
+	return delivery.Outgoing{From: c.from, To: d.Recipient, Data: data, MessageID: rc.MessageID}, nil
+}
+
+// compiled returns the campaign's built email, from the cache when keep.
+func (r *Renderer) compiled(ctx context.Context, id int64, keep bool) (*compiled, error) {
+	if keep {
+		r.mu.Lock()
+		c := r.emails[id]
+		r.mu.Unlock()
+		if c != nil {
+			return c, nil
+		}
+	}
+	cp, err := r.cfg.Store.Campaign(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if keep && cp.State == Cancelled {
+		return nil, fmt.Errorf("campaign %d was cancelled: %w", id, delivery.ErrSkip)
+	}
+	nls, err := r.cfg.Store.Newsletters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var nl subscriber.Newsletter
+	for _, n := range nls {
+		if n.ID == cp.NewsletterID {
+			nl = n
+		}
+	}
+	if nl.ID == 0 {
+		return nil, fmt.Errorf("campaign %d: newsletter %d is gone", id, cp.NewsletterID)
+	}
+	arts, err := r.cfg.Store.ArticlesByID(ctx, cp.ArticleIDs)
+	if err != nil {
+		return nil, err
+	}
+	from := r.cfg.From
+	if nl.SenderEmail != "" {
+		from = mail.Address{Name: nl.SenderName, Email: nl.SenderEmail}
+	}
+	var replyTo mail.Address
+	if nl.ReplyTo != "" {
+		replyTo = mail.Address{Email: nl.ReplyTo}
+	}
+	e, err := NewEmail(Compose{SiteName: r.cfg.SiteName, BaseURL: r.cfg.BaseURL, Newsletter: nl, Campaign: cp,
+		Articles: arts, From: from, ReplyTo: replyTo})
+	if err != nil {
+		return nil, fmt.Errorf("campaign %d: %w", id, err)
+	}
+	c := &compiled{email: e, newsletter: nl, from: from.Email}
+	if keep {
+		r.mu.Lock()
+		if len(r.emails) >= 64 {
+			clear(r.emails) // campaigns end; a bounded cache needs no eviction order
+		}
+		r.emails[id] = c
+		r.mu.Unlock()
+	}
+	return c, nil
+}

@@ -1,0 +1,131 @@
+package campaign
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// SchedulerStore is what the clock-driven side of campaigns needs. Every
+// method is a conditional update, so several processes may run a scheduler
+// on one database and each change still happens once.
+type SchedulerStore interface {
+	StartDueCampaigns(ctx context.Context, now time.Time) ([]int64, error)
+	CampaignsToFreeze(ctx context.Context) ([]int64, error)
+	FreezeChunk(ctx context.Context, id int64, limit int, now time.Time) (added int, done bool, err error)
+	FinishCampaigns(ctx context.Context, now time.Time) ([]int64, error)
+}
+
+// Scheduler starts scheduled campaigns, freezes their audiences into the
+// ledger, marks them sent when the ledger is done, and runs digests.
+type Scheduler struct {
+	store   SchedulerStore
+	digests *Digests // nil: no digests
+	queued  func()   // wakes the send engine
+	now     func() time.Time
+	logger  *slog.Logger
+	every   time.Duration
+	chunk   int
+	nudge   chan struct{}
+}
+
+// SchedulerConfig sets up a Scheduler.
+type SchedulerConfig struct {
+	Store   SchedulerStore
+	Digests *Digests
+	Queued  func()
+	Now     func() time.Time
+	Logger  *slog.Logger
+	Every   time.Duration // default 1 s
+	Chunk   int           // audience rows written per transaction; default 20,000
+}
+
+// NewScheduler returns a scheduler; call Run.
+func NewScheduler(cfg SchedulerConfig) *Scheduler {
+	s := &Scheduler{store: cfg.Store, digests: cfg.Digests, queued: cfg.Queued, now: cfg.Now, logger: cfg.Logger,
+		every: cfg.Every, chunk: cfg.Chunk, nudge: make(chan struct{}, 1)}
+	if s.queued == nil {
+		s.queued = func() {}
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.every <= 0 {
+		s.every = time.Second
+	}
+	if s.chunk <= 0 {
+		s.chunk = 20000
+	}
+	return s
+}
+
+// Nudge asks for a tick now, after a campaign was sent or scheduled here.
+func (s *Scheduler) Nudge() {
+	select {
+	case s.nudge <- struct{}{}:
+	default:
+	}
+}
+
+// Run ticks until ctx ends.
+func (s *Scheduler) Run(ctx context.Context) error {
+	t := time.NewTicker(s.every)
+	defer t.Stop()
+	for {
+		s.Tick(ctx)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		case <-s.nudge:
+		}
+	}
+}
+
+// Tick does one round of the scheduler's work. Errors are logged: the next
+// tick tries again, and nothing here is lost by waiting.
+func (s *Scheduler) Tick(ctx context.Context) {
+	now := s.now()
+	if ids, err := s.store.StartDueCampaigns(ctx, now); err != nil {
+		s.logger.Error("start due campaigns", "err", err)
+	} else {
+		for _, id := range ids {
+			s.logger.Info("campaign started", "campaign", id)
+		}
+	}
+	if s.digests != nil {
+		if err := s.digests.Run(ctx, now); err != nil && ctx.Err() == nil {
+			s.logger.Error("digests", "err", err)
+		}
+	}
+	ids, err := s.store.CampaignsToFreeze(ctx)
+	if err != nil {
+		s.logger.Error("campaigns to freeze", "err", err)
+	}
+	for _, id := range ids {
+		for ctx.Err() == nil {
+			added, done, err := s.store.FreezeChunk(ctx, id, s.chunk, s.now())
+			if err != nil {
+				s.logger.Error("freeze campaign audience", "campaign", id, "err", err)
+				break
+			}
+			if added > 0 {
+				s.queued()
+			}
+			if done {
+				s.logger.Info("campaign audience frozen", "campaign", id)
+				break
+			}
+		}
+	}
+	if ids, err := s.store.FinishCampaigns(ctx, s.now()); err != nil {
+		s.logger.Error("finish campaigns", "err", err)
+	} else {
+		for _, id := range ids {
+			s.logger.Info("campaign sent", "campaign", id)
+		}
+	}
+}

@@ -1,0 +1,219 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"herald/internal/article"
+)
+
+// SaveArticle inserts a, or replaces the article with the same slug, in one
+// transaction with its authors and tags.
+func (s *Store) SaveArticle(ctx context.Context, a *article.Article) (int64, error) {
+	now := ms(time.Now())
+	var id int64
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		story := a.Slug
+		if a.TranslationOf != "" {
+			story = a.TranslationOf
+			var origStory string
+			err := tx.QueryRow(ctx, `SELECT story FROM article WHERE slug = $1`, a.TranslationOf).Scan(&origStory)
+			if err == nil {
+				story = origStory
+			} else if !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+		}
+		err := tx.QueryRow(ctx, `
+			INSERT INTO article (slug, language, title, standfirst, body, body_html, section, section_slug,
+				status, published_at, updated_at, created_at, translation_of, story)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			ON CONFLICT (slug) DO UPDATE SET
+				language = excluded.language, title = excluded.title, standfirst = excluded.standfirst,
+				body = excluded.body, body_html = excluded.body_html, section = excluded.section,
+				section_slug = excluded.section_slug, status = excluded.status,
+				published_at = excluded.published_at, updated_at = excluded.updated_at,
+				translation_of = excluded.translation_of, story = excluded.story
+			RETURNING id`,
+			a.Slug, a.Language, a.Title, a.Standfirst, a.Body, a.BodyHTML, a.Section, a.SectionSlug,
+			string(a.Status), ms(a.PublishedAt), now, now, a.TranslationOf, story).Scan(&id)
+		if err != nil {
+			return err
+		}
+		// Translations made before their original was saved join its story.
+		if _, err := tx.Exec(ctx, `UPDATE article SET story = $1 WHERE translation_of = $2 AND story <> $1`, story, a.Slug); err != nil {
+			return err
+		}
+		for _, q := range []string{`DELETE FROM article_author WHERE article_id = $1`, `DELETE FROM article_tag WHERE article_id = $1`} {
+			if _, err := tx.Exec(ctx, q, id); err != nil {
+				return err
+			}
+		}
+		for i, au := range a.Authors {
+			if _, err := tx.Exec(ctx, `INSERT INTO article_author (article_id, position, name, slug) VALUES ($1, $2, $3, $4)`, id, i, au.Name, au.Slug); err != nil {
+				return err
+			}
+		}
+		for i, t := range a.Tags {
+			if _, err := tx.Exec(ctx, `INSERT INTO article_tag (article_id, position, name, slug) VALUES ($1, $2, $3, $4)`, id, i, t.Name, t.Slug); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("postgres: save article %s: %w", a.Slug, err)
+	}
+	return id, nil
+}
+
+const articleColumns = `a.id, a.slug, a.language, a.title, a.standfirst, a.body, a.body_html, a.section,
+	a.section_slug, a.status, a.published_at, a.updated_at, a.translation_of, a.story`
+
+func scanArticle(row pgx.Row) (article.Article, string, error) {
+	var a article.Article
+	var status, story string
+	var pub, upd int64
+	err := row.Scan(&a.ID, &a.Slug, &a.Language, &a.Title, &a.Standfirst, &a.Body, &a.BodyHTML, &a.Section,
+		&a.SectionSlug, &status, &pub, &upd, &a.TranslationOf, &story)
+	a.Status, a.PublishedAt, a.UpdatedAt = article.Status(status), fromMS(pub), fromMS(upd)
+	return a, story, err
+}
+
+// ArticleBySlug returns the article with its byline, tags and the other
+// language versions of its story that are visible now.
+func (s *Store) ArticleBySlug(ctx context.Context, slug string) (article.Article, error) {
+	a, story, err := scanArticle(s.pool.QueryRow(ctx, `SELECT `+articleColumns+` FROM article a WHERE a.slug = $1`, slug))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return article.Article{}, article.ErrNotFound
+	}
+	if err != nil {
+		return article.Article{}, fmt.Errorf("postgres: article %s: %w", slug, err)
+	}
+	list := []article.Article{a}
+	if err := s.fillNames(ctx, list); err != nil {
+		return article.Article{}, err
+	}
+	a = list[0]
+	rows, err := s.pool.Query(ctx, `SELECT slug, language, title FROM article
+		WHERE story = $1 AND id <> $2 AND status <> 'draft' AND published_at > 0 AND published_at <= $3
+		ORDER BY language, id LIMIT 100`, story, a.ID, ms(time.Now()))
+	if err != nil {
+		return article.Article{}, fmt.Errorf("postgres: translations of %s: %w", slug, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r article.Ref
+		if err := rows.Scan(&r.Slug, &r.Language, &r.Title); err != nil {
+			return article.Article{}, fmt.Errorf("postgres: translations of %s: %w", slug, err)
+		}
+		a.Translations = append(a.Translations, r)
+	}
+	if err := rows.Err(); err != nil {
+		return article.Article{}, fmt.Errorf("postgres: translations of %s: %w", slug, err)
+	}
+	return a, nil
+}
+
+// ListArticles returns a newest-first page of articles matching q.
+func (s *Store) ListArticles(ctx context.Context, q article.Query, now time.Time) ([]article.Article, error) {
+	var where []string
+	var args []any
+	// arg adds v to the arguments and returns its placeholder.
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if !q.AllStates {
+		where = append(where, `a.status <> 'draft' AND a.published_at > 0 AND a.published_at <= `+arg(ms(now)))
+	}
+	if q.Section != "" {
+		where = append(where, `a.section_slug = `+arg(q.Section))
+	}
+	if q.Language != "" {
+		where = append(where, `a.language = `+arg(q.Language))
+	}
+	if q.Tag != "" {
+		where = append(where, `a.id IN (SELECT article_id FROM article_tag WHERE slug = `+arg(q.Tag)+`)`)
+	}
+	if q.Author != "" {
+		where = append(where, `a.id IN (SELECT article_id FROM article_author WHERE slug = `+arg(q.Author)+`)`)
+	}
+	if !q.Since.IsZero() {
+		where = append(where, `a.published_at >= `+arg(ms(q.Since)))
+	}
+	if !q.Before.IsZero() {
+		b := arg(ms(q.Before.PublishedAt))
+		where = append(where, `(a.published_at < `+b+` OR (a.published_at = `+b+` AND a.id < `+arg(q.Before.ID)+`))`)
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	query := `SELECT ` + articleColumns + ` FROM article a`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	query += ` ORDER BY a.published_at DESC, a.id DESC LIMIT ` + arg(limit)
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list articles: %w", err)
+	}
+	defer rows.Close()
+	var list []article.Article
+	for rows.Next() {
+		a, _, err := scanArticle(rows)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: list articles: %w", err)
+		}
+		list = append(list, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: list articles: %w", err)
+	}
+	return list, s.fillNames(ctx, list)
+}
+
+// fillNames loads the authors and tags of list with one query each.
+func (s *Store) fillNames(ctx context.Context, list []article.Article) error {
+	if len(list) == 0 {
+		return nil
+	}
+	index := make(map[int64]int, len(list))
+	ids := make([]int64, len(list))
+	for i, a := range list {
+		index[a.ID], ids[i] = i, a.ID
+	}
+	for _, table := range []string{"article_author", "article_tag"} {
+		rows, err := s.pool.Query(ctx, `SELECT article_id, name, slug FROM `+table+
+			` WHERE article_id = ANY($1) ORDER BY article_id, position`, ids)
+		if err != nil {
+			return fmt.Errorf("postgres: load %s: %w", table, err)
+		}
+		for rows.Next() {
+			var id int64
+			var name, slug string
+			if err := rows.Scan(&id, &name, &slug); err != nil {
+				rows.Close()
+				return fmt.Errorf("postgres: load %s: %w", table, err)
+			}
+			a := &list[index[id]]
+			if table == "article_author" {
+				a.Authors = append(a.Authors, article.Author{Name: name, Slug: slug})
+			} else {
+				a.Tags = append(a.Tags, article.Tag{Name: name, Slug: slug})
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("postgres: load %s: %w", table, err)
+		}
+	}
+	return nil
+}

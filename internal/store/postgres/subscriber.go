@@ -1,0 +1,286 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"herald/internal/delivery"
+	"herald/internal/subscriber"
+)
+
+// Newsletters lists every newsletter, oldest first.
+func (s *Store) Newsletters(ctx context.Context) ([]subscriber.Newsletter, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, slug, name, description, sender_name, sender_email,
+		reply_to, language, created_at FROM newsletter ORDER BY id LIMIT 1000`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: newsletters: %w", err)
+	}
+	defer rows.Close()
+	var list []subscriber.Newsletter
+	for rows.Next() {
+		var n subscriber.Newsletter
+		var created int64
+		if err := rows.Scan(&n.ID, &n.Slug, &n.Name, &n.Description, &n.SenderName, &n.SenderEmail,
+			&n.ReplyTo, &n.Language, &created); err != nil {
+			return nil, fmt.Errorf("postgres: newsletters: %w", err)
+		}
+		n.CreatedAt = fromMS(created)
+		list = append(list, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: newsletters: %w", err)
+	}
+	return list, nil
+}
+
+// The statements of one signup. They find the subscriber by email_key
+// rather than by ID so that a whole batch goes to the server in one round
+// trip; they run in order, so a later signup of the same address sees what
+// an earlier one did.
+const (
+	signupSubscriber = `INSERT INTO subscriber (email, email_key, name, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (email_key) DO NOTHING`
+	// A confirmed subscription stays as it is; an unknown newsletter is
+	// passed over.
+	signupSubscription = `INSERT INTO subscription (subscriber_id, newsletter_id, state, created_at, updated_at)
+		SELECT s.id, n.id, 'pending', $3, $3 FROM subscriber s, newsletter n WHERE s.email_key = $1 AND n.id = $2
+		ON CONFLICT (subscriber_id, newsletter_id) DO UPDATE SET state = 'pending', updated_at = excluded.updated_at
+		WHERE subscription.state = 'unsubscribed'`
+	signupConsent = `INSERT INTO consent (subscriber_id, newsletter_id, action, at, source, wording, ip)
+		SELECT s.id, n.id, 'signup', $3, $4, $5, $6 FROM subscriber s, newsletter n WHERE s.email_key = $1 AND n.id = $2`
+	// The confirmation email is queued when something is pending, the
+	// address is not suppressed and none was queued within the window.
+	signupMail = `WITH due AS (
+			SELECT s.id FROM subscriber s WHERE s.email_key = $1
+				AND NOT (s.confirm_sent_at > 0 AND $2 - s.confirm_sent_at < $3)
+				AND EXISTS (SELECT 1 FROM subscription WHERE subscriber_id = s.id AND state = 'pending')
+				AND NOT EXISTS (SELECT 1 FROM suppression WHERE email_key = $1)
+		), queued AS (
+			INSERT INTO delivery (kind, priority, subscriber_id, recipient, state, next_attempt_at, created_at)
+			SELECT $4, $5, id, $6, 'queued', $2, $2 FROM due RETURNING subscriber_id
+		)
+		UPDATE subscriber SET confirm_sent_at = $2 WHERE id IN (SELECT subscriber_id FROM queued)`
+)
+
+// RecordSignups applies a group of signups in one transaction.
+func (s *Store) RecordSignups(ctx context.Context, batch []subscriber.Signup, confirmEvery time.Duration) error {
+	b := &pgx.Batch{}
+	for _, in := range batch {
+		at := ms(in.At)
+		key := subscriber.EmailKey(in.Email)
+		b.Queue(signupSubscriber, in.Email, key, clean(in.Name), at)
+		for _, nl := range in.Newsletters {
+			b.Queue(signupSubscription, key, nl, at)
+			b.Queue(signupConsent, key, nl, at, clean(in.Source), clean(in.Wording), clean(in.IP))
+		}
+		b.Queue(signupMail, key, at, confirmEvery.Milliseconds(),
+			string(delivery.KindConfirm), delivery.PriorityTransactional, in.Email)
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		return tx.SendBatch(ctx, b).Close()
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: record signups: %w", err)
+	}
+	return nil
+}
+
+// SubscriberByID returns a subscriber with its subscriptions.
+func (s *Store) SubscriberByID(ctx context.Context, id int64) (subscriber.Subscriber, error) {
+	var sub subscriber.Subscriber
+	var created int64
+	err := s.pool.QueryRow(ctx, `SELECT id, email, name, created_at FROM subscriber WHERE id = $1`, id).
+		Scan(&sub.ID, &sub.Email, &sub.Name, &created)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sub, subscriber.ErrNotFound
+	}
+	if err != nil {
+		return sub, fmt.Errorf("postgres: subscriber %d: %w", id, err)
+	}
+	sub.CreatedAt = fromMS(created)
+	list := []subscriber.Subscriber{sub}
+	if err := s.fillSubscriptions(ctx, list); err != nil {
+		return sub, err
+	}
+	return list[0], nil
+}
+
+// ListSubscribers returns up to limit subscribers with IDs above afterID.
+func (s *Store) ListSubscribers(ctx context.Context, afterID int64, limit int) ([]subscriber.Subscriber, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, email, name, created_at FROM subscriber
+		WHERE id > $1 ORDER BY id LIMIT $2`, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list subscribers: %w", err)
+	}
+	defer rows.Close()
+	var list []subscriber.Subscriber
+	for rows.Next() {
+		var sub subscriber.Subscriber
+		var created int64
+		if err := rows.Scan(&sub.ID, &sub.Email, &sub.Name, &created); err != nil {
+			return nil, fmt.Errorf("postgres: list subscribers: %w", err)
+		}
+		sub.CreatedAt = fromMS(created)
+		list = append(list, sub)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: list subscribers: %w", err)
+	}
+	return list, s.fillSubscriptions(ctx, list)
+}
+
+// fillSubscriptions loads the subscriptions of list, which is in ID order,
+// with one query over its ID range.
+func (s *Store) fillSubscriptions(ctx context.Context, list []subscriber.Subscriber) error {
+	if len(list) == 0 {
+		return nil
+	}
+	index := make(map[int64]int, len(list))
+	for i, sub := range list {
+		index[sub.ID] = i
+	}
+	rows, err := s.pool.Query(ctx, `SELECT sp.subscriber_id, sp.newsletter_id, n.slug, sp.state, sp.updated_at
+		FROM subscription sp JOIN newsletter n ON n.id = sp.newsletter_id
+		WHERE sp.subscriber_id BETWEEN $1 AND $2 ORDER BY sp.subscriber_id, sp.newsletter_id`,
+		list[0].ID, list[len(list)-1].ID)
+	if err != nil {
+		return fmt.Errorf("postgres: subscriptions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sid int64
+		var sp subscriber.Subscription
+		var state string
+		var upd int64
+		if err := rows.Scan(&sid, &sp.NewsletterID, &sp.NewsletterSlug, &state, &upd); err != nil {
+			return fmt.Errorf("postgres: subscriptions: %w", err)
+		}
+		sp.State, sp.UpdatedAt = subscriber.State(state), fromMS(upd)
+		if i, ok := index[sid]; ok {
+			list[i].Subscriptions = append(list[i].Subscriptions, sp)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgres: subscriptions: %w", err)
+	}
+	return nil
+}
+
+// ConfirmSubscriber confirms every pending subscription of id.
+func (s *Store) ConfirmSubscriber(ctx context.Context, id int64, c subscriber.Consent) ([]subscriber.Newsletter, error) {
+	at := ms(c.At)
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		changed, err := updateStates(ctx, tx, `UPDATE subscription SET state = 'confirmed', updated_at = $1
+			WHERE subscriber_id = $2 AND state = 'pending' RETURNING newsletter_id`, at, id)
+		if err != nil {
+			return err
+		}
+		if err := addConsents(ctx, tx, c, changed); err != nil {
+			return err
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO delivery (kind, priority, subscriber_id, recipient, state, next_attempt_at, created_at)
+			SELECT $1, $2, id, email, 'queued', $3, $3 FROM subscriber WHERE id = $4
+			AND NOT EXISTS (SELECT 1 FROM suppression WHERE email_key = subscriber.email_key)`,
+			string(delivery.KindWelcome), delivery.PriorityTransactional, at, id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: confirm subscriber %d: %w", id, err)
+	}
+	sub, err := s.SubscriberByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.Newsletters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []subscriber.Newsletter
+	for _, n := range all {
+		for _, sp := range sub.Subscriptions {
+			if sp.NewsletterID == n.ID && sp.State == subscriber.Confirmed {
+				out = append(out, n)
+			}
+		}
+	}
+	return out, nil
+}
+
+// UnsubscribeSubscriber ends subscriptions of id: one newsletter, or all.
+func (s *Store) UnsubscribeSubscriber(ctx context.Context, id, newsletterID int64, c subscriber.Consent) error {
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		changed, err := updateStates(ctx, tx, `UPDATE subscription SET state = 'unsubscribed', updated_at = $1
+			WHERE subscriber_id = $2 AND (newsletter_id = $3 OR $3 = 0) AND state <> 'unsubscribed'
+			RETURNING newsletter_id`, ms(c.At), id, newsletterID)
+		if err != nil {
+			return err
+		}
+		return addConsents(ctx, tx, c, changed)
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: unsubscribe subscriber %d: %w", id, err)
+	}
+	return nil
+}
+
+// updateStates runs an UPDATE … RETURNING newsletter_id and returns the IDs,
+// in newsletter order so consent records come out the same on every engine.
+func updateStates(ctx context.Context, tx pgx.Tx, query string, args ...any) ([]int64, error) {
+	rows, err := tx.Query(ctx, `WITH changed AS (`+query+`) SELECT newsletter_id FROM changed ORDER BY newsletter_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
+}
+
+func addConsents(ctx context.Context, tx pgx.Tx, c subscriber.Consent, newsletters []int64) error {
+	for _, nl := range newsletters {
+		if _, err := tx.Exec(ctx, `INSERT INTO consent (subscriber_id, newsletter_id, action, at, source, wording, ip)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, c.SubscriberID, nl, string(c.Action), ms(c.At), c.Source, c.Wording, c.IP); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Consents returns a subscriber's consent history, oldest first.
+func (s *Store) Consents(ctx context.Context, subscriberID int64) ([]subscriber.Consent, error) {
+	rows, err := s.pool.Query(ctx, `SELECT subscriber_id, newsletter_id, action, at, source, wording, ip
+		FROM consent WHERE subscriber_id = $1 ORDER BY id LIMIT 10000`, subscriberID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: consents: %w", err)
+	}
+	defer rows.Close()
+	var list []subscriber.Consent
+	for rows.Next() {
+		var c subscriber.Consent
+		var action string
+		var at int64
+		if err := rows.Scan(&c.SubscriberID, &c.NewsletterID, &action, &at, &c.Source, &c.Wording, &c.IP); err != nil {
+			return nil, fmt.Errorf("postgres: consents: %w", err)
+		}
+		c.Action, c.At = subscriber.ConsentAction(action), fromMS(at)
+		list = append(list, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: consents: %w", err)
+	}
+	return list, nil
+}
+
+// IsSuppressed reports whether mail to the address must not be sent.
+func (s *Store) IsSuppressed(ctx context.Context, email string) (bool, error) {
+	var found bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM suppression WHERE email_key = $1)`, subscriber.EmailKey(email)).Scan(&found)
+	if err != nil {
+		return false, fmt.Errorf("postgres: suppression: %w", err)
+	}
+	return found, nil
+}

@@ -1,0 +1,273 @@
+package subscriber
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// An import moves a list gathered elsewhere into Herald. It must never mail
+// anyone: addresses come in pending (or confirmed, when the operator vouches
+// for the consent), and people who left or whose mail bounced stay out.
+
+// ImportRow is one address read from an import file, already checked.
+type ImportRow struct {
+	Line  int // where the row starts in the file; the header is line 1
+	Email string
+	Name  string
+	Tags  []string
+	// Unsubscribed is set when the file itself says the person left, as an
+	// export does; such a row is never imported.
+	Unsubscribed bool
+	// Pending is set when the file says the person never confirmed; the
+	// row is imported pending even when the import vouches for consent.
+	Pending bool
+}
+
+// RowError is a row left out of an import, with the reason in words the
+// operator can act on.
+type RowError struct {
+	Line   int
+	Reason string
+}
+
+func (e *RowError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
+
+// Reasons an import leaves an address out although its row is well formed.
+const (
+	ReasonUnsubscribed     = "unsubscribed earlier"
+	ReasonUnsubscribedFile = "unsubscribed, says the state column"
+	ReasonSuppressed       = "suppressed: mail to it bounced or was refused"
+)
+
+// ImportOptions are the choices an operator makes for a whole import.
+type ImportOptions struct {
+	// Confirmed vouches that the people on the list confirmed elsewhere.
+	Confirmed bool
+	// Source is kept in each consent record, such as "import list.csv".
+	Source string
+	At     time.Time
+	// Since is the highest subscriber ID before the import began: an
+	// address first stored above it was stored by this import, so meeting
+	// it again is a duplicate in the file, not an update.
+	Since int64
+}
+
+// The wording kept in the consent records an import writes.
+const (
+	WordingImported          = "imported as pending: not confirmed, no email sent"
+	WordingImportedConfirmed = "imported with --confirmed: consent gathered elsewhere"
+)
+
+// Consent is the consent record an import writes for a new or upgraded
+// subscription.
+func (o ImportOptions) Consent() (ConsentAction, string) {
+	if o.Confirmed {
+		return ConsentConfirm, WordingImportedConfirmed
+	}
+	return ConsentSignup, WordingImported
+}
+
+// ExportRow is one subscriber's standing with one newsletter, as an export
+// lists it.
+type ExportRow struct {
+	ID        int64
+	Email     string
+	Name      string
+	State     State
+	Tags      []string
+	CreatedAt time.Time
+}
+
+// ImportResult counts what an import did with the rows of the file. Every
+// row lands in exactly one count besides Read.
+type ImportResult struct {
+	Read      int // data rows in the file
+	Imported  int // addresses new to Herald
+	Updated   int // addresses Herald had, changed by the file
+	Unchanged int // addresses Herald had, already as the file says
+	Merged    int // rows repeating an address met earlier in the file
+	Skipped   int // rows left out, each with a RowError
+	// Skips lists the rows a store left out of one chunk; Import hands
+	// them on and does not keep them.
+	Skips []RowError
+}
+
+func (r *ImportResult) add(o ImportResult) {
+	r.Read += o.Read
+	r.Imported += o.Imported
+	r.Updated += o.Updated
+	r.Unchanged += o.Unchanged
+	r.Merged += o.Merged
+	r.Skipped += o.Skipped
+}
+
+// ImportState is the rule for an address already on the list: what its
+// subscription in state current ("" for none) becomes. ok is false when the
+// import must leave it alone: people who left stay left. A confirmed
+// subscription is never downgraded.
+func ImportState(current State, confirmed bool) (next State, ok bool) {
+	switch current {
+	case Unsubscribed:
+		return current, false
+	case Confirmed:
+		return Confirmed, true
+	}
+	if confirmed {
+		return Confirmed, true
+	}
+	return Pending, true
+}
+
+// MaxTag is the longest tag accepted, in characters.
+const MaxTag = 64
+
+// MaxTags is the most tags one row may carry.
+const MaxTags = 50
+
+// NormalizeTag returns a tag as stored: trimmed and in lowercase. Commas are
+// refused because campaign audiences list tags separated by commas.
+func NormalizeTag(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	switch {
+	case !utf8.ValidString(s):
+		return "", errors.New("a tag is not valid UTF-8")
+	case strings.ContainsRune(s, ','):
+		return "", fmt.Errorf("tag %q contains a comma", s)
+	case utf8.RuneCountInString(s) > MaxTag:
+		return "", fmt.Errorf("a tag is longer than %d characters", MaxTag)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return "", errors.New("a tag contains a control character")
+		}
+	}
+	return s, nil
+}
+
+// ImportStore is what an import needs from storage.
+type ImportStore interface {
+	// LastSubscriberID is the highest subscriber ID stored, 0 for none.
+	LastSubscriberID(ctx context.Context) (int64, error)
+	// ImportSubscribers applies one chunk of rows in one transaction:
+	// repeats of an address within the chunk or already stored are merged
+	// (tags joined, a name filling an empty one), subscriptions follow
+	// ImportState, and no email is queued. Rows it leaves out come back
+	// in Skips.
+	ImportSubscribers(ctx context.Context, newsletterID int64, rows []ImportRow, opts ImportOptions) (ImportResult, error)
+}
+
+// Importer reads an import file and applies it chunk by chunk, reading the
+// next chunk while the store writes the last, so two cores share the work.
+type Importer struct {
+	Store        ImportStore
+	NewsletterID int64
+	Options      ImportOptions
+	// ChunkSize is how many rows go into one transaction; default 20,000.
+	ChunkSize int
+	// OnSkip hears of every row left out, in the order of the file.
+	OnSkip func(RowError)
+	// OnChunk hears the running totals after each chunk is stored.
+	OnChunk func(ImportResult)
+}
+
+type importChunk struct {
+	rows []ImportRow
+	bad  []RowError
+	read int
+	err  error
+}
+
+// Run imports everything r holds. It returns the totals, and an error only
+// when reading or storing failed; bad rows are not errors.
+func (im *Importer) Run(ctx context.Context, r *ImportReader) (ImportResult, error) {
+	var total ImportResult
+	size := im.ChunkSize
+	if size <= 0 {
+		size = 20000
+	}
+	opts := im.Options
+	if opts.At.IsZero() {
+		opts.At = time.Now()
+	}
+	since, err := im.Store.LastSubscriberID(ctx)
+	if err != nil {
+		return total, fmt.Errorf("subscriber: import: %w", err)
+	}
+	opts.Since = since
+
+	chunks := make(chan importChunk, 1)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(chunks)
+		for {
+			c := importChunk{rows: make([]ImportRow, 0, size)}
+			for len(c.rows) < size && c.err == nil {
+				row, err := r.Next()
+				var re *RowError
+				switch {
+				case err == nil:
+					c.rows = append(c.rows, row)
+				case errors.As(err, &re):
+					c.bad = append(c.bad, *re)
+				case errors.Is(err, io.EOF):
+					c.err = io.EOF
+					continue
+				default:
+					c.err = err
+					continue
+				}
+				c.read++
+			}
+			select {
+			case chunks <- c:
+			case <-stop:
+				return
+			}
+			if c.err != nil {
+				return
+			}
+		}
+	}()
+	defer func() {
+		close(stop)
+		<-done
+	}()
+
+	for c := range chunks {
+		var res ImportResult
+		if len(c.rows) > 0 {
+			res, err = im.Store.ImportSubscribers(ctx, im.NewsletterID, c.rows, opts)
+			if err != nil {
+				return total, fmt.Errorf("subscriber: import: %w", err)
+			}
+		}
+		skips := append(c.bad, res.Skips...)
+		slices.SortFunc(skips, func(a, b RowError) int { return a.Line - b.Line })
+		if im.OnSkip != nil {
+			for _, s := range skips {
+				im.OnSkip(s)
+			}
+		}
+		res.Read, res.Skipped = c.read, res.Skipped+len(c.bad)
+		total.add(res)
+		if im.OnChunk != nil {
+			im.OnChunk(total)
+		}
+		if c.err != nil && !errors.Is(c.err, io.EOF) {
+			return total, c.err
+		}
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
