@@ -121,9 +121,15 @@ func articleJSON(a article.Article) articleOut {
 }
 
 func subscriberCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	_, args, err := subcommand(args, "subscriber", "list")
+	sub, args, err := subcommand(args, "subscriber", "list", "import", "export")
 	if err != nil {
 		return err
+	}
+	switch sub {
+	case "import":
+		return subscriberImport(ctx, args, getenv, stdout, stderr)
+	case "export":
+		return subscriberExport(ctx, args, getenv, stdout, stderr)
 	}
 	c, pos, err := setup("subscriber list", args, getenv, stderr)
 	if err != nil {

@@ -26,6 +26,12 @@ const (
 	// maxRangeDepth bounds nested loops: with at most 50 articles, a few
 	// levels are plenty and many would run for hours without output.
 	maxRangeDepth = 3
+	// maxLoop is the most articles a campaign holds (see Validate), so
+	// the most times a loop body runs.
+	maxLoop = 50
+	// maxWork bounds the actions a template may run, counting each one
+	// as often as its enclosing loops can repeat it.
+	maxWork = 2_000_000
 )
 
 // templateFuncs is everything a template may call besides the harmless
@@ -91,6 +97,7 @@ type checker struct {
 	funcs   template.FuncMap
 	fields  map[string]bool
 	calling map[string]bool // templates on the current call path
+	work    int             // actions the template may run so far
 }
 
 func (c *checker) template(name string, depth int) error {
@@ -107,6 +114,13 @@ func (c *checker) template(name string, depth int) error {
 }
 
 func (c *checker) node(n parse.Node, depth int) error {
+	cost := 1
+	for range depth {
+		cost *= maxLoop
+	}
+	if c.work += cost; c.work > maxWork {
+		return errors.New("template would run too many actions: loop over fewer things")
+	}
 	switch n := n.(type) {
 	case nil:
 		return nil
@@ -128,6 +142,9 @@ func (c *checker) node(n parse.Node, depth int) error {
 	case *parse.RangeNode:
 		if depth >= maxRangeDepth {
 			return fmt.Errorf("line %d: loops are nested more than %d deep", n.Line, maxRangeDepth)
+		}
+		if !overArticles(n.Pipe) {
+			return fmt.Errorf("line %d: range may only loop over .Articles", n.Line)
 		}
 		return c.branch(&n.BranchNode, depth+1)
 	case *parse.TemplateNode:
@@ -165,6 +182,22 @@ func (c *checker) node(n parse.Node, depth int) error {
 		return c.idents(n.Field)
 	}
 	return nil
+}
+
+// overArticles reports whether a range loops over the view's articles,
+// the one list it has. Anything else, a number above all, could loop for
+// as long as it says.
+func overArticles(p *parse.PipeNode) bool {
+	if p == nil || len(p.Cmds) != 1 || len(p.Cmds[0].Args) != 1 {
+		return false
+	}
+	switch a := p.Cmds[0].Args[0].(type) {
+	case *parse.FieldNode:
+		return len(a.Ident) == 1 && a.Ident[0] == "Articles"
+	case *parse.VariableNode:
+		return len(a.Ident) == 2 && a.Ident[0] == "$" && a.Ident[1] == "Articles"
+	}
+	return false
 }
 
 func (c *checker) branch(b *parse.BranchNode, depth int) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"sync"
+	"time"
 
 	"herald/internal/article"
 	"herald/internal/delivery"
@@ -26,6 +27,7 @@ type RendererConfig struct {
 	BaseURL  string
 	From     mail.Address // used when a newsletter has no sender of its own
 	Signer   *subscriber.Signer
+	Now      func() time.Time
 }
 
 // Renderer builds each subscriber's copy of a campaign for the delivery
@@ -51,6 +53,9 @@ func NewRenderer(cfg RendererConfig) (*Renderer, error) {
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("campaign: base URL %q is not absolute", cfg.BaseURL)
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	return &Renderer{cfg: cfg, host: u.Hostname(), emails: map[int64]*compiled{}}, nil
 }
 
@@ -64,7 +69,7 @@ func (r *Renderer) Render(ctx context.Context, d delivery.Delivery) (delivery.Ou
 	if err != nil {
 		return delivery.Outgoing{}, err
 	}
-	rc := Recipient{SubscriberID: d.SubscriberID, Email: d.Recipient, Name: d.Name}
+	rc := Recipient{SubscriberID: d.SubscriberID, Email: d.Recipient, Name: d.Name, Date: r.cfg.Now()}
 	if test {
 		rc.MessageID = fmt.Sprintf("c%d.test%d@%s", d.CampaignID, d.ID, r.host)
 		rc.UnsubscribeURL = r.cfg.BaseURL + "/"

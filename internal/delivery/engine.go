@@ -21,6 +21,10 @@ type Config struct {
 	Owner     string // names this process in leases
 	// Sign, when set, signs each message before it is sent (DKIM).
 	Sign func(data []byte) ([]byte, error)
+	// Senders overrides Sender for the kinds it names, for deliveries that
+	// are not mail (webhooks go out over HTTP). Sign and PerSecond are
+	// about mail, so they apply only to what goes through Sender.
+	Senders map[Kind]Sender
 	// PerSecond caps messages per second across all workers; 0 is no cap.
 	PerSecond int
 	// Quotas cap messages per window, counted by Counter in the ledger.
@@ -105,7 +109,7 @@ type claimed struct {
 // claimed but not started, and records every answer before returning.
 func (e *Engine) Run(ctx context.Context) error {
 	work := make(chan claimed)
-	results := make(chan Result, e.cfg.Batch)
+	results := make(chan Result, e.cfg.Workers) // small: what a crash may repeat is bounded by it
 	var workers sync.WaitGroup
 	for range e.cfg.Workers {
 		workers.Go(func() {
@@ -208,16 +212,20 @@ func (e *Engine) attempt(ctx context.Context, c claimed) Result {
 		return e.retry(d, r, 0, "", err.Error())
 	}
 	r.MessageID = out.MessageID
-	if err := e.limits.wait(ctx); err != nil {
-		return release(d, e.cfg.Now())
+	sender, own := e.cfg.Senders[d.Kind]
+	if !own {
+		sender = e.cfg.Sender
+		if err := e.limits.wait(ctx); err != nil {
+			return release(d, e.cfg.Now())
+		}
 	}
-	if e.cfg.Sign != nil {
+	if e.cfg.Sign != nil && !own {
 		if out.Data, err = e.cfg.Sign(out.Data); err != nil {
 			e.cfg.Logger.Error("sign delivery", "delivery", d.ID, "err", err)
 			return e.retry(d, r, 0, "", "signing failed: "+err.Error())
 		}
 	}
-	err = e.cfg.Sender.Send(sendCtx, out.From, out.To, out.Data)
+	err = sender.Send(sendCtx, out.From, out.To, out.Data)
 	r.At = e.cfg.Now()
 	if err == nil {
 		r.State = Sent

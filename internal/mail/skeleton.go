@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -113,6 +114,11 @@ func newSkeleton(spec *SkeletonSpec) (*Skeleton, error) {
 		if err := checkHeaderName(f.Name); err != nil {
 			return nil, err
 		}
+		for _, h := range spec.Headers {
+			if strings.EqualFold(h.Name, f.Name) {
+				return nil, fmt.Errorf("header %s is both static and per message", f.Name)
+			}
+		}
 		c := compiler{index: index, uses: s.uses, encode: headerText(f.Name)}
 		if err := c.add(f.Value); err != nil {
 			return nil, err
@@ -151,8 +157,7 @@ func staticHead(spec *SkeletonSpec) ([]byte, error) {
 	if err := checkText("subject", spec.Subject); err != nil {
 		return nil, err
 	}
-	var head []byte
-	head, err := appendAddress(head, "From", spec.From)
+	head, err := appendAddress(nil, "From", spec.From)
 	if err != nil {
 		return nil, err
 	}
@@ -252,13 +257,13 @@ func (s *Skeleton) Render(dst []byte, v Values) ([]byte, error) {
 		line := len(out)
 		out = append(out, f.name...)
 		out = append(out, ": "...)
-		out = fill(out, f.pieces, v.Slots, appendRaw)
+		out = fill(out, f.pieces, v.Slots, false)
 		if len(out)-line > maxLine {
 			return dst[:start], fmt.Errorf("mail: render: header %s is longer than %d bytes", f.name, maxLine)
 		}
 		out = append(out, '\r', '\n')
 	}
-	out = fill(out, s.body, v.Slots, appendQP)
+	out = fill(out, s.body, v.Slots, true)
 	if len(out)-start > MaxSize {
 		return dst[:start], fmt.Errorf("mail: render: message is %d bytes, over the %d limit", len(out)-start, MaxSize)
 	}
@@ -307,18 +312,22 @@ func (s *Skeleton) check(v *Values) (int, error) {
 	return n, nil
 }
 
-// fill writes pieces with their slot values encoded by enc.
-func fill(dst []byte, pieces []piece, slots []string, enc func([]byte, string) []byte) []byte {
+// fill writes pieces with their slot values, quoted-printable encoded in
+// the body and as they are in header fields. (A plain branch rather than an
+// encoder function keeps the values from escaping to the heap.)
+func fill(dst []byte, pieces []piece, slots []string, qp bool) []byte {
 	for _, p := range pieces {
 		dst = append(dst, p.static...)
 		if p.slot < 0 || slots[p.slot] == "" {
 			continue
 		}
 		dst = append(dst, p.before...)
-		dst = enc(dst, slots[p.slot])
+		if qp {
+			dst = appendQP(dst, slots[p.slot])
+		} else {
+			dst = append(dst, slots[p.slot]...)
+		}
 		dst = append(dst, p.after...)
 	}
 	return dst
 }
-
-func appendRaw(dst []byte, s string) []byte { return append(dst, s...) }

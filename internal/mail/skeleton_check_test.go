@@ -25,6 +25,7 @@ func TestNewSkeletonRefuses(t *testing.T) {
 		{"reply-to without address", func(s *SkeletonSpec) { s.ReplyTo = Address{Name: "Desk"} }},
 		{"LF in header value", func(s *SkeletonSpec) { s.Headers[0].Value = "x\r\nBcc: x@example.com" }},
 		{"header overrides To", func(s *SkeletonSpec) { s.Headers[0].Name = "To" }},
+		{"field repeats a header", func(s *SkeletonSpec) { s.Headers[1].Name = "list-unsubscribe" }},
 		{"field overrides Date", func(s *SkeletonSpec) { s.Fields[0].Name = "Date" }},
 		{"colon in field name", func(s *SkeletonSpec) { s.Fields[0].Name = "Bcc: x@example.com\r\nX" }},
 		{"LF in field text", func(s *SkeletonSpec) { s.Fields[0].Value[0].Text = "<\r\nBcc: x@example.com" }},

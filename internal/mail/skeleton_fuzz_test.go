@@ -49,7 +49,7 @@ func FuzzSkeleton(f *testing.F) {
 			}
 			return
 		}
-		checkLineLengths(t, raw)
+		checkWireFormat(t, raw)
 		p, err := Parse(raw)
 		if err != nil {
 			t.Fatalf("Render wrote a message Parse cannot read: %v\n%s", err, raw)

@@ -53,7 +53,8 @@ func threeSegments(before, slot, after string) []Segment {
 }
 
 func TestSkeletonMatchesBuild(t *testing.T) {
-	subjects := []string{"Weekly digest", "Ünïcödé everywhere — “quotes”", "=?utf-8?q?looks_encoded?=", strings.Repeat("word ", 30) + "end"}
+	subjects := []string{"Weekly digest", "Ünïcödé everywhere — “quotes”", "=?utf-8?q?looks_encoded?=", strings.Repeat("word ", 30) + "end",
+		"日本語のニュースレター、今週の記事", "Party 🎉 time 🎉", "  spaced  out "}
 	names := []string{"", "Zoë Test", "Plain Name", `<b>Zoë & "Co"</b>`, "日本語 の 名前", "a\\b", "Smith, John", strings.Repeat("Ä", 60)}
 	contents := skeletonContents()
 	n := 0
@@ -88,7 +89,7 @@ func TestSkeletonMatchesBuild(t *testing.T) {
 				t.Fatalf("Build(text %q, to %q): %v", text, m.To.Name, err)
 			}
 			compareMessages(t, got, want)
-			checkLineLengths(t, got)
+			checkWireFormat(t, got)
 		}
 	}
 }
@@ -129,10 +130,10 @@ func compareMessages(t *testing.T, got, want []byte) {
 	}
 }
 
-// checkLineLengths holds a message to RFC 5322 and RFC 2045: CRLF line
+// checkWireFormat holds a message to RFC 5322 and RFC 2045: CRLF line
 // endings, header lines within 998 bytes, body lines within 76, and no
 // body line starting with a dot.
-func checkLineLengths(t *testing.T, raw []byte) {
+func checkWireFormat(t *testing.T, raw []byte) {
 	t.Helper()
 	if bytes.Count(raw, []byte("\n")) != bytes.Count(raw, []byte("\r\n")) || bytes.Count(raw, []byte("\r")) != bytes.Count(raw, []byte("\r\n")) {
 		t.Errorf("message has a bare CR or LF:\n%q", raw)
@@ -246,7 +247,7 @@ func TestSkeletonRender(t *testing.T) {
 			t.Fatalf("Render did not append to dst: %.20q", raw)
 		}
 		raw = raw[len("previous"):]
-		checkLineLengths(t, raw)
+		checkWireFormat(t, raw)
 		p, err := Parse(raw)
 		if err != nil {
 			t.Fatalf("Parse(Render(name %q)): %v\n%s", tc.name, err, raw)

@@ -227,6 +227,12 @@ func (im *Importer) Run(ctx context.Context, r *ImportReader) (ImportResult, err
 				}
 				c.read++
 			}
+			// Stores write addresses in key order; sorting here, beside
+			// the parsing, spares the writing core. Stable, so the first
+			// of a repeated address stays first.
+			slices.SortStableFunc(c.rows, func(a, b ImportRow) int {
+				return strings.Compare(EmailKey(a.Email), EmailKey(b.Email))
+			})
 			select {
 			case chunks <- c:
 			case <-stop:

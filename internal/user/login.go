@@ -91,7 +91,7 @@ func (s *Service) LoginWith(ctx context.Context, c Credentials) (Session, error)
 		s.cfg.Logger.InfoContext(ctx, "sign-in refused", "user_id", u.ID, "ip", c.IP)
 		return Session{}, ErrLoginFailed
 	}
-	if err := s.cfg.Store.ClearLoginAttempts(ctx, attempt, EmailKey(c.Email)); err != nil {
+	if err := s.cfg.Store.ClearLoginAttempts(ctx, attempt.EmailKey, attempt.IP); err != nil {
 		return Session{}, fmt.Errorf("user: login: %w", err)
 	}
 	sess, err := s.openSession(ctx, u, c.IP, c.UserAgent)
@@ -104,7 +104,7 @@ func (s *Service) LoginWith(ctx context.Context, c Credentials) (Session, error)
 
 // startAttempt records a sign-in attempt, or returns ErrThrottled when the
 // address or the network has failed too often lately.
-func (s *Service) startAttempt(ctx context.Context, email, ip string) (int64, error) {
+func (s *Service) startAttempt(ctx context.Context, email, ip string) (LoginAttempt, error) {
 	now := s.cfg.Now()
 	key := EmailKey(email)
 	if len(key) > MaxEmail {
@@ -115,15 +115,15 @@ func (s *Service) startAttempt(ctx context.Context, email, ip string) (int64, er
 	if a.IP == "" {
 		maxIP = 0 // no network to count, as from the command line
 	}
-	id, ok, err := s.cfg.Store.StartLoginAttempt(ctx, a, now.Add(-s.cfg.FailureWindow), s.cfg.MaxAccountFailures, maxIP)
+	ok, err := s.cfg.Store.StartLoginAttempt(ctx, a, now.Add(-s.cfg.FailureWindow), s.cfg.MaxAccountFailures, maxIP)
 	if err != nil {
-		return 0, fmt.Errorf("user: login attempt: %w", err)
+		return a, fmt.Errorf("user: login attempt: %w", err)
 	}
 	if !ok {
 		s.cfg.Logger.WarnContext(ctx, "sign-in throttled", "ip", ip)
-		return 0, ErrThrottled
+		return a, ErrThrottled
 	}
-	return id, nil
+	return a, nil
 }
 
 // throttleIP is the network failures are counted for: the address for

@@ -150,7 +150,7 @@ func (s *Service) ChangePassword(ctx context.Context, id int64, current, next, i
 	if !ok {
 		return ErrLoginFailed
 	}
-	if err := s.cfg.Store.ClearLoginAttempts(ctx, attempt, EmailKey(u.Email)); err != nil {
+	if err := s.cfg.Store.ClearLoginAttempts(ctx, attempt.EmailKey, attempt.IP); err != nil {
 		return fmt.Errorf("user: change password: %w", err)
 	}
 	return s.SetPassword(ctx, id, next)

@@ -34,15 +34,17 @@ type Store interface {
 	UseTOTPStep(ctx context.Context, id int64, step int64) (bool, error)
 
 	// StartLoginAttempt counts the attempts on a.EmailKey and from a.IP
-	// since since; when both are below their limits it records a and
-	// returns its ID and true, otherwise it records nothing and returns
-	// false. Counting and recording are one transaction so that processes
-	// sharing the database throttle together. Attempts before since may
-	// be deleted.
-	StartLoginAttempt(ctx context.Context, a LoginAttempt, since time.Time, maxAccount, maxIP int) (int64, bool, error)
-	// ClearLoginAttempts deletes the attempt id and every attempt on
-	// emailKey, after a sign-in succeeded.
-	ClearLoginAttempts(ctx context.Context, id int64, emailKey string) error
+	// after since; when both are below their limits it records a and
+	// returns true, otherwise it records nothing and returns false. A
+	// maxIP of 0 leaves the network uncounted. Counting and recording are
+	// one transaction so that processes sharing the database throttle
+	// together. Attempts at or before since may be deleted.
+	StartLoginAttempt(ctx context.Context, a LoginAttempt, since time.Time, maxAccount, maxIP int) (bool, error)
+	// ClearLoginAttempts deletes the attempts on emailKey from ip, once a
+	// sign-in from there succeeded: the holder's own typos are forgiven,
+	// while failures from elsewhere keep counting against the address and
+	// their networks.
+	ClearLoginAttempts(ctx context.Context, emailKey, ip string) error
 
 	CreateSession(ctx context.Context, s Session) error
 	SessionByID(ctx context.Context, id string) (Session, error)

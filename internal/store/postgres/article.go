@@ -217,3 +217,41 @@ func (s *Store) fillNames(ctx context.Context, list []article.Article) error {
 	}
 	return nil
 }
+
+// ArticlesByID returns the articles with the given IDs in the order given;
+// IDs that no longer exist are left out.
+func (s *Store) ArticlesByID(ctx context.Context, ids []int64) ([]article.Article, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+articleColumns+` FROM article a WHERE a.id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: articles by id: %w", err)
+	}
+	defer rows.Close()
+	var found []article.Article
+	for rows.Next() {
+		a, _, err := scanArticle(rows)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: articles by id: %w", err)
+		}
+		found = append(found, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: articles by id: %w", err)
+	}
+	if err := s.fillNames(ctx, found); err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]article.Article, len(found))
+	for _, a := range found {
+		byID[a.ID] = a
+	}
+	out := make([]article.Article, 0, len(ids))
+	for _, id := range ids {
+		if a, ok := byID[id]; ok {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -15,7 +16,8 @@ import (
 // Newsletters lists every newsletter, oldest first.
 func (s *Store) Newsletters(ctx context.Context) ([]subscriber.Newsletter, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, slug, name, description, sender_name, sender_email,
-		reply_to, language, created_at FROM newsletter ORDER BY id LIMIT 1000`)
+		reply_to, language, created_at, digest, digest_time, digest_weekday, timezone, last_digest_at
+		FROM newsletter ORDER BY id LIMIT 1000`)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: newsletters: %w", err)
 	}
@@ -23,12 +25,12 @@ func (s *Store) Newsletters(ctx context.Context) ([]subscriber.Newsletter, error
 	var list []subscriber.Newsletter
 	for rows.Next() {
 		var n subscriber.Newsletter
-		var created int64
+		var created, last int64
 		if err := rows.Scan(&n.ID, &n.Slug, &n.Name, &n.Description, &n.SenderName, &n.SenderEmail,
-			&n.ReplyTo, &n.Language, &created); err != nil {
+			&n.ReplyTo, &n.Language, &created, &n.Digest, &n.DigestTime, &n.DigestWeekday, &n.Timezone, &last); err != nil {
 			return nil, fmt.Errorf("postgres: newsletters: %w", err)
 		}
-		n.CreatedAt = fromMS(created)
+		n.CreatedAt, n.LastDigestAt = fromMS(created), fromMS(last)
 		list = append(list, n)
 	}
 	if err := rows.Err(); err != nil {
@@ -68,6 +70,9 @@ const (
 
 // RecordSignups applies a group of signups in one transaction.
 func (s *Store) RecordSignups(ctx context.Context, batch []subscriber.Signup, confirmEvery time.Duration) error {
+	if len(batch) == 0 {
+		return nil
+	}
 	b := &pgx.Batch{}
 	for _, in := range batch {
 		at := ms(in.At)
@@ -174,7 +179,7 @@ func (s *Store) fillSubscriptions(ctx context.Context, list []subscriber.Subscri
 func (s *Store) ConfirmSubscriber(ctx context.Context, id int64, c subscriber.Consent) ([]subscriber.Newsletter, error) {
 	at := ms(c.At)
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		changed, err := updateStates(ctx, tx, `UPDATE subscription SET state = 'confirmed', updated_at = $1
+		changed, err := returnedIDs(ctx, tx, `UPDATE subscription SET state = 'confirmed', updated_at = $1
 			WHERE subscriber_id = $2 AND state = 'pending' RETURNING newsletter_id`, at, id)
 		if err != nil {
 			return err
@@ -216,7 +221,7 @@ func (s *Store) ConfirmSubscriber(ctx context.Context, id int64, c subscriber.Co
 // UnsubscribeSubscriber ends subscriptions of id: one newsletter, or all.
 func (s *Store) UnsubscribeSubscriber(ctx context.Context, id, newsletterID int64, c subscriber.Consent) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		changed, err := updateStates(ctx, tx, `UPDATE subscription SET state = 'unsubscribed', updated_at = $1
+		changed, err := returnedIDs(ctx, tx, `UPDATE subscription SET state = 'unsubscribed', updated_at = $1
 			WHERE subscriber_id = $2 AND (newsletter_id = $3 OR $3 = 0) AND state <> 'unsubscribed'
 			RETURNING newsletter_id`, ms(c.At), id, newsletterID)
 		if err != nil {
@@ -230,14 +235,26 @@ func (s *Store) UnsubscribeSubscriber(ctx context.Context, id, newsletterID int6
 	return nil
 }
 
-// updateStates runs an UPDATE … RETURNING newsletter_id and returns the IDs,
-// in newsletter order so consent records come out the same on every engine.
-func updateStates(ctx context.Context, tx pgx.Tx, query string, args ...any) ([]int64, error) {
-	rows, err := tx.Query(ctx, `WITH changed AS (`+query+`) SELECT newsletter_id FROM changed ORDER BY newsletter_id`, args...)
+// returnedIDs runs a statement that returns one ID a row and gives the IDs
+// in ascending order, so that what follows from them (consent records, say)
+// comes out the same on every engine.
+func returnedIDs(ctx context.Context, tx pgx.Tx, query string, args ...any) ([]int64, error) {
+	rows, err := tx.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowTo[int64])
+	ids, err := collectIDs(rows)
+	slices.Sort(ids)
+	return ids, err
+}
+
+// collectIDs reads one ID a row; none is nil, as in the SQLite store.
+func collectIDs(rows pgx.Rows) ([]int64, error) {
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if len(ids) == 0 {
+		ids = nil
+	}
+	return ids, err
 }
 
 func addConsents(ctx context.Context, tx pgx.Tx, c subscriber.Consent, newsletters []int64) error {

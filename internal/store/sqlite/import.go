@@ -48,6 +48,9 @@ func (s *Store) LastSubscriberID(ctx context.Context) (int64, error) {
 func (s *Store) ImportSubscribers(ctx context.Context, newsletterID int64, rows []subscriber.ImportRow, opts subscriber.ImportOptions) (subscriber.ImportResult, error) {
 	var res subscriber.ImportResult
 	groups := groupImportRows(rows, &res)
+	// In key order, each page of the email_key index is written once per
+	// chunk, and new IDs, given in the same order, append to every table.
+	slices.SortFunc(groups, func(a, b *importGroup) int { return strings.Compare(a.key, b.key) })
 	at := ms(opts.At)
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var ok bool
@@ -136,13 +139,9 @@ func insertSubscribers(ctx context.Context, tx *sql.Tx, newsletterID int64, grou
 	var todo []*importGroup
 	for _, g := range groups {
 		if !g.suppressed && !g.unsubscribed {
+			g.newID, g.id, next = next, next, next+1
 			todo = append(todo, g)
 		}
-	}
-	// In key order each page of the email_key index is written once.
-	slices.SortFunc(todo, func(a, b *importGroup) int { return strings.Compare(a.key, b.key) })
-	for _, g := range todo {
-		g.newID, g.id, next = next, next, next+1
 	}
 	var found []*importGroup
 	err := exec(ctx, tx, bulkQuery{

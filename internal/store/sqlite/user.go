@@ -159,8 +159,7 @@ func (s *Store) UseTOTPStep(ctx context.Context, id int64, step int64) (bool, er
 
 // StartLoginAttempt counts recent attempts on the address and from the
 // network and records this one when both are under their limits.
-func (s *Store) StartLoginAttempt(ctx context.Context, a user.LoginAttempt, since time.Time, maxAccount, maxIP int) (int64, bool, error) {
-	var id int64
+func (s *Store) StartLoginAttempt(ctx context.Context, a user.LoginAttempt, since time.Time, maxAccount, maxIP int) (bool, error) {
 	var ok bool
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM login_attempt WHERE at <= ?`, ms(since)); err != nil {
@@ -181,25 +180,18 @@ func (s *Store) StartLoginAttempt(ctx context.Context, a user.LoginAttempt, sinc
 			return nil
 		}
 		ok = true
-		return tx.QueryRowContext(ctx, `INSERT INTO login_attempt (email_key, ip, at) VALUES (?, ?, ?) RETURNING id`,
-			a.EmailKey, a.IP, ms(a.At)).Scan(&id)
-	})
-	if err != nil {
-		return 0, false, fmt.Errorf("sqlite: start login attempt: %w", err)
-	}
-	return id, ok, nil
-}
-
-// ClearLoginAttempts deletes the attempt and every attempt on the address.
-func (s *Store) ClearLoginAttempts(ctx context.Context, id int64, emailKey string) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM login_attempt WHERE id = ? OR email_key = ?`, id, emailKey)
+		_, err := tx.ExecContext(ctx, `INSERT INTO login_attempt (email_key, ip, at) VALUES (?, ?, ?)`, a.EmailKey, a.IP, ms(a.At))
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("sqlite: clear login attempts: %w", err)
+		return false, fmt.Errorf("sqlite: start login attempt: %w", err)
 	}
-	return nil
+	return ok, nil
+}
+
+// ClearLoginAttempts deletes the attempts on the address from the network.
+func (s *Store) ClearLoginAttempts(ctx context.Context, emailKey, ip string) error {
+	return s.userExec(ctx, "clear login attempts", `DELETE FROM login_attempt WHERE email_key = ? AND ip = ?`, emailKey, ip)
 }
 
 // updateUserRow runs an UPDATE that must change exactly one row; none is

@@ -105,40 +105,45 @@ func TestLoginAttemptLimits(t *testing.T) {
 	st := open(t)
 	ctx := context.Background()
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	start := func(key, ip string, at time.Time, maxIP int) (int64, bool) {
+	start := func(key, ip string, at time.Time, maxIP int) bool {
 		t.Helper()
-		id, ok, err := st.StartLoginAttempt(ctx, user.LoginAttempt{EmailKey: key, IP: ip, At: at}, at.Add(-15*time.Minute), 3, maxIP)
+		ok, err := st.StartLoginAttempt(ctx, user.LoginAttempt{EmailKey: key, IP: ip, At: at}, at.Add(-15*time.Minute), 3, maxIP)
 		if err != nil {
 			t.Fatalf("StartLoginAttempt(%s, %s): %v", key, ip, err)
 		}
-		return id, ok
+		return ok
 	}
-	for i := range 3 {
-		if _, ok := start("a@x", fmt.Sprintf("ip%d", i), t0.Add(time.Duration(i)*time.Minute), 10); !ok {
+	for i, ip := range []string{"home", "home", "elsewhere"} {
+		if !start("a@x", ip, t0.Add(time.Duration(i)*time.Minute), 10) {
 			t.Fatalf("attempt %d on a@x refused, want recorded", i+1)
 		}
 	}
-	if _, ok := start("a@x", "ip9", t0.Add(5*time.Minute), 10); ok {
+	if start("a@x", "home", t0.Add(5*time.Minute), 10) {
 		t.Error("4th attempt on a@x within the window recorded, want refused at the limit of 3")
 	}
-	// The first attempt (t0) falls out of the window 15 minutes later.
-	id, ok := start("a@x", "ip9", t0.Add(15*time.Minute), 10)
-	if !ok {
+	// The first attempt (t0) leaves the window 15 minutes later.
+	if !start("a@x", "home", t0.Add(15*time.Minute), 10) {
 		t.Fatal("attempt once the oldest left the window refused, want recorded")
 	}
-	if err := st.ClearLoginAttempts(ctx, id, "a@x"); err != nil {
+	if start("a@x", "home", t0.Add(15*time.Minute), 10) {
+		t.Fatal("attempt back at the limit recorded, want refused")
+	}
+	// A success from home forgives home's attempts; elsewhere's still count.
+	if err := st.ClearLoginAttempts(ctx, "a@x", "home"); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := start("a@x", "ip9", t0.Add(16*time.Minute), 10); !ok {
-		t.Error("attempt after ClearLoginAttempts refused, want the count restarted")
+	for i, want := range []bool{true, true, false} {
+		if got := start("a@x", "home", t0.Add(16*time.Minute), 10); got != want {
+			t.Errorf("attempt %d after clearing home: recorded %v, want %v (elsewhere's failure still counts)", i+1, got, want)
+		}
 	}
 	for i := range 2 {
 		start(fmt.Sprintf("k%d@x", i), "net", t0.Add(20*time.Minute), 2)
 	}
-	if _, ok := start("other@x", "net", t0.Add(20*time.Minute), 2); ok {
+	if start("other@x", "net", t0.Add(20*time.Minute), 2) {
 		t.Error("3rd attempt from one network with maxIP 2 recorded, want refused")
 	}
-	if _, ok := start("other@x", "net", t0.Add(20*time.Minute), 0); !ok {
+	if !start("other@x", "net", t0.Add(20*time.Minute), 0) {
 		t.Error("attempt with maxIP 0 refused, want the network not counted")
 	}
 }

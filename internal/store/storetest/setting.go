@@ -3,7 +3,6 @@ package storetest
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,20 +41,13 @@ func testEnsureSettingRace(t *testing.T, st Store) {
 	const n = 8
 	ctx := context.Background()
 	got := make([]string, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			v, err := st.EnsureSetting(ctx, "secret", fmt.Sprintf("value-%d", i))
-			if err != nil {
-				t.Errorf("EnsureSetting(secret, value-%d) = %v", i, err)
-			}
-			got[i] = v
-		})
-	}
-	close(start)
-	wg.Wait()
+	race(t, st, n, func(i int) {
+		v, err := st.EnsureSetting(ctx, "secret", fmt.Sprintf("value-%d", i))
+		if err != nil {
+			t.Errorf("EnsureSetting(secret, value-%d) = %v", i, err)
+		}
+		got[i] = v
+	})
 	stored, err := st.Setting(ctx, "secret")
 	if err != nil {
 		t.Fatalf("Setting(secret) = %v", err)

@@ -6,13 +6,16 @@ package storetest
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
 	"herald/internal/article"
+	"herald/internal/campaign"
 	"herald/internal/delivery"
 	"herald/internal/mail"
 	"herald/internal/subscriber"
+	"herald/internal/user"
 )
 
 // Store is every method the suite holds a store to.
@@ -23,6 +26,7 @@ type Store interface {
 	SaveArticle(ctx context.Context, a *article.Article) (int64, error)
 	ArticleBySlug(ctx context.Context, slug string) (article.Article, error)
 	ListArticles(ctx context.Context, q article.Query, now time.Time) ([]article.Article, error)
+	ArticlesByID(ctx context.Context, ids []int64) ([]article.Article, error)
 
 	Newsletters(ctx context.Context) ([]subscriber.Newsletter, error)
 	RecordSignups(ctx context.Context, batch []subscriber.Signup, confirmEvery time.Duration) error
@@ -33,8 +37,27 @@ type Store interface {
 	Consents(ctx context.Context, subscriberID int64) ([]subscriber.Consent, error)
 	IsSuppressed(ctx context.Context, email string) (bool, error)
 
+	CreateNewsletter(ctx context.Context, n *subscriber.Newsletter) (int64, error)
+	RecordDigest(ctx context.Context, newsletterID int64, prev, now time.Time, c *campaign.Campaign) (bool, error)
+	LastSubscriberID(ctx context.Context) (int64, error)
+	ImportSubscribers(ctx context.Context, newsletterID int64, rows []subscriber.ImportRow, opts subscriber.ImportOptions) (subscriber.ImportResult, error)
+	ExportSubscribers(ctx context.Context, newsletterID, afterID int64, limit int) ([]subscriber.ExportRow, error)
+
 	ClaimDeliveries(ctx context.Context, c delivery.Claim) ([]delivery.Delivery, error)
 	RecordResults(ctx context.Context, rs []delivery.Result) (int, error)
+	SentSince(ctx context.Context, since time.Time) (int, error)
+
+	CreateCampaign(ctx context.Context, c *campaign.Campaign) (int64, error)
+	Campaign(ctx context.Context, id int64) (campaign.Campaign, error)
+	ListCampaigns(ctx context.Context, beforeID int64, limit int) ([]campaign.Campaign, error)
+	MoveCampaign(ctx context.Context, id int64, to campaign.State, at, sendAt time.Time) error
+	StartDueCampaigns(ctx context.Context, now time.Time) ([]int64, error)
+	CampaignsToFreeze(ctx context.Context) ([]int64, error)
+	FreezeChunk(ctx context.Context, id int64, limit int, now time.Time) (added int, done bool, err error)
+	FinishCampaigns(ctx context.Context, now time.Time) ([]int64, error)
+	QueueTestSend(ctx context.Context, id int64, email string, now time.Time) error
+
+	user.Store
 
 	AddOutboxMessage(ctx context.Context, m mail.OutboxMessage) (int64, error)
 	ListOutbox(ctx context.Context, beforeID int64, limit int) ([]mail.OutboxMessage, error)
@@ -68,6 +91,17 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Settings", testSettings},
 		{"EnsureSettingRace", testEnsureSettingRace},
 		{"Outbox", testOutbox},
+		{"ArticlesByID", testArticlesByID},
+		{"CampaignLifecycle", testCampaignLifecycle},
+		{"CampaignPauseResume", testCampaignPauseResume},
+		{"CampaignCancelSkipsTheRest", testCampaignCancelSkipsTheRest},
+		{"FreezeConcurrently", testFreezeConcurrently},
+		{"NewslettersAndDigestClock", testNewslettersAndDigestClock},
+		{"ImportAndExport", testImportAndExport},
+		{"Users", testUsers},
+		{"TOTPStepOnce", testTOTPStepOnce},
+		{"LoginAttempts", testLoginAttempts},
+		{"SessionsAndTokens", testSessionsAndTokens},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -75,6 +109,30 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 			tc.fn(t, open(t))
 		})
 	}
+}
+
+// race runs fn(0) … fn(n-1) at once from n goroutines, as n processes
+// would. Each goroutine first makes a call of its own, so that a store with
+// a connection pool has its connections open and the calls under test
+// overlap instead of queueing behind connection set-up.
+func race(t *testing.T, st Store, n int, fn func(i int)) {
+	t.Helper()
+	var ready, done sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		ready.Add(1)
+		done.Go(func() {
+			if _, err := st.Newsletters(context.Background()); err != nil {
+				t.Errorf("Newsletters() = %v", err)
+			}
+			ready.Done()
+			<-start
+			fn(i)
+		})
+	}
+	ready.Wait()
+	close(start)
+	done.Wait()
 }
 
 // signup is a reader signing up for the default newsletter at at.

@@ -3,7 +3,7 @@ ALTER TABLE newsletter ADD COLUMN digest TEXT NOT NULL DEFAULT '' CHECK (digest 
 ALTER TABLE newsletter ADD COLUMN digest_time TEXT NOT NULL DEFAULT '07:00';      -- HH:MM in timezone
 ALTER TABLE newsletter ADD COLUMN digest_weekday INTEGER NOT NULL DEFAULT 1;      -- 0 Sunday … 6 Saturday
 ALTER TABLE newsletter ADD COLUMN timezone TEXT NOT NULL DEFAULT 'UTC';
-ALTER TABLE newsletter ADD COLUMN last_digest_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE newsletter ADD COLUMN last_digest_at BIGINT  NOT NULL DEFAULT 0;
 
 ALTER TABLE subscriber ADD COLUMN language TEXT NOT NULL DEFAULT '';
 
@@ -28,7 +28,9 @@ CREATE TABLE campaign (
     audience_language TEXT    NOT NULL DEFAULT '',
     state             TEXT    NOT NULL CHECK (state IN ('draft', 'scheduled', 'sending', 'paused', 'cancelled', 'sent')),
     send_at           BIGINT  NOT NULL DEFAULT 0,
-    -- set once the audience is frozen into delivery rows
+    -- the audience is frozen into delivery rows in chunks, in subscriber
+    -- order; frozen_at is set once the last chunk is in
+    freeze_cursor     BIGINT  NOT NULL DEFAULT 0,
     frozen_at         BIGINT  NOT NULL DEFAULT 0,
     total             INTEGER NOT NULL DEFAULT 0,
     sent              INTEGER NOT NULL DEFAULT 0,
@@ -49,5 +51,10 @@ CREATE TABLE campaign_article (
     PRIMARY KEY (campaign_id, position)
 );
 
--- The ledger holds one row per campaign and subscriber, never two.
-CREATE UNIQUE INDEX delivery_campaign ON delivery (campaign_id, subscriber_id) WHERE campaign_id <> 0;
+-- The ledger holds one row per campaign and subscriber, never two. Test
+-- sends (kind campaign_test) go to given addresses and are not in it.
+CREATE UNIQUE INDEX delivery_campaign ON delivery (campaign_id, subscriber_id) WHERE kind = 'campaign';
+CREATE INDEX delivery_campaign_state ON delivery (campaign_id, state) WHERE kind = 'campaign';
+
+-- Quotas count what was sent in a window.
+CREATE INDEX delivery_done ON delivery (done_at) WHERE state = 'sent';

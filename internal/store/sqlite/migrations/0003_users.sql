@@ -29,8 +29,8 @@ CREATE TABLE session (
 CREATE INDEX session_user ON session (user_id);
 CREATE INDEX session_expires ON session (expires_at);
 
--- Sign-in attempts of the last few minutes, successful ones deleted; kept in
--- the database so that every process on it counts the same failures.
+-- Sign-in attempts of the last few minutes (a success forgives those from its
+-- network); kept in the database so every process on it counts the same.
 CREATE TABLE login_attempt (
     id        INTEGER PRIMARY KEY,
     email_key TEXT    NOT NULL,

@@ -1,0 +1,283 @@
+// Command campaign measures sending: a real campaign through the real
+// engine (herald serve in its own process) to Postfix's smtp-sink on
+// loopback. It prints messages per second, CPU seconds and peak memory of
+// the herald process, with and without DKIM, and the rate at which RSA
+// signing alone runs on this machine for comparison.
+//
+//	go run ./bench/campaign -recipients 100000 -connections 16
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"herald/internal/mail"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/campaign:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	recipients, connections, rounds int
+	sink                            string
+	dkim                            string // "", "rsa", "ed25519", or "both"
+}
+
+func run() error {
+	var o options
+	flag.IntVar(&o.recipients, "recipients", 100000, "subscribers in the campaign")
+	flag.IntVar(&o.connections, "connections", 16, "SMTP connections (and send workers)")
+	flag.IntVar(&o.rounds, "rounds", 1, "runs of each configuration; the median is reported")
+	flag.StringVar(&o.sink, "sink", "/usr/sbin/smtp-sink", "Postfix's smtp-sink (apt-get install postfix)")
+	flag.StringVar(&o.dkim, "dkim", "both", "none, rsa, ed25519 or both (none and rsa)")
+	flag.Parse()
+	if _, err := os.Stat(o.sink); err != nil {
+		return fmt.Errorf("no smtp-sink at %s: apt-get install postfix", o.sink)
+	}
+	tmp, err := os.MkdirTemp("", "herald-bench-campaign-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	bin := filepath.Join(tmp, "herald")
+	if err := sh(nil, "go", "build", "-o", bin, "./cmd/herald"); err != nil {
+		return fmt.Errorf("build herald (run from the repository root): %w", err)
+	}
+	csv := filepath.Join(tmp, "list.csv")
+	if err := writeList(csv, o.recipients); err != nil {
+		return err
+	}
+	md := filepath.Join(tmp, "issue.md")
+	if err := os.WriteFile(md, []byte(issue()), 0o600); err != nil {
+		return err
+	}
+	fmt.Printf("machine: %d CPUs, %s; %d recipients, %d connections, sink %s\n",
+		runtime.NumCPU(), runtime.Version(), o.recipients, o.connections, o.sink)
+
+	configs := []string{"none"}
+	switch o.dkim {
+	case "both":
+		configs = append(configs, "rsa")
+	case "rsa", "ed25519":
+		configs = []string{o.dkim}
+	}
+	for _, cfg := range configs {
+		var results []result
+		for range o.rounds {
+			r, err := sendOnce(bin, tmp, csv, md, cfg, o)
+			if err != nil {
+				return err
+			}
+			results = append(results, r)
+			fmt.Printf("dkim %-7s %8.0f msg/s  %6.1f s  cpu %6.1f s  peak RSS %4d MB  received by sink %d\n",
+				cfg, r.rate, r.seconds, r.cpu, r.rssMB, r.received)
+		}
+		m := results[len(results)/2]
+		fmt.Printf("median dkim %-7s %8.0f msg/s  cpu %.1f s  peak RSS %d MB\n", cfg, m.rate, m.cpu, m.rssMB)
+		if cfg != "none" {
+			alone, err := signAlone(cfg, 5*time.Second)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("%s signing alone on %d cores: %.0f msg/s; the campaign ran at %.0f%% of it\n",
+				cfg, runtime.NumCPU(), alone, 100*m.rate/alone)
+		}
+	}
+	return nil
+}
+
+type result struct {
+	rate, seconds, cpu float64
+	rssMB              int64
+	received           int
+}
+
+// sendOnce builds a fresh database, imports the list, sends one campaign
+// and measures the herald process that sent it.
+func sendOnce(bin, tmp, csv, md, dkim string, o options) (result, error) {
+	data, err := os.MkdirTemp(tmp, "data-")
+	if err != nil {
+		return result{}, err
+	}
+	herald := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := sh(&out, bin, append(args, "--data", data)...)
+		return out.String(), err
+	}
+	if _, err := herald("subscriber", "import", csv, "--confirmed"); err != nil {
+		return result{}, err
+	}
+	id, err := herald("campaign", "create", "--newsletter", "news", "--subject", "The week in the harbour", "--markdown", md)
+	if err != nil {
+		return result{}, err
+	}
+	id = strings.TrimSpace(id)
+
+	sinkAddr := freeAddr()
+	sink := exec.Command(o.sink, "-u", "nobody", "-c", sinkAddr, "1024")
+	var sinkOut bytes.Buffer
+	sink.Stdout = &sinkOut
+	if err := sink.Start(); err != nil {
+		return result{}, err
+	}
+	defer func() { sink.Process.Kill(); sink.Wait() }()
+	waitPort(sinkAddr)
+
+	args := []string{"serve", "--data", data, "--addr", freeAddr(), "--log-level", "warn",
+		"--smtp", fmt.Sprintf("smtp://%s?connections=%d", sinkAddr, o.connections)}
+	if dkim != "none" {
+		key := filepath.Join(data, "dkim.pem")
+		if _, err := herald("dkim", "keygen", "--domain", "example.org", "--selector", "bench", "--algorithm", dkim, "--out", key); err != nil {
+			return result{}, err
+		}
+		args = append(args, "--dkim-key", key, "--dkim-domain", "example.org", "--dkim-selector", "bench")
+	}
+	srv := exec.Command(bin, args...)
+	srv.Stderr = os.Stderr
+	if err := srv.Start(); err != nil {
+		return result{}, err
+	}
+	time.Sleep(500 * time.Millisecond) // let it open the database and listen
+	start := time.Now()
+	if _, err := herald("campaign", "send", id); err != nil {
+		srv.Process.Kill()
+		return result{}, err
+	}
+	for {
+		out, err := herald("campaign", "status", id, "--json")
+		if err != nil {
+			srv.Process.Kill()
+			return result{}, err
+		}
+		var s struct {
+			State string `json:"state"`
+			Sent  int    `json:"sent"`
+		}
+		json.Unmarshal([]byte(out), &s)
+		if s.State == "sent" {
+			break
+		}
+		if time.Since(start) > 30*time.Minute {
+			srv.Process.Kill()
+			return result{}, errors.New("campaign did not finish in 30 minutes")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	srv.Process.Signal(syscall.SIGTERM)
+	srv.Wait()
+	ru, _ := srv.ProcessState.SysUsage().(*syscall.Rusage)
+	r := result{rate: float64(o.recipients) / elapsed.Seconds(), seconds: elapsed.Seconds()}
+	if ru != nil {
+		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+		r.rssMB = ru.Maxrss / 1024
+	}
+	sink.Process.Signal(syscall.SIGTERM)
+	r.received = strings.Count(sinkOut.String(), ".") // -c prints a dot per message
+	return r, nil
+}
+
+// signAlone measures DKIM signing of a message like the campaign's on all
+// cores, with nothing else running: the ceiling for a signed campaign.
+func signAlone(alg string, d time.Duration) (float64, error) {
+	key, _, err := mail.GenerateDKIMKey(alg)
+	if err != nil {
+		return 0, err
+	}
+	signer, err := mail.NewDKIM("example.org", "bench", key)
+	if err != nil {
+		return 0, err
+	}
+	msg, err := mail.Build(&mail.Message{
+		From: mail.Address{Name: "Herald", Email: "news@example.org"}, To: mail.Address{Name: "Reader", Email: "reader@example.org"},
+		Subject: "The week in the harbour", Text: issue(), HTML: "<p>" + issue() + "</p>", MessageID: "c1.s1@example.org", Date: time.Now(),
+	})
+	if err != nil {
+		return 0, err
+	}
+	var n atomic.Int64
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var wg sync.WaitGroup
+	for range runtime.NumCPU() {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				if _, err := signer.Sign(msg); err == nil {
+					n.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return float64(n.Load()) / d.Seconds(), nil
+}
+
+func writeList(path string, n int) error {
+	var b bytes.Buffer
+	b.WriteString("email,name\n")
+	for i := range n {
+		fmt.Fprintf(&b, "reader%d@example.org,Reader %d\n", i, i)
+	}
+	return os.WriteFile(path, b.Bytes(), 0o600)
+}
+
+// issue is a newsletter of about 4 KB, as a Markdown file.
+func issue() string {
+	var b strings.Builder
+	b.WriteString("# The week in the harbour\n\n")
+	for i := range 8 {
+		fmt.Fprintf(&b, "## Story %d\n\nThe swing bridge carried its first buses this week after twenty-six months of repairs; "+
+			"commuters on lines 4 and 11 get their old routes back and cyclists a lane of their own. [Read more](/articles/story-%d)\n\n", i+1, i+1)
+	}
+	return b.String()
+}
+
+func sh(out *bytes.Buffer, name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	var errOut bytes.Buffer
+	if out != nil {
+		cmd.Stdout = out
+	}
+	cmd.Stderr = &errOut
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, errOut.String())
+	}
+	return nil
+}
+
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func waitPort(addr string) {
+	for range 100 {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

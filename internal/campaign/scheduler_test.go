@@ -1,0 +1,234 @@
+package campaign_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"herald/internal/article"
+	"herald/internal/campaign"
+	"herald/internal/delivery"
+	"herald/internal/store/sqlite"
+	"herald/internal/subscriber"
+)
+
+type fixture struct {
+	st  *sqlite.Store
+	ctx context.Context
+	now time.Time
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "herald.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return &fixture{st: st, ctx: context.Background(), now: time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)}
+}
+
+// subscribe imports confirmed subscribers of newsletter 1 with tags.
+func (f *fixture) subscribe(t *testing.T, tags []string, emails ...string) {
+	t.Helper()
+	var rows []subscriber.ImportRow
+	for i, e := range emails {
+		rows = append(rows, subscriber.ImportRow{Line: i + 2, Email: e, Tags: tags})
+	}
+	last, _ := f.st.LastSubscriberID(f.ctx)
+	if _, err := f.st.ImportSubscribers(f.ctx, 1, rows, subscriber.ImportOptions{Confirmed: true, Source: "test", At: f.now, Since: last}); err != nil {
+		t.Fatalf("ImportSubscribers: %v", err)
+	}
+}
+
+func (f *fixture) campaign(t *testing.T, c campaign.Campaign) int64 {
+	t.Helper()
+	c.NewsletterID, c.Subject, c.Markdown = 1, "Issue", "Hello"
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	id, err := f.st.CreateCampaign(f.ctx, &c)
+	if err != nil {
+		t.Fatalf("CreateCampaign: %v", err)
+	}
+	return id
+}
+
+func (f *fixture) tick(t *testing.T, at time.Time) {
+	t.Helper()
+	s := campaign.NewScheduler(campaign.SchedulerConfig{Store: f.st, Digests: campaign.NewDigests(f.st, nil), Now: func() time.Time { return at }, Chunk: 2})
+	s.Tick(f.ctx)
+}
+
+func (f *fixture) claim(t *testing.T, at time.Time) []delivery.Delivery {
+	t.Helper()
+	ds, err := f.st.ClaimDeliveries(f.ctx, delivery.Claim{Owner: "t", Now: at, Lease: time.Minute, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
+}
+
+func (f *fixture) get(t *testing.T, id int64) campaign.Campaign {
+	t.Helper()
+	c, err := f.st.Campaign(f.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestAudienceIsFrozenNarrowedAndFinished(t *testing.T) {
+	f := setup(t)
+	f.subscribe(t, []string{"harbour"}, "a@example.org", "b@example.org", "c@example.org")
+	f.subscribe(t, []string{"sport"}, "d@example.org")
+	f.subscribe(t, nil, "e@example.org")
+	id := f.campaign(t, campaign.Campaign{AudienceTags: []string{"harbour", "Culture"}})
+	if err := f.st.MoveCampaign(f.ctx, id, campaign.Sending, f.now, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	f.tick(t, f.now) // chunks of 2: the freeze takes several transactions
+	c := f.get(t, id)
+	if c.Total != 3 || c.FrozenAt.IsZero() {
+		t.Fatalf("after freezing, total %d frozen %v; want the 3 harbour subscribers", c.Total, c.FrozenAt)
+	}
+	// An unsubscribe after freezing is honoured at send time.
+	b := f.claim(t, f.now)
+	if len(b) != 3 {
+		t.Fatalf("claimed %d deliveries, want 3", len(b))
+	}
+	var rs []delivery.Result
+	for _, d := range b {
+		if !d.Subscribed || d.Suppressed || d.Kind != delivery.KindCampaign {
+			t.Errorf("claimed %+v; want a subscribed campaign delivery", d)
+		}
+		rs = append(rs, delivery.Result{ID: d.ID, Fence: d.Fence, State: delivery.Sent, At: f.now, Attempted: true})
+	}
+	if _, err := f.st.RecordResults(f.ctx, rs[:2]); err != nil {
+		t.Fatal(err)
+	}
+	f.tick(t, f.now)
+	if c := f.get(t, id); c.State != campaign.Sending || c.Sent != 2 {
+		t.Fatalf("with one delivery open: %s, sent %d; want sending, 2", c.State, c.Sent)
+	}
+	if _, err := f.st.RecordResults(f.ctx, rs[2:]); err != nil {
+		t.Fatal(err)
+	}
+	f.tick(t, f.now)
+	if c := f.get(t, id); c.State != campaign.Sent || c.Sent != 3 || c.Remaining() != 0 {
+		t.Fatalf("all delivered: %s sent %d remaining %d; want sent", c.State, c.Sent, c.Remaining())
+	}
+	if err := f.st.MoveCampaign(f.ctx, id, campaign.Sending, f.now, time.Time{}); err == nil {
+		t.Error("a sent campaign was sent again")
+	}
+}
+
+func TestPauseResumeCancelAndSchedule(t *testing.T) {
+	f := setup(t)
+	var emails []string
+	for i := range 5 {
+		emails = append(emails, fmt.Sprintf("r%d@example.org", i))
+	}
+	f.subscribe(t, nil, emails...)
+	id := f.campaign(t, campaign.Campaign{})
+	later := f.now.Add(time.Hour)
+	if err := f.st.MoveCampaign(f.ctx, id, campaign.Scheduled, f.now, later); err != nil {
+		t.Fatal(err)
+	}
+	f.tick(t, f.now)
+	if c := f.get(t, id); c.State != campaign.Scheduled || c.Total != 0 {
+		t.Fatalf("before its time the campaign is %s with %d rows", c.State, c.Total)
+	}
+	f.tick(t, later)
+	if c := f.get(t, id); c.State != campaign.Sending || c.Total != 5 {
+		t.Fatalf("at its time the campaign is %s with %d rows; want sending, 5", c.State, c.Total)
+	}
+	if err := f.st.MoveCampaign(f.ctx, id, campaign.Paused, later, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if ds := f.claim(t, later); len(ds) != 0 {
+		t.Fatalf("claimed %d deliveries of a paused campaign", len(ds))
+	}
+	if err := f.st.MoveCampaign(f.ctx, id, campaign.Sending, later, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	ds := f.claim(t, later)
+	if len(ds) != 5 {
+		t.Fatalf("after resuming, claimed %d; want 5", len(ds))
+	}
+	// Two are answered, three are still out when the campaign is cancelled.
+	f.st.RecordResults(f.ctx, []delivery.Result{
+		{ID: ds[0].ID, Fence: ds[0].Fence, State: delivery.Sent, At: later, Attempted: true},
+		{ID: ds[1].ID, Fence: ds[1].Fence, State: delivery.Queued, NextAttempt: later, At: later, Attempted: true},
+	})
+	if err := f.st.MoveCampaign(f.ctx, id, campaign.Cancelled, later, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	c := f.get(t, id)
+	if c.State != campaign.Cancelled || c.Sent != 1 || c.Skipped != 1 {
+		t.Fatalf("cancelled campaign: %s sent %d skipped %d; want cancelled, 1, 1 (the retry waiting)", c.State, c.Sent, c.Skipped)
+	}
+	if ds := f.claim(t, later.Add(time.Hour)); len(ds) != 0 {
+		t.Fatalf("claimed %d deliveries of a cancelled campaign", len(ds))
+	}
+	if err := f.st.MoveCampaign(f.ctx, id, campaign.Sending, later, time.Time{}); err == nil {
+		t.Error("a cancelled campaign was resumed")
+	}
+}
+
+func TestDigestsSendWhatIsNewAtTheirTime(t *testing.T) {
+	f := setup(t)
+	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	nl := subscriber.Newsletter{Slug: "morning", Name: "Morning", Language: "en", CreatedAt: day,
+		Digest: "daily", DigestTime: "07:00", Timezone: "Europe/Lisbon", LastDigestAt: day.Add(7 * time.Hour)}
+	nlID, err := f.st.CreateNewsletter(f.ctx, &nl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := article.Article{Title: "Port news", PublishedAt: day.Add(10 * time.Hour)}
+	a.Normalize()
+	if _, err := f.st.SaveArticle(f.ctx, &a); err != nil {
+		t.Fatal(err)
+	}
+	digests := func() []campaign.Campaign {
+		list, err := f.st.ListCampaigns(f.ctx, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []campaign.Campaign
+		for _, c := range list {
+			if c.NewsletterID == nlID && c.Kind == campaign.Digest {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	d := campaign.NewDigests(f.st, nil)
+	// Lisbon is on UTC in March: 07:00 there is 07:00 UTC.
+	if err := d.Run(f.ctx, day.Add(24*time.Hour+6*time.Hour+59*time.Minute)); err != nil || len(digests()) != 0 {
+		t.Fatalf("before 07:00: err %v, %d digests", err, len(digests()))
+	}
+	at := day.Add(24*time.Hour + 7*time.Hour + time.Minute)
+	if err := d.Run(f.ctx, at); err != nil {
+		t.Fatal(err)
+	}
+	got := digests()
+	if len(got) == 1 {
+		got[0] = f.get(t, got[0].ID)
+	}
+	if len(got) != 1 || got[0].State != campaign.Sending || len(got[0].ArticleIDs) != 1 || got[0].ArticleMode != campaign.Teaser {
+		t.Fatalf("at 07:01: digests %+v; want one sending teaser with the article", got)
+	}
+	// Running again, here or on another node, makes no second digest.
+	d.Run(f.ctx, at.Add(time.Minute))
+	if len(digests()) != 1 {
+		t.Fatalf("a second run made another digest")
+	}
+	// Next morning nothing is new: nothing is sent, the clock moves on.
+	d.Run(f.ctx, at.Add(24*time.Hour))
+	if len(digests()) != 1 {
+		t.Fatalf("a digest was made with no new articles")
+	}
+}

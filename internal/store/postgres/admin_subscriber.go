@@ -1,0 +1,276 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"herald/internal/subscriber"
+)
+
+// SearchSubscribers returns up to limit subscribers, newest first, with IDs
+// below beforeID when it is set. Each filter applies when not zero: email
+// narrows to addresses holding it, in any case; newsletterID and state to
+// subscribers with such a subscription; tag to subscribers carrying it.
+func (s *Store) SearchSubscribers(ctx context.Context, email string, state subscriber.State, newsletterID int64, tag string, beforeID int64, limit int) ([]subscriber.Subscriber, error) {
+	if beforeID <= 0 {
+		beforeID = 1<<63 - 1
+	}
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	where := []string{`s.id < ` + arg(beforeID)}
+	if email != "" {
+		where = append(where, `s.email_key LIKE `+arg(likePattern(email))+` ESCAPE '\'`)
+	}
+	if state != "" || newsletterID != 0 {
+		cond := `EXISTS (SELECT 1 FROM subscription sp WHERE sp.subscriber_id = s.id`
+		if newsletterID != 0 {
+			cond += ` AND sp.newsletter_id = ` + arg(newsletterID)
+		}
+		if state != "" {
+			cond += ` AND sp.state = ` + arg(clean(string(state)))
+		}
+		where = append(where, cond+`)`)
+	}
+	if tag != "" {
+		where = append(where, `EXISTS (SELECT 1 FROM subscriber_tag t WHERE t.subscriber_id = s.id AND t.tag = `+arg(clean(tag))+`)`)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT s.id, s.email, s.name, s.created_at FROM subscriber s WHERE `+
+		strings.Join(where, ` AND `)+` ORDER BY s.id DESC LIMIT `+arg(limit), args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: search subscribers: %w", err)
+	}
+	defer rows.Close()
+	var list []subscriber.Subscriber
+	for rows.Next() {
+		var sub subscriber.Subscriber
+		var created int64
+		if err := rows.Scan(&sub.ID, &sub.Email, &sub.Name, &created); err != nil {
+			return nil, fmt.Errorf("postgres: search subscribers: %w", err)
+		}
+		sub.CreatedAt = fromMS(created)
+		list = append(list, sub)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: search subscribers: %w", err)
+	}
+	return list, s.fillSubscriptionsOf(ctx, list)
+}
+
+// fillSubscriptionsOf loads the subscriptions of the subscribers in list,
+// whatever their order.
+func (s *Store) fillSubscriptionsOf(ctx context.Context, list []subscriber.Subscriber) error {
+	if len(list) == 0 {
+		return nil
+	}
+	index := make(map[int64]int, len(list))
+	ids := make([]int64, len(list))
+	for i, sub := range list {
+		index[sub.ID], ids[i] = i, sub.ID
+	}
+	rows, err := s.pool.Query(ctx, `SELECT sp.subscriber_id, sp.newsletter_id, n.slug, sp.state, sp.updated_at
+		FROM subscription sp JOIN newsletter n ON n.id = sp.newsletter_id
+		WHERE sp.subscriber_id = ANY($1) ORDER BY sp.subscriber_id, sp.newsletter_id`, ids)
+	if err != nil {
+		return fmt.Errorf("postgres: subscriptions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sid, upd int64
+		var sp subscriber.Subscription
+		var state string
+		if err := rows.Scan(&sid, &sp.NewsletterID, &sp.NewsletterSlug, &state, &upd); err != nil {
+			return fmt.Errorf("postgres: subscriptions: %w", err)
+		}
+		sp.State, sp.UpdatedAt = subscriber.State(state), fromMS(upd)
+		list[index[sid]].Subscriptions = append(list[index[sid]].Subscriptions, sp)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgres: subscriptions: %w", err)
+	}
+	return nil
+}
+
+// SubscriptionCounts counts subscriptions by newsletter and state.
+func (s *Store) SubscriptionCounts(ctx context.Context) (map[int64]map[subscriber.State]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT newsletter_id, state, count(*) FROM subscription GROUP BY newsletter_id, state LIMIT 10000`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: subscription counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]map[subscriber.State]int{}
+	for rows.Next() {
+		var nl, n int64
+		var state string
+		if err := rows.Scan(&nl, &state, &n); err != nil {
+			return nil, fmt.Errorf("postgres: subscription counts: %w", err)
+		}
+		if out[nl] == nil {
+			out[nl] = map[subscriber.State]int{}
+		}
+		out[nl][subscriber.State(state)] = int(n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: subscription counts: %w", err)
+	}
+	return out, nil
+}
+
+// DailyConsents counts the consent records of action in each of days
+// 24-hour periods starting at since: element i counts those at or after
+// since+i days and before since+i+1 days.
+func (s *Store) DailyConsents(ctx context.Context, action subscriber.ConsentAction, since time.Time, days int) ([]int, error) {
+	out := make([]int, days)
+	start := ms(since)
+	rows, err := s.pool.Query(ctx, `SELECT (at - $1) / 86400000 AS day, count(*) FROM consent
+		WHERE action = $2 AND at >= $1 AND at < $3 GROUP BY day ORDER BY day LIMIT $4`,
+		start, clean(string(action)), start+int64(days)*86400000, days)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: daily consents: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var day, n int64
+		if err := rows.Scan(&day, &n); err != nil {
+			return nil, fmt.Errorf("postgres: daily consents: %w", err)
+		}
+		if day >= 0 && day < int64(days) {
+			out[day] = int(n)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: daily consents: %w", err)
+	}
+	return out, nil
+}
+
+// SubscriberTags returns the tags of a subscriber in order.
+func (s *Store) SubscriberTags(ctx context.Context, id int64) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT tag FROM subscriber_tag WHERE subscriber_id = $1 ORDER BY tag LIMIT 1000`, id)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: tags of subscriber %d: %w", id, err)
+	}
+	defer rows.Close()
+	var tags []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, fmt.Errorf("postgres: tags of subscriber %d: %w", id, err)
+		}
+		tags = append(tags, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: tags of subscriber %d: %w", id, err)
+	}
+	return tags, nil
+}
+
+// SetSubscriberTags replaces the tags of a subscriber.
+func (s *Store) SetSubscriberTags(ctx context.Context, id int64, tags []string) error {
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var one int
+		err := tx.QueryRow(ctx, `SELECT 1 FROM subscriber WHERE id = $1 FOR UPDATE`, id).Scan(&one)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return subscriber.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM subscriber_tag WHERE subscriber_id = $1`, id); err != nil {
+			return err
+		}
+		for _, t := range tags {
+			if _, err := tx.Exec(ctx, `INSERT INTO subscriber_tag (subscriber_id, tag) VALUES ($1, $2)
+				ON CONFLICT (subscriber_id, tag) DO NOTHING`, id, clean(t)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: set tags of subscriber %d: %w", id, err)
+	}
+	return nil
+}
+
+// EraseSubscriber forgets a person in one transaction: their subscriber
+// row with its subscriptions, consent records and tags; their address in
+// the delivery ledger, in the suppression list and in the outbox. Their
+// undelivered campaign mail is skipped. suppressKey, a keyed hash of the
+// address made by the caller, goes on the suppression list in its place.
+func (s *Store) EraseSubscriber(ctx context.Context, id int64, suppressKey, reason string, at time.Time) error {
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var key string
+		err := tx.QueryRow(ctx, `SELECT email_key FROM subscriber WHERE id = $1 FOR UPDATE`, id).Scan(&key)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return subscriber.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		steps := []struct {
+			query string
+			args  []any
+		}{
+			{`UPDATE campaign SET skipped = skipped + (SELECT count(*) FROM delivery d WHERE d.campaign_id = campaign.id
+					AND d.kind = 'campaign' AND d.subscriber_id = $1 AND d.state IN ('queued', 'held'))
+				WHERE id IN (SELECT campaign_id FROM delivery WHERE subscriber_id = $1 AND kind = 'campaign' AND state IN ('queued', 'held'))`,
+				[]any{id}},
+			{`UPDATE delivery SET state = 'skipped', done_at = $1, lease_owner = '', lease_until = 0
+				WHERE subscriber_id = $2 AND state IN ('queued', 'held')`, []any{ms(at), id}},
+			{`UPDATE delivery SET recipient = '', smtp_text = '' WHERE subscriber_id = $1`, []any{id}},
+			{`UPDATE delivery SET recipient = '', smtp_text = '' WHERE subscriber_id = 0 AND lower(recipient) = $1`, []any{key}},
+			{`DELETE FROM outbox WHERE lower(recipient) = $1`, []any{key}},
+			{`DELETE FROM suppression WHERE email_key = $1`, []any{key}},
+			{`INSERT INTO suppression (email_key, reason, created_at) VALUES ($1, $2, $3) ON CONFLICT (email_key) DO NOTHING`,
+				[]any{clean(suppressKey), clean(reason), ms(at)}},
+			{`DELETE FROM subscriber WHERE id = $1`, []any{id}},
+		}
+		for _, st := range steps {
+			if _, err := tx.Exec(ctx, st.query, st.args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: erase subscriber %d: %w", id, err)
+	}
+	return nil
+}
+
+// SuppressedKeys returns those of keys that are on the suppression list.
+func (s *Store) SuppressedKeys(ctx context.Context, keys []string) ([]string, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	cleaned := make([]string, len(keys))
+	for i, k := range keys {
+		cleaned[i] = clean(k)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT email_key FROM suppression WHERE email_key = ANY($1)`, cleaned)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: suppressed keys: %w", err)
+	}
+	defer rows.Close()
+	var found []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("postgres: suppressed keys: %w", err)
+		}
+		found = append(found, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: suppressed keys: %w", err)
+	}
+	return found, nil
+}

@@ -1,0 +1,242 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"herald/internal/article"
+	"herald/internal/campaign"
+	"herald/internal/subscriber"
+)
+
+// The queries the newsroom app needs beyond what publishing, signup and
+// sending use: finding articles in any state, who owns them, editing
+// newsletters and draft campaigns, and writing settings.
+
+// likePattern turns what someone typed into a LIKE pattern that finds it
+// anywhere, with the wildcards in it taken literally (ESCAPE '\').
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(s)) + "%"
+}
+
+// SearchArticles returns up to limit articles in any state, newest first,
+// with IDs below beforeID when it is set; title narrows them to titles
+// holding it (ASCII letters in any case) and status to one state.
+func (s *Store) SearchArticles(ctx context.Context, title string, status article.Status, beforeID int64, limit int) ([]article.Article, error) {
+	where := []string{`a.id < ?`}
+	if beforeID <= 0 {
+		beforeID = 1<<63 - 1
+	}
+	args := []any{beforeID}
+	if title != "" {
+		where, args = append(where, `lower(a.title) LIKE ? ESCAPE '\'`), append(args, likePattern(title))
+	}
+	if status != "" {
+		where, args = append(where, `a.status = ?`), append(args, string(status))
+	}
+	args = append(args, limit)
+	rows, err := s.query(ctx, `SELECT `+articleColumns+` FROM article a WHERE `+strings.Join(where, ` AND `)+
+		` ORDER BY a.id DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: search articles: %w", err)
+	}
+	defer rows.Close()
+	var list []article.Article
+	for rows.Next() {
+		a, _, err := scanArticle(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: search articles: %w", err)
+		}
+		list = append(list, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: search articles: %w", err)
+	}
+	return list, s.fillNames(ctx, list)
+}
+
+// ArticleByID returns an article in any state with its byline and tags, and
+// every other language version of its story, drafts included: the newsroom
+// works on translations before readers see them.
+func (s *Store) ArticleByID(ctx context.Context, id int64) (article.Article, error) {
+	a, story, err := scanArticle(s.queryRow(ctx, `SELECT `+articleColumns+` FROM article a WHERE a.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return article.Article{}, article.ErrNotFound
+	}
+	if err != nil {
+		return article.Article{}, fmt.Errorf("sqlite: article %d: %w", id, err)
+	}
+	list := []article.Article{a}
+	if err := s.fillNames(ctx, list); err != nil {
+		return article.Article{}, err
+	}
+	a = list[0]
+	rows, err := s.query(ctx, `SELECT slug, language, title FROM article WHERE story = ? AND id <> ?
+		ORDER BY language, id LIMIT 100`, story, a.ID)
+	if err != nil {
+		return article.Article{}, fmt.Errorf("sqlite: versions of article %d: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r article.Ref
+		if err := rows.Scan(&r.Slug, &r.Language, &r.Title); err != nil {
+			return article.Article{}, fmt.Errorf("sqlite: versions of article %d: %w", id, err)
+		}
+		a.Translations = append(a.Translations, r)
+	}
+	return a, rows.Err()
+}
+
+// ArticleOwners returns, for each of the articles with the given IDs, the
+// staff account that created it (0: none) and when it was submitted for
+// review (absent: not submitted). IDs that do not exist are left out.
+func (s *Store) ArticleOwners(ctx context.Context, ids []int64) (map[int64]int64, map[int64]time.Time, error) {
+	owners, submitted := map[int64]int64{}, map[int64]time.Time{}
+	if len(ids) == 0 {
+		return owners, submitted, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT id, created_by, submitted_at FROM article WHERE id IN (`+
+		strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sqlite: article owners: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, by, at int64
+		if err := rows.Scan(&id, &by, &at); err != nil {
+			return nil, nil, fmt.Errorf("sqlite: article owners: %w", err)
+		}
+		owners[id] = by
+		if at > 0 {
+			submitted[id] = fromMS(at)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("sqlite: article owners: %w", err)
+	}
+	return owners, submitted, nil
+}
+
+// SetArticleOwner records the staff account that created the article.
+func (s *Store) SetArticleOwner(ctx context.Context, id, userID int64) error {
+	return s.updateArticle(ctx, id, `UPDATE article SET created_by = ? WHERE id = ?`, userID, id)
+}
+
+// SetArticleSubmitted records when the article was submitted for review;
+// the zero time withdraws it.
+func (s *Store) SetArticleSubmitted(ctx context.Context, id int64, at time.Time) error {
+	return s.updateArticle(ctx, id, `UPDATE article SET submitted_at = ? WHERE id = ?`, ms(at), id)
+}
+
+func (s *Store) updateArticle(ctx context.Context, id int64, query string, args ...any) error {
+	res, err := s.write.ExecContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("sqlite: update article %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlite: update article %d: %w", id, err)
+	} else if n == 0 {
+		return article.ErrNotFound
+	}
+	return nil
+}
+
+// UpdateNewsletter changes what can change of a newsletter: everything but
+// its slug, its creation time and its digest clock.
+func (s *Store) UpdateNewsletter(ctx context.Context, n *subscriber.Newsletter) error {
+	res, err := s.write.ExecContext(ctx, `UPDATE newsletter SET name = ?, description = ?, sender_name = ?,
+			sender_email = ?, reply_to = ?, language = ?, digest = ?, digest_time = ?, digest_weekday = ?, timezone = ?
+		WHERE id = ?`,
+		n.Name, n.Description, n.SenderName, n.SenderEmail, n.ReplyTo, n.Language, n.Digest, n.DigestTime,
+		n.DigestWeekday, n.Timezone, n.ID)
+	if err != nil {
+		return fmt.Errorf("sqlite: update newsletter %d: %w", n.ID, err)
+	}
+	if c, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlite: update newsletter %d: %w", n.ID, err)
+	} else if c == 0 {
+		return fmt.Errorf("sqlite: newsletter %d: %w", n.ID, subscriber.ErrNotFound)
+	}
+	return nil
+}
+
+// UpdateCampaign replaces the content and audience of a draft campaign,
+// with its articles. A campaign that left the draft state is fixed:
+// campaign.ErrState.
+func (s *Store) UpdateCampaign(ctx context.Context, c *campaign.Campaign) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE campaign SET newsletter_id = ?, subject = ?, preheader = ?, markdown = ?,
+				article_mode = ?, audience_tags = ?, audience_language = ?, updated_at = ?
+			WHERE id = ? AND state = 'draft'`,
+			c.NewsletterID, c.Subject, c.Preheader, c.Markdown, string(c.ArticleMode),
+			strings.Join(c.AudienceTags, ","), c.AudienceLanguage, ms(time.Now()), c.ID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			var state string
+			err := tx.QueryRowContext(ctx, `SELECT state FROM campaign WHERE id = ?`, c.ID).Scan(&state)
+			if errors.Is(err, sql.ErrNoRows) {
+				return campaign.ErrNotFound
+			}
+			if err != nil {
+				return err
+			}
+			return fmt.Errorf("%w: it is %s", campaign.ErrState, state)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM campaign_article WHERE campaign_id = ?`, c.ID); err != nil {
+			return err
+		}
+		for i, aid := range c.ArticleIDs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO campaign_article (campaign_id, position, article_id) VALUES (?, ?, ?)`, c.ID, i, aid); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: update campaign %d: %w", c.ID, err)
+	}
+	return nil
+}
+
+// ActiveCampaigns returns up to limit campaigns that are scheduled, sending
+// or paused, oldest first: what the newsroom is waiting on.
+func (s *Store) ActiveCampaigns(ctx context.Context, limit int) ([]campaign.Campaign, error) {
+	rows, err := s.query(ctx, `SELECT `+campaignColumns+` FROM campaign
+		WHERE state IN ('scheduled', 'sending', 'paused') ORDER BY id LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: active campaigns: %w", err)
+	}
+	defer rows.Close()
+	var list []campaign.Campaign
+	for rows.Next() {
+		c, err := scanCampaign(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: active campaigns: %w", err)
+		}
+		list = append(list, c)
+	}
+	return list, rows.Err()
+}
+
+// SetSetting stores value under key, replacing any value there.
+func (s *Store) SetSetting(ctx context.Context, key, value string) error {
+	_, err := s.write.ExecContext(ctx, `INSERT INTO setting (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	if err != nil {
+		return fmt.Errorf("sqlite: set setting %s: %w", key, err)
+	}
+	return nil
+}

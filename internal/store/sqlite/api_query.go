@@ -1,0 +1,213 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"herald/internal/article"
+	"herald/internal/subscriber"
+)
+
+// The queries the JSON API needs beyond what publishing, signup and sending
+// use: subscribers found by address or filters in ID order, their tags and
+// names, and who created an article.
+
+// SubscriberByEmail returns the subscriber with the address, in any case,
+// with its subscriptions.
+func (s *Store) SubscriberByEmail(ctx context.Context, email string) (subscriber.Subscriber, error) {
+	var sub subscriber.Subscriber
+	var created int64
+	err := s.queryRow(ctx, `SELECT id, email, name, created_at FROM subscriber WHERE email_key = ?`,
+		subscriber.EmailKey(email)).Scan(&sub.ID, &sub.Email, &sub.Name, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sub, subscriber.ErrNotFound
+	}
+	if err != nil {
+		return sub, fmt.Errorf("sqlite: subscriber by email: %w", err)
+	}
+	sub.CreatedAt = fromMS(created)
+	list := []subscriber.Subscriber{sub}
+	if err := s.subscriptionsOf(ctx, list); err != nil {
+		return sub, err
+	}
+	return list[0], nil
+}
+
+// FilterSubscribers returns up to limit subscribers with IDs above afterID,
+// in ID order, so that pages stay stable while people sign up. Each filter
+// applies when not zero: email to that address in any case; newsletterID
+// and state to subscribers with such a subscription; tag to those with it.
+func (s *Store) FilterSubscribers(ctx context.Context, email string, state subscriber.State, newsletterID int64, tag string, afterID int64, limit int) ([]subscriber.Subscriber, error) {
+	where, args := []string{`s.id > ?`}, []any{afterID}
+	if email != "" {
+		where, args = append(where, `s.email_key = ?`), append(args, subscriber.EmailKey(email))
+	}
+	if state != "" || newsletterID != 0 {
+		cond := `EXISTS (SELECT 1 FROM subscription sp WHERE sp.subscriber_id = s.id`
+		if newsletterID != 0 {
+			cond, args = cond+` AND sp.newsletter_id = ?`, append(args, newsletterID)
+		}
+		if state != "" {
+			cond, args = cond+` AND sp.state = ?`, append(args, string(state))
+		}
+		where = append(where, cond+`)`)
+	}
+	if tag != "" {
+		where = append(where, `EXISTS (SELECT 1 FROM subscriber_tag t WHERE t.subscriber_id = s.id AND t.tag = ?)`)
+		args = append(args, tag)
+	}
+	args = append(args, limit)
+	rows, err := s.query(ctx, `SELECT s.id, s.email, s.name, s.created_at FROM subscriber s WHERE `+
+		strings.Join(where, ` AND `)+` ORDER BY s.id LIMIT ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: filter subscribers: %w", err)
+	}
+	defer rows.Close()
+	var list []subscriber.Subscriber
+	for rows.Next() {
+		var sub subscriber.Subscriber
+		var created int64
+		if err := rows.Scan(&sub.ID, &sub.Email, &sub.Name, &created); err != nil {
+			return nil, fmt.Errorf("sqlite: filter subscribers: %w", err)
+		}
+		sub.CreatedAt = fromMS(created)
+		list = append(list, sub)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: filter subscribers: %w", err)
+	}
+	return list, s.subscriptionsOf(ctx, list)
+}
+
+// idList returns the placeholders and arguments for an IN list of IDs.
+func idList(ids []int64) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return strings.TrimSuffix(strings.Repeat("?,", len(ids)), ","), args
+}
+
+// subscriptionsOf loads the subscriptions of a page of subscribers, which
+// filters may have left far apart, by their IDs.
+func (s *Store) subscriptionsOf(ctx context.Context, list []subscriber.Subscriber) error {
+	if len(list) == 0 {
+		return nil
+	}
+	index := make(map[int64]int, len(list))
+	ids := make([]int64, len(list))
+	for i, sub := range list {
+		index[sub.ID], ids[i] = i, sub.ID
+	}
+	in, args := idList(ids)
+	rows, err := s.read.QueryContext(ctx, `SELECT sp.subscriber_id, sp.newsletter_id, n.slug, sp.state, sp.updated_at
+		FROM subscription sp JOIN newsletter n ON n.id = sp.newsletter_id
+		WHERE sp.subscriber_id IN (`+in+`) ORDER BY sp.subscriber_id, sp.newsletter_id`, args...)
+	if err != nil {
+		return fmt.Errorf("sqlite: subscriptions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sid, upd int64
+		var sp subscriber.Subscription
+		var state string
+		if err := rows.Scan(&sid, &sp.NewsletterID, &sp.NewsletterSlug, &state, &upd); err != nil {
+			return fmt.Errorf("sqlite: subscriptions: %w", err)
+		}
+		sp.State, sp.UpdatedAt = subscriber.State(state), fromMS(upd)
+		list[index[sid]].Subscriptions = append(list[index[sid]].Subscriptions, sp)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: subscriptions: %w", err)
+	}
+	return nil
+}
+
+// TagsOfSubscribers returns the tags of each of the subscribers, in order;
+// subscribers without tags are left out of the map.
+func (s *Store) TagsOfSubscribers(ctx context.Context, ids []int64) (map[int64][]string, error) {
+	tags := map[int64][]string{}
+	if len(ids) == 0 {
+		return tags, nil
+	}
+	in, args := idList(ids)
+	rows, err := s.read.QueryContext(ctx, `SELECT subscriber_id, tag FROM subscriber_tag
+		WHERE subscriber_id IN (`+in+`) ORDER BY subscriber_id, tag LIMIT ?`, append(args, len(ids)*1000)...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: subscriber tags: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var tag string
+		if err := rows.Scan(&id, &tag); err != nil {
+			return nil, fmt.Errorf("sqlite: subscriber tags: %w", err)
+		}
+		tags[id] = append(tags[id], tag)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: subscriber tags: %w", err)
+	}
+	return tags, nil
+}
+
+// UpdateSubscriberProfile sets a subscriber's name and replaces its tags in
+// one transaction.
+func (s *Store) UpdateSubscriberProfile(ctx context.Context, id int64, name string, tags []string) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE subscriber SET name = ? WHERE id = ?`, name, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return subscriber.ErrNotFound
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM subscriber_tag WHERE subscriber_id = ?`, id); err != nil {
+			return err
+		}
+		for _, t := range tags {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO subscriber_tag (subscriber_id, tag) VALUES (?, ?)
+				ON CONFLICT (subscriber_id, tag) DO NOTHING`, id, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: update subscriber %d: %w", id, err)
+	}
+	return nil
+}
+
+// ArticleCreator returns the staff account that created the article, 0 for
+// none (the command line, or before accounts existed).
+func (s *Store) ArticleCreator(ctx context.Context, id int64) (int64, error) {
+	var by int64
+	err := s.queryRow(ctx, `SELECT created_by FROM article WHERE id = ?`, id).Scan(&by)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, article.ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: creator of article %d: %w", id, err)
+	}
+	return by, nil
+}
+
+// SetArticleCreator records the staff account that created the article.
+func (s *Store) SetArticleCreator(ctx context.Context, id, userID int64) error {
+	res, err := s.write.ExecContext(ctx, `UPDATE article SET created_by = ? WHERE id = ?`, userID, id)
+	if err != nil {
+		return fmt.Errorf("sqlite: set creator of article %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlite: set creator of article %d: %w", id, err)
+	} else if n == 0 {
+		return article.ErrNotFound
+	}
+	return nil
+}

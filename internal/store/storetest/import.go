@@ -1,0 +1,152 @@
+package storetest
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	gocmp "github.com/google/go-cmp/cmp"
+
+	"herald/internal/delivery"
+	"herald/internal/subscriber"
+)
+
+func importRows(t *testing.T, st Store, opts subscriber.ImportOptions, rows ...subscriber.ImportRow) subscriber.ImportResult {
+	t.Helper()
+	res, err := st.ImportSubscribers(context.Background(), 1, rows, opts)
+	if err != nil {
+		t.Fatalf("ImportSubscribers(%d rows, %+v) = %v", len(rows), opts, err)
+	}
+	slices.SortFunc(res.Skips, func(a, b subscriber.RowError) int { return cmp.Compare(a.Line, b.Line) })
+	return res
+}
+
+// exported maps each address of the default newsletter to its export row.
+func exported(t *testing.T, st Store) map[string]subscriber.ExportRow {
+	t.Helper()
+	m := map[string]subscriber.ExportRow{}
+	var after int64
+	for range 100 {
+		page, err := st.ExportSubscribers(context.Background(), 1, after, 2)
+		if err != nil {
+			t.Fatalf("ExportSubscribers(1, %d, 2) = %v", after, err)
+		}
+		if len(page) == 0 {
+			return m
+		}
+		for _, r := range page {
+			if r.ID <= after {
+				t.Fatalf("ExportSubscribers(1, %d, 2) returned ID %d", after, r.ID)
+			}
+			m[r.Email], after = r, r.ID
+		}
+	}
+	t.Fatalf("ExportSubscribers never reached the end")
+	return nil
+}
+
+func testImportAndExport(t *testing.T, st Store) {
+	ctx := context.Background()
+	t0 := time.Now().UTC().Truncate(time.Millisecond)
+	// Before the import: old@ is pending, gone@ left, bounce@ bounced.
+	recordSignups(t, st, time.Hour, signup("old@example.com", t0), signup("gone@example.com", t0), signup("bounce@example.com", t0))
+	ds := claim(t, st, "w", t0, time.Minute)
+	if len(ds) != 3 {
+		t.Fatalf("claimed %+v; want three confirmation emails", ds)
+	}
+	record(t, st, 3,
+		delivery.Result{ID: ds[0].ID, Fence: ds[0].Fence, State: delivery.Sent, At: t0},
+		delivery.Result{ID: ds[1].ID, Fence: ds[1].Fence, State: delivery.Sent, At: t0},
+		delivery.Result{ID: ds[2].ID, Fence: ds[2].Fence, State: delivery.Failed, At: t0, Code: 550, Status: "5.1.1", Suppress: true})
+	gone := ds[1].SubscriberID
+	if err := st.UnsubscribeSubscriber(ctx, gone, 0, subscriber.Consent{SubscriberID: gone, Action: subscriber.ConsentUnsubscribe, At: t0}); err != nil {
+		t.Fatalf("UnsubscribeSubscriber(%d) = %v", gone, err)
+	}
+	since, err := st.LastSubscriberID(ctx)
+	if err != nil || since != ds[2].SubscriberID {
+		t.Fatalf("LastSubscriberID() = %d, %v; want %d", since, err, ds[2].SubscriberID)
+	}
+
+	t1 := t0.Add(time.Hour)
+	opts := subscriber.ImportOptions{Source: "import list.csv", At: t1, Since: since}
+	res := importRows(t, st, opts,
+		subscriber.ImportRow{Line: 2, Email: "new1@example.com", Name: "Nia", Tags: []string{"a"}},
+		subscriber.ImportRow{Line: 3, Email: "NEW1@example.com", Name: "Other", Tags: []string{"b", "a"}},
+		subscriber.ImportRow{Line: 4, Email: "old@example.com", Name: "Olu", Tags: []string{"x"}},
+		subscriber.ImportRow{Line: 5, Email: "gone@example.com"},
+		subscriber.ImportRow{Line: 6, Email: "bounce@example.com"},
+		subscriber.ImportRow{Line: 7, Email: "left@example.com", Unsubscribed: true},
+		subscriber.ImportRow{Line: 8, Email: "new2@example.com", Pending: true},
+	)
+	want := subscriber.ImportResult{Imported: 2, Updated: 1, Merged: 1, Skipped: 3, Skips: []subscriber.RowError{
+		{Line: 5, Reason: subscriber.ReasonUnsubscribed},
+		{Line: 6, Reason: subscriber.ReasonSuppressed},
+		{Line: 7, Reason: subscriber.ReasonUnsubscribedFile},
+	}}
+	if diff := gocmp.Diff(want, res); diff != "" {
+		t.Errorf("first import (-want +got):\n%s", diff)
+	}
+	got := exported(t, st)
+	for email, want := range map[string]subscriber.ExportRow{
+		"old@example.com":    {Name: "Olu", State: subscriber.Pending, Tags: []string{"x"}, CreatedAt: t0},
+		"gone@example.com":   {State: subscriber.Unsubscribed, CreatedAt: t0},
+		"bounce@example.com": {State: subscriber.Pending, CreatedAt: t0},
+		"new1@example.com":   {Name: "Nia", State: subscriber.Pending, Tags: []string{"a", "b"}, CreatedAt: t1},
+		"new2@example.com":   {State: subscriber.Pending, CreatedAt: t1},
+	} {
+		want.Email, want.ID = email, got[email].ID
+		if diff := gocmp.Diff(want, got[email]); diff != "" {
+			t.Errorf("export of %s after the first import (-want +got):\n%s", email, diff)
+		}
+	}
+	if len(got) != 5 {
+		t.Errorf("export after the first import has %d addresses, want 5: %v", len(got), got)
+	}
+	cs, err := st.Consents(ctx, got["new1@example.com"].ID)
+	wantConsent := []subscriber.Consent{{SubscriberID: got["new1@example.com"].ID, NewsletterID: 1, Action: subscriber.ConsentSignup,
+		At: t1, Source: "import list.csv", Wording: subscriber.WordingImported}}
+	if diff := gocmp.Diff(wantConsent, cs); err != nil || diff != "" {
+		t.Errorf("Consents of new1 = %v (-want +got):\n%s", err, diff)
+	}
+	// An import never mails anyone.
+	if ds := claim(t, st, "w", t1.Add(time.Hour), time.Minute); len(ds) != 0 {
+		t.Errorf("the import queued %+v", ds)
+	}
+
+	// Vouching for consent confirms the pending, except whoever the file
+	// says never confirmed; an address met again in a later chunk of the
+	// same import is a repeat, not an update.
+	since2, _ := st.LastSubscriberID(ctx)
+	opts = subscriber.ImportOptions{Confirmed: true, Source: "import vouched.csv", At: t1.Add(time.Hour), Since: since2}
+	res = importRows(t, st, opts,
+		subscriber.ImportRow{Line: 2, Email: "old@example.com", Tags: []string{"x"}},
+		subscriber.ImportRow{Line: 3, Email: "new1@example.com"},
+		subscriber.ImportRow{Line: 4, Email: "new2@example.com", Pending: true},
+		subscriber.ImportRow{Line: 5, Email: "new3@example.com"},
+	)
+	if diff := gocmp.Diff(subscriber.ImportResult{Imported: 1, Updated: 2, Unchanged: 1}, res); diff != "" {
+		t.Errorf("second import (-want +got):\n%s", diff)
+	}
+	res = importRows(t, st, opts, subscriber.ImportRow{Line: 6, Email: "new3@example.com", Name: "Late"})
+	if diff := gocmp.Diff(subscriber.ImportResult{Merged: 1}, res); diff != "" {
+		t.Errorf("second chunk of the second import (-want +got):\n%s", diff)
+	}
+	got = exported(t, st)
+	for email, want := range map[string]subscriber.State{
+		"old@example.com": subscriber.Confirmed, "new1@example.com": subscriber.Confirmed,
+		"new2@example.com": subscriber.Pending, "new3@example.com": subscriber.Confirmed,
+	} {
+		if got[email].State != want {
+			t.Errorf("state of %s after vouching = %s, want %s", email, got[email].State, want)
+		}
+	}
+	cs, _ = st.Consents(ctx, got["old@example.com"].ID)
+	if len(cs) != 2 || cs[1].Action != subscriber.ConsentConfirm || cs[1].Wording != subscriber.WordingImportedConfirmed || cs[1].Source != "import vouched.csv" {
+		t.Errorf("Consents of old = %+v; want its signup and the vouched confirmation", cs)
+	}
+	if _, err := st.ImportSubscribers(ctx, 1<<40, []subscriber.ImportRow{{Line: 2, Email: "x@example.com"}}, opts); err == nil {
+		t.Errorf("ImportSubscribers(newsletter 1<<40) succeeded, want an error")
+	}
+}

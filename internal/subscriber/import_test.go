@@ -1,0 +1,149 @@
+package subscriber
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// readAll reads every row of an import file, good and bad.
+func readAll(t *testing.T, file string) ([]ImportRow, []RowError) {
+	t.Helper()
+	r, err := NewImportReader(strings.NewReader(file))
+	if err != nil {
+		t.Fatalf("NewImportReader(%q): %v", file, err)
+	}
+	var rows []ImportRow
+	var bad []RowError
+	for {
+		row, err := r.Next()
+		var re *RowError
+		switch {
+		case err == nil:
+			rows = append(rows, row)
+		case errors.As(err, &re):
+			bad = append(bad, *re)
+		case errors.Is(err, io.EOF):
+			return rows, bad
+		default:
+			t.Fatalf("Next: %v", err)
+		}
+	}
+}
+
+func TestImportReaderRows(t *testing.T) {
+	file := "\ufeff Name ,EMAIL,Tags\r\n" + // 1: BOM, spaces, any case, CRLF
+		"Ann,ann@Example.ORG,Local; SPORT|local\r\n" + // 2
+		"\"Smith, Carl\",carl@example.org,\n" + // 3: quoted comma
+		"Bob,not-an-address,\n" + // 4
+		"\"Eve\nBcc: x@example.org\",eve@example.org,\n" + // 5-6: a name over two lines
+		"Dan,dan@example.org\n" + // 7: a field short
+		"\n" + // 8: blank lines are passed over
+		"'-Dash,'=cmd@example.org,'@home\n" + // 9: neutralised cells, as exported
+		"Fay,fay@example.org,\"a,b\"\n" + // 10: a comma in a tag
+		"Gus,gus@example.org\"x,\n" + // 11: a stray quote
+		",,\n" // 12: no address
+	rows, bad := readAll(t, file)
+	wantRows := []ImportRow{
+		{Line: 2, Email: "ann@example.org", Name: "Ann", Tags: []string{"local", "sport"}},
+		{Line: 3, Email: "carl@example.org", Name: "Smith, Carl"},
+		{Line: 9, Email: "=cmd@example.org", Name: "-Dash", Tags: []string{"@home"}},
+	}
+	if diff := cmp.Diff(wantRows, rows); diff != "" {
+		t.Errorf("good rows (-want +got):\n%s", diff)
+	}
+	var lines []int
+	for _, b := range bad {
+		lines = append(lines, b.Line)
+		if b.Reason == "" {
+			t.Errorf("line %d skipped without a reason", b.Line)
+		}
+	}
+	if diff := cmp.Diff([]int{4, 5, 7, 10, 11, 12}, lines); diff != "" {
+		t.Errorf("lines of bad rows (-want +got):\n%s\n%v", diff, bad)
+	}
+	for _, c := range []struct {
+		line int
+		want string
+	}{{5, "name"}, {7, "2 fields where the header names 3"}, {10, "comma"}, {11, "quote"}, {12, "no email address"}} {
+		for _, b := range bad {
+			if b.Line == c.line && !strings.Contains(b.Reason, c.want) {
+				t.Errorf("line %d skipped because %q; want a reason mentioning %q", c.line, b.Reason, c.want)
+			}
+		}
+	}
+}
+
+func TestImportReaderStateColumn(t *testing.T) {
+	rows, bad := readAll(t, "email,state,created_at\n"+
+		"a@example.org,confirmed,2026-01-02T03:04:05Z\n"+
+		"b@example.org,pending,\n"+
+		"c@example.org,Unsubscribed,\n"+
+		"d@example.org,gone,\n")
+	want := []ImportRow{
+		{Line: 2, Email: "a@example.org"},
+		{Line: 3, Email: "b@example.org", Pending: true},
+		{Line: 4, Email: "c@example.org", Unsubscribed: true},
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	if len(bad) != 1 || bad[0].Line != 5 || !strings.Contains(bad[0].Reason, `"gone"`) {
+		t.Errorf("bad rows = %v; want line 5 refused for its state", bad)
+	}
+}
+
+func TestImportReaderHeader(t *testing.T) {
+	for _, c := range []struct{ file, want string }{
+		{"", "empty"},
+		{"email,phone\n", `unknown column "phone"`},
+		{"email,phone\n", "email, name, tags"},
+		{"name,tags\nAnn,x\n", "no email column"},
+		{"email,Email\n", "twice"},
+	} {
+		_, err := NewImportReader(strings.NewReader(c.file))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("NewImportReader(%q) = %v; want an error mentioning %q", c.file, err, c.want)
+		}
+	}
+}
+
+func TestImportState(t *testing.T) {
+	for _, c := range []struct {
+		current   State
+		confirmed bool
+		next      State
+		ok        bool
+	}{
+		{"", false, Pending, true},
+		{"", true, Confirmed, true},
+		{Pending, false, Pending, true},
+		{Pending, true, Confirmed, true},
+		{Confirmed, false, Confirmed, true}, // never downgraded
+		{Unsubscribed, false, Unsubscribed, false},
+		{Unsubscribed, true, Unsubscribed, false}, // people who left stay left
+	} {
+		next, ok := ImportState(c.current, c.confirmed)
+		if next != c.next || ok != c.ok {
+			t.Errorf("ImportState(%q, %v) = %q, %v; want %q, %v", c.current, c.confirmed, next, ok, c.next, c.ok)
+		}
+	}
+}
+
+func TestNeutralizeCellRoundTrip(t *testing.T) {
+	for _, c := range []struct{ in, out string }{
+		{"=1+2", "'=1+2"}, {"+1", "'+1"}, {"-1", "'-1"}, {"@SUM(A1)", "'@SUM(A1)"},
+		{"\tx", "'\tx"}, {"\rx", "'\rx"}, {"plain", "plain"}, {"", ""}, {"a=b", "a=b"},
+	} {
+		got := NeutralizeCell(c.in)
+		if got != c.out {
+			t.Errorf("NeutralizeCell(%q) = %q; want %q", c.in, got, c.out)
+		}
+		if back := unquoteFormula(got); back != c.in {
+			t.Errorf("unquoteFormula(%q) = %q; want %q", got, back, c.in)
+		}
+	}
+}
