@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"herald/internal/server"
 	"herald/internal/store/sqlite"
 )
 
@@ -40,6 +41,9 @@ type config struct {
 	lease, retryMin, retryMaxAge      time.Duration
 	rate, ratePerHour, ratePerDay     int
 	connections                       int // of the SMTP pool, once parsed
+	trustedProxies                    string
+	proxies                           server.Proxies
+	shareLimits                       bool // count signup limits in the database (several nodes)
 }
 
 // newFlags defines the shared settings on a flag set named for the command.
@@ -83,6 +87,7 @@ func newFlags(name string, getenv func(string) string, out io.Writer) (*flag.Fla
 	if name != "serve" {
 		fs.BoolVar(&c.json, "json", false, "print JSON, one object per line")
 	} else {
+		str(&c.trustedProxies, "trusted-proxies", "", "load balancers (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For is believed")
 		str(&c.dkimKey, "dkim-key", "", "PEM file of the DKIM private key (see herald dkim keygen)")
 		str(&c.dkimDomain, "dkim-domain", "", "domain that signs (d=)")
 		str(&c.dkimSelector, "dkim-selector", "", "DKIM selector (s=)")
@@ -186,6 +191,9 @@ func (c *config) check() error {
 	}
 	if _, err := parseLevel(c.logLevel); err != nil {
 		return err
+	}
+	if c.proxies, err = server.ParseProxies(c.trustedProxies); err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	switch {
 	case c.lease < 0 || c.retryMin < 0 || c.retryMaxAge < 0:

@@ -98,6 +98,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	scheduler := campaign.NewScheduler(campaign.SchedulerConfig{Store: st, Digests: campaign.NewDigests(st, logger),
 		Queued: engine.Nudge, Logger: logger.With("component", "campaigns")})
 	subs := subscriber.NewService(subscriber.Config{Store: st, Signer: signer, Queued: engine.Nudge, Logger: logger})
+	var shared web.WindowCounter
+	if c.shareLimits {
+		shared = st
+	}
 	site, err := web.New(web.Config{
 		Site:            web.Site{Name: c.siteName, BaseURL: c.baseURL, Language: c.language},
 		Words:           web.DefaultWords(),
@@ -105,6 +109,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Subscriptions:   subs,
 		Outbox:          outbox,
 		SignupPerMinute: c.signupLimit,
+		SharedCounter:   shared,
 		CacheTTL:        2 * time.Second,
 		Logger:          logger,
 		Now:             time.Now,
@@ -118,7 +123,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("listen on %s: %w", c.addr, err)
 	}
 	srv := &http.Server{
-		Handler:           server.New(site, logger),
+		Handler:           server.New(server.Config{Site: site, Logger: logger, Proxies: c.proxies}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

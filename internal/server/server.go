@@ -4,14 +4,71 @@
 package server
 
 import (
+	"crypto/subtle"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 )
 
-// New wraps site (the public pages) with the shared middleware.
-func New(site http.Handler, logger *slog.Logger) http.Handler {
-	return recoverPanics(logRequests(securityHeaders(site), logger), logger)
+// Config lists the surfaces to serve. Nil handlers are not served.
+type Config struct {
+	Site    http.Handler // everything not claimed below
+	Admin   http.Handler // /admin/
+	API     http.Handler // /api/v1/
+	Health  http.Handler // /healthz
+	Ready   http.Handler // /readyz
+	Metrics http.Handler // /metrics, to loopback peers or with MetricsToken
+	// MetricsToken, when set, lets a scraper elsewhere read /metrics with
+	// "Authorization: Bearer TOKEN".
+	MetricsToken string
+	Proxies      Proxies
+	Logger       *slog.Logger
+}
+
+// New composes the surfaces into one handler with the shared middleware.
+func New(cfg Config) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", cfg.Site)
+	if cfg.Admin != nil {
+		mux.Handle("/admin/", cfg.Admin)
+		mux.Handle("/admin", http.RedirectHandler("/admin/", http.StatusMovedPermanently))
+	}
+	if cfg.API != nil {
+		mux.Handle("/api/v1/", cfg.API)
+	}
+	if cfg.Health != nil {
+		mux.Handle("GET /healthz", cfg.Health)
+	}
+	if cfg.Ready != nil {
+		mux.Handle("GET /readyz", cfg.Ready)
+	}
+	if cfg.Metrics != nil {
+		mux.Handle("GET /metrics", guardMetrics(cfg.Metrics, cfg.MetricsToken))
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return recoverPanics(realClient(logRequests(securityHeaders(mux), logger), cfg.Proxies), logger)
+}
+
+// guardMetrics serves metrics to loopback peers that came through no proxy,
+// or to a scraper presenting the token.
+func guardMetrics(next http.Handler, token string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if token != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+token)) == 1 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		ip := net.ParseIP(host)
+		if ip != nil && ip.IsLoopback() && r.Header.Get("X-Forwarded-For") == "" && r.Header.Get("Forwarded") == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		http.NotFound(w, r)
+	})
 }
 
 // securityHeaders sets the headers every response carries. Scripts may come

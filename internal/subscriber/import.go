@@ -190,7 +190,7 @@ func (im *Importer) Run(ctx context.Context, r *ImportReader) (ImportResult, err
 	var total ImportResult
 	size := im.ChunkSize
 	if size <= 0 {
-		size = 20000
+		size = 50000
 	}
 	opts := im.Options
 	if opts.At.IsZero() {
@@ -227,12 +227,7 @@ func (im *Importer) Run(ctx context.Context, r *ImportReader) (ImportResult, err
 				}
 				c.read++
 			}
-			// Stores write addresses in key order; sorting here, beside
-			// the parsing, spares the writing core. Stable, so the first
-			// of a repeated address stays first.
-			slices.SortStableFunc(c.rows, func(a, b ImportRow) int {
-				return strings.Compare(EmailKey(a.Email), EmailKey(b.Email))
-			})
+			c.rows = sortByKey(c.rows)
 			select {
 			case chunks <- c:
 			case <-stop:
@@ -276,4 +271,29 @@ func (im *Importer) Run(ctx context.Context, r *ImportReader) (ImportResult, err
 		}
 	}
 	return total, nil
+}
+
+// sortByKey orders rows by address key, and by line for one address, so a
+// store writes its index in order. Done beside the parsing, it spares the
+// core that writes.
+func sortByKey(rows []ImportRow) []ImportRow {
+	type keyed struct {
+		key string
+		i   int
+	}
+	order := make([]keyed, len(rows))
+	for i, r := range rows {
+		order[i] = keyed{EmailKey(r.Email), i}
+	}
+	slices.SortFunc(order, func(a, b keyed) int {
+		if c := strings.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return a.i - b.i
+	})
+	sorted := make([]ImportRow, len(rows))
+	for i, k := range order {
+		sorted[i] = rows[k.i]
+	}
+	return sorted
 }

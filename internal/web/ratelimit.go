@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -39,7 +41,7 @@ func newLimiter(perMinute, max int) *limiter {
 }
 
 // allow takes one signup from ip's bucket.
-func (l *limiter) allow(ip string, now time.Time) bool {
+func (l *limiter) allow(_ context.Context, ip string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	c, ok := l.clients[ip]
@@ -84,4 +86,33 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// signupLimiter decides whether a client address may sign up now.
+type signupLimiter interface {
+	allow(ctx context.Context, ip string, now time.Time) bool
+}
+
+// WindowCounter counts events per key in fixed windows, shared by every
+// process on one database.
+type WindowCounter interface {
+	CountInWindow(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
+}
+
+// sharedLimiter allows perMinute signups per address per minute, counted in
+// the database. When the database cannot count, the signup is allowed: the
+// limit guards against floods, and refusing readers would be worse.
+type sharedLimiter struct {
+	counter   WindowCounter
+	perMinute int
+	log       *slog.Logger
+}
+
+func (l *sharedLimiter) allow(ctx context.Context, ip string, now time.Time) bool {
+	n, err := l.counter.CountInWindow(ctx, "signup:"+ip, time.Minute, now)
+	if err != nil {
+		l.log.Warn("count signups", "err", err)
+		return true
+	}
+	return n <= l.perMinute
 }

@@ -61,7 +61,7 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	now := h.now()
 	ip := clientIP(r)
-	if h.limiter != nil && !h.limiter.allow(ip, now) {
+	if h.limiter != nil && !h.limiter.allow(r.Context(), ip, now) {
 		return errTooMany
 	}
 	if err := parseForm(r); err != nil {

@@ -234,12 +234,12 @@ func TestLimiterBounded(t *testing.T) {
 	l := newLimiter(1, 100)
 	now := time.Now()
 	for i := range 1000 {
-		l.allow(fmt.Sprint(i), now)
+		l.allow(context.Background(), fmt.Sprint(i), now)
 	}
 	if len(l.clients) > 100 {
 		t.Errorf("limiter holds %d clients, want at most 100", len(l.clients))
 	}
-	if !l.allow("fresh", now) || l.allow("fresh", now) {
+	if !l.allow(context.Background(), "fresh", now) || l.allow(context.Background(), "fresh", now) {
 		t.Error("a new client is not limited to one a minute")
 	}
 }

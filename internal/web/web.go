@@ -63,6 +63,10 @@ type Config struct {
 	// SignupPerMinute limits signups per client address; 0 turns the limit
 	// off, which only benchmarks should do.
 	SignupPerMinute int
+	// SharedCounter, when set, counts signups per address in the database
+	// instead of in this process, so the limit holds across several
+	// processes behind one load balancer.
+	SharedCounter WindowCounter
 	// CacheTTL is how long rendered pages are reused; 0 renders every time.
 	CacheTTL time.Duration
 
@@ -82,7 +86,7 @@ type Handler struct {
 
 	pages   *pages
 	assets  *assets
-	limiter *limiter // nil: no limit
+	limiter signupLimiter // nil: no limit
 	cache   *pageCache
 	mux     *http.ServeMux
 }
@@ -139,7 +143,10 @@ func New(cfg Config) (*Handler, error) {
 	if h.pages, err = parsePages(); err != nil {
 		return nil, err
 	}
-	if cfg.SignupPerMinute > 0 {
+	switch {
+	case cfg.SignupPerMinute > 0 && cfg.SharedCounter != nil:
+		h.limiter = &sharedLimiter{counter: cfg.SharedCounter, perMinute: cfg.SignupPerMinute, log: h.log}
+	case cfg.SignupPerMinute > 0:
 		h.limiter = newLimiter(cfg.SignupPerMinute, 10000)
 	}
 	h.cache = newPageCache(cfg.CacheTTL, 512)

@@ -19,7 +19,14 @@ import (
 // conn is one session with the server, used by one Send at a time.
 type conn struct {
 	raw    net.Conn // the TCP connection under any TLS: deadlines, forced close
+	wire   net.Conn // what the session speaks over: raw, or TLS on top of it
 	client *gosmtp.Client
+
+	// Set when the server offers PIPELINING: transactions then go through
+	// sendPipelined, with their own buffers on wire.
+	pipelining, size bool
+	r                *bufio.Reader
+	w                *bufio.Writer
 	tls    bool
 	idle   *time.Timer // closes the connection when it sits idle in the pool
 	gen    uint64      // counts returns to the pool; guarded by Sender.mu
@@ -55,6 +62,7 @@ func setup(cfg Config, raw net.Conn) (*conn, error) {
 		}
 		first, cn.tls = tc, true
 	}
+	cn.wire = first
 	cn.client = newClient(cfg, first)
 	if err := cn.client.Hello(cfg.LocalName); err != nil {
 		return nil, err
@@ -78,6 +86,8 @@ func setup(cfg Config, raw net.Conn) (*conn, error) {
 			return nil, err
 		}
 	}
+	cn.pipelining, _ = cn.client.Extension("PIPELINING")
+	cn.size, _ = cn.client.Extension("SIZE")
 	return cn, nil
 }
 
@@ -135,6 +145,7 @@ func (cn *conn) startTLS(cfg Config) error {
 		return err
 	}
 	cn.tls = true
+	cn.wire = tc
 	cn.client = newClient(cfg, &greetedConn{Conn: tc, greeting: []byte("220 " + cfg.Host + "\r\n")})
 	return cn.client.Hello(cfg.LocalName)
 }
@@ -181,6 +192,9 @@ func isLoopback(a net.Addr) bool {
 
 // send runs one transaction and reports the stage that failed.
 func (cn *conn) send(cfg Config, from, to string, data []byte) (stage, error) {
+	if cn.pipelining {
+		return cn.sendPipelined(cfg, from, to, data)
+	}
 	if err := cn.client.Mail(from, &gosmtp.MailOptions{Size: int64(len(data))}); err != nil {
 		return stageMail, err
 	}

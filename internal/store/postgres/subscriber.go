@@ -39,51 +39,65 @@ func (s *Store) Newsletters(ctx context.Context) ([]subscriber.Newsletter, error
 	return list, nil
 }
 
-// The statements of one signup. They find the subscriber by email_key
-// rather than by ID so that a whole batch goes to the server in one round
-// trip; they run in order, so a later signup of the same address sees what
-// an earlier one did.
+// The statements of a run of signups in which no address repeats. Each
+// works on arrays of the run's values in signup order, so a batch costs a
+// few statements whatever its size, and new subscribers, consent records
+// and emails get their IDs in signup order.
 const (
-	signupSubscriber = `INSERT INTO subscriber (email, email_key, name, created_at) VALUES ($1, $2, $3, $4)
+	signupSubscribers = `INSERT INTO subscriber (email, email_key, name, created_at)
+		SELECT email, email_key, name, at
+		FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[]) WITH ORDINALITY AS u (email, email_key, name, at, n)
+		ORDER BY n
 		ON CONFLICT (email_key) DO NOTHING`
 	// A confirmed subscription stays as it is; an unknown newsletter is
 	// passed over.
-	signupSubscription = `INSERT INTO subscription (subscriber_id, newsletter_id, state, created_at, updated_at)
-		SELECT s.id, n.id, 'pending', $3, $3 FROM subscriber s, newsletter n WHERE s.email_key = $1 AND n.id = $2
+	signupSubscriptions = `INSERT INTO subscription (subscriber_id, newsletter_id, state, created_at, updated_at)
+		SELECT s.id, nl.id, 'pending', u.at, u.at
+		FROM unnest($1::TEXT[], $2::BIGINT[], $3::BIGINT[]) WITH ORDINALITY AS u (email_key, newsletter_id, at, n)
+		JOIN subscriber s ON s.email_key = u.email_key JOIN newsletter nl ON nl.id = u.newsletter_id
+		ORDER BY u.n
 		ON CONFLICT (subscriber_id, newsletter_id) DO UPDATE SET state = 'pending', updated_at = excluded.updated_at
 		WHERE subscription.state = 'unsubscribed'`
-	signupConsent = `INSERT INTO consent (subscriber_id, newsletter_id, action, at, source, wording, ip)
-		SELECT s.id, n.id, 'signup', $3, $4, $5, $6 FROM subscriber s, newsletter n WHERE s.email_key = $1 AND n.id = $2`
+	signupConsents = `INSERT INTO consent (subscriber_id, newsletter_id, action, at, source, wording, ip)
+		SELECT s.id, nl.id, 'signup', u.at, u.source, u.wording, u.ip
+		FROM unnest($1::TEXT[], $2::BIGINT[], $3::BIGINT[], $4::TEXT[], $5::TEXT[], $6::TEXT[])
+			WITH ORDINALITY AS u (email_key, newsletter_id, at, source, wording, ip, n)
+		JOIN subscriber s ON s.email_key = u.email_key JOIN newsletter nl ON nl.id = u.newsletter_id
+		ORDER BY u.n`
 	// The confirmation email is queued when something is pending, the
 	// address is not suppressed and none was queued within the window.
 	signupMail = `WITH due AS (
-			SELECT s.id FROM subscriber s WHERE s.email_key = $1
-				AND NOT (s.confirm_sent_at > 0 AND $2 - s.confirm_sent_at < $3)
-				AND EXISTS (SELECT 1 FROM subscription WHERE subscriber_id = s.id AND state = 'pending')
-				AND NOT EXISTS (SELECT 1 FROM suppression WHERE email_key = $1)
+			SELECT s.id, u.email, u.at, u.n
+			FROM unnest($1::TEXT[], $2::TEXT[], $3::BIGINT[]) WITH ORDINALITY AS u (email_key, email, at, n)
+			JOIN subscriber s ON s.email_key = u.email_key
+			WHERE NOT (s.confirm_sent_at > 0 AND u.at - s.confirm_sent_at < $4)
+				AND EXISTS (SELECT 1 FROM subscription sp WHERE sp.subscriber_id = s.id AND sp.state = 'pending')
+				AND NOT EXISTS (SELECT 1 FROM suppression x WHERE x.email_key = u.email_key)
 		), queued AS (
 			INSERT INTO delivery (kind, priority, subscriber_id, recipient, state, next_attempt_at, created_at)
-			SELECT $4, $5, id, $6, 'queued', $2, $2 FROM due RETURNING subscriber_id
+			SELECT $5, $6, id, email, 'queued', at, at FROM due ORDER BY n
+			RETURNING subscriber_id, created_at
 		)
-		UPDATE subscriber SET confirm_sent_at = $2 WHERE id IN (SELECT subscriber_id FROM queued)`
+		UPDATE subscriber s SET confirm_sent_at = q.created_at FROM queued q WHERE s.id = q.subscriber_id`
 )
 
-// RecordSignups applies a group of signups in one transaction.
+// RecordSignups applies a group of signups in one transaction and one round
+// trip. The batch is cut into runs in which no address repeats, usually
+// just one; the runs apply in order, so a signup sees what an earlier
+// signup of the same address did, as if each were applied alone.
 func (s *Store) RecordSignups(ctx context.Context, batch []subscriber.Signup, confirmEvery time.Duration) error {
 	if len(batch) == 0 {
 		return nil
 	}
 	b := &pgx.Batch{}
-	for _, in := range batch {
-		at := ms(in.At)
-		key := subscriber.EmailKey(in.Email)
-		b.Queue(signupSubscriber, in.Email, key, clean(in.Name), at)
-		for _, nl := range in.Newsletters {
-			b.Queue(signupSubscription, key, nl, at)
-			b.Queue(signupConsent, key, nl, at, clean(in.Source), clean(in.Wording), clean(in.IP))
+	for start := 0; start < len(batch); {
+		end, seen := start, map[string]bool{}
+		for end < len(batch) && !seen[subscriber.EmailKey(batch[end].Email)] {
+			seen[subscriber.EmailKey(batch[end].Email)] = true
+			end++
 		}
-		b.Queue(signupMail, key, at, confirmEvery.Milliseconds(),
-			string(delivery.KindConfirm), delivery.PriorityTransactional, in.Email)
+		queueSignups(b, batch[start:end], confirmEvery)
+		start = end
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		return tx.SendBatch(ctx, b).Close()
@@ -92,6 +106,34 @@ func (s *Store) RecordSignups(ctx context.Context, batch []subscriber.Signup, co
 		return fmt.Errorf("postgres: record signups: %w", err)
 	}
 	return nil
+}
+
+// queueSignups adds the statements of a run of distinct addresses to b.
+func queueSignups(b *pgx.Batch, run []subscriber.Signup, confirmEvery time.Duration) {
+	var emails, keys, names, spKeys, cKeys, sources, wordings, ips []string
+	var ats, spNewsletters, spAts, cNewsletters, cAts []int64
+	for _, in := range run {
+		key, at := subscriber.EmailKey(in.Email), ms(in.At)
+		emails, keys, names, ats = append(emails, in.Email), append(keys, key), append(names, clean(in.Name)), append(ats, at)
+		joined := map[int64]bool{}
+		for _, nl := range in.Newsletters {
+			// A newsletter named twice is joined once, as one statement
+			// may not change a row twice, and its consent kept twice.
+			if !joined[nl] {
+				joined[nl] = true
+				spKeys, spNewsletters, spAts = append(spKeys, key), append(spNewsletters, nl), append(spAts, at)
+			}
+			cKeys, cNewsletters, cAts = append(cKeys, key), append(cNewsletters, nl), append(cAts, at)
+			sources, wordings, ips = append(sources, clean(in.Source)), append(wordings, clean(in.Wording)), append(ips, clean(in.IP))
+		}
+	}
+	b.Queue(signupSubscribers, emails, keys, names, ats)
+	if len(spKeys) > 0 {
+		b.Queue(signupSubscriptions, spKeys, spNewsletters, spAts)
+		b.Queue(signupConsents, cKeys, cNewsletters, cAts, sources, wordings, ips)
+	}
+	b.Queue(signupMail, keys, emails, ats, confirmEvery.Milliseconds(),
+		string(delivery.KindConfirm), delivery.PriorityTransactional)
 }
 
 // SubscriberByID returns a subscriber with its subscriptions.

@@ -136,6 +136,7 @@ func insertSubscribers(ctx context.Context, tx *sql.Tx, newsletterID int64, grou
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM subscriber`).Scan(&next); err != nil {
 		return err
 	}
+	first := next
 	var todo []*importGroup
 	for _, g := range groups {
 		if !g.suppressed && !g.unsubscribed {
@@ -166,12 +167,14 @@ func insertSubscribers(ctx context.Context, tx *sql.Tx, newsletterID int64, grou
 		byKey[g.key] = g
 	}
 	return query(ctx, tx, bulkQuery{
+		// Only what was stored before this chunk; "+" keeps the planner
+		// on the email_key index.
 		head: `SELECT s.id, s.email_key, s.name, coalesce(sp.state, '') FROM subscriber s
 			LEFT JOIN subscription sp ON sp.subscriber_id = s.id AND sp.newsletter_id = ?
-			WHERE s.email_key IN (`,
+			WHERE +s.id < ? AND s.email_key IN (`,
 		row:   `?`,
 		tail:  `)`,
-		fixed: []any{newsletterID},
+		fixed: []any{newsletterID, first},
 	}, len(found), func(i int, args []any) []any { return append(args, found[i].key) },
 		func(rows *sql.Rows) error {
 			var id int64
@@ -179,7 +182,7 @@ func insertSubscribers(ctx context.Context, tx *sql.Tx, newsletterID int64, grou
 			if err := rows.Scan(&id, &key, &name, &state); err != nil {
 				return err
 			}
-			if g := byKey[key]; g != nil && id != g.newID {
+			if g := byKey[key]; g != nil {
 				g.id, g.existed, g.oldName, g.state = id, true, name, subscriber.State(state)
 			}
 			return nil

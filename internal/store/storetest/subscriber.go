@@ -132,11 +132,16 @@ func testSignupPassesOverUnknownNewsletter(t *testing.T, st Store) {
 	in.Newsletters = []int64{1, 999}
 	nowhere := signup("b@example.com", t0)
 	nowhere.Newsletters = []int64{999}
-	recordSignups(t, st, time.Hour, in, nowhere)
+	twice := signup("c@example.com", t0)
+	twice.Newsletters = []int64{1, 1}
+	recordSignups(t, st, time.Hour, in, nowhere, twice)
 
 	subs, err := st.ListSubscribers(ctx, 0, 10)
-	if err != nil || len(subs) != 2 {
-		t.Fatalf("ListSubscribers(0, 10) = %+v, %v; want both addresses", subs, err)
+	if err != nil || len(subs) != 3 {
+		t.Fatalf("ListSubscribers(0, 10) = %+v, %v; want the three addresses", subs, err)
+	}
+	if len(subs[2].Subscriptions) != 1 || subs[2].Subscriptions[0].State != subscriber.Pending {
+		t.Errorf("subscriber c, who named newsletter 1 twice, has %+v; want one pending subscription", subs[2].Subscriptions)
 	}
 	want := subscriber.Subscriber{ID: subs[0].ID, Email: "a@example.com", Name: "Ann", CreatedAt: t0,
 		Subscriptions: []subscriber.Subscription{{NewsletterID: 1, NewsletterSlug: "news", State: subscriber.Pending, UpdatedAt: t0}}}
@@ -156,7 +161,7 @@ func testSignupPassesOverUnknownNewsletter(t *testing.T, st Store) {
 		t.Errorf("consents of a (-want +got):\n%s", diff)
 	}
 	// Nothing is pending for b, so b gets no email.
-	if diff := cmp.Diff([]string{"a@example.com"}, recipients(claim(t, st, "t", t0, time.Minute))); diff != "" {
+	if diff := cmp.Diff([]string{"a@example.com", "c@example.com"}, recipients(claim(t, st, "t", t0, time.Minute))); diff != "" {
 		t.Errorf("claimed recipients (-want +got):\n%s", diff)
 	}
 }

@@ -1,0 +1,50 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// MigrationsApplied reports whether every migration built into this
+// program is recorded as applied. Open applies them, so false means another
+// process shares the database and this one is older or newer than its
+// schema in a way that matters: a migration it knows was never run. Each
+// version is looked up, not just the highest, because a migration added
+// with a lower number than one already applied is still applied later by
+// Open.
+func (s *Store) MigrationsApplied(ctx context.Context) (bool, error) {
+	want, err := embeddedMigrationVersions(migrationFiles)
+	if err != nil {
+		return false, fmt.Errorf("postgres: migrations applied: %w", err)
+	}
+	var missing int
+	err = s.pool.QueryRow(ctx, `SELECT count(*) FROM unnest($1::bigint[]) AS w (version)
+		WHERE NOT EXISTS (SELECT 1 FROM schema_migration m WHERE m.version = w.version)`, want).Scan(&missing)
+	if err != nil {
+		return false, fmt.Errorf("postgres: migrations applied: %w", err)
+	}
+	return missing == 0, nil
+}
+
+// embeddedMigrationVersions lists the numbers of the migration files built
+// into the program.
+func embeddedMigrationVersions(files fs.FS) ([]int64, error) {
+	names, err := fs.Glob(files, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	versions := make([]int64, 0, len(names))
+	for _, name := range names {
+		base := path.Base(name)
+		v, err := strconv.ParseInt(strings.SplitN(base, "_", 2)[0], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("migration %s has no number", base)
+		}
+		versions = append(versions, v)
+	}
+	return versions, nil
+}

@@ -1,0 +1,74 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// Ping reports whether the database answers a query, for readiness checks.
+// It goes through the read pool, which the request handlers use too.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
+// MigrationsApplied reports whether every migration built into this
+// program is recorded as applied. Open applies them, so false means another
+// process shares the file and this one is older or newer than its schema
+// in a way that matters: a migration it knows was never run. Each version
+// is looked up, not just the highest, because a migration added with a
+// lower number than one already applied is still applied later by Open.
+func (s *Store) MigrationsApplied(ctx context.Context) (bool, error) {
+	want, err := embeddedMigrationVersions(migrationFiles)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: migrations applied: %w", err)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT version FROM schema_migration`)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: migrations applied: %w", err)
+	}
+	defer rows.Close()
+	applied := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return false, fmt.Errorf("sqlite: migrations applied: %w", err)
+		}
+		applied[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("sqlite: migrations applied: %w", err)
+	}
+	for _, v := range want {
+		if !applied[v] {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// embeddedMigrationVersions lists the numbers of the migration files built
+// into the program.
+func embeddedMigrationVersions(files fs.FS) ([]int, error) {
+	names, err := fs.Glob(files, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	versions := make([]int, 0, len(names))
+	for _, name := range names {
+		base := path.Base(name)
+		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("migration %s has no number", base)
+		}
+		versions = append(versions, v)
+	}
+	return versions, nil
+}
