@@ -14,7 +14,6 @@ import (
 
 	"herald/internal/article"
 	"herald/internal/campaign"
-	"herald/internal/store/sqlite"
 	"herald/internal/subscriber"
 )
 
@@ -112,7 +111,7 @@ func campaignCommand(ctx context.Context, args []string, getenv func(string) str
 	}
 }
 
-func campaignCreate(ctx context.Context, st *sqlite.Store, f campaignFlags, stdout io.Writer) error {
+func campaignCreate(ctx context.Context, st database, f campaignFlags, stdout io.Writer) error {
 	if f.newsletter == "" || f.subject == "" {
 		return &usageError{"campaign create needs --newsletter and --subject"}
 	}
@@ -161,7 +160,7 @@ func campaignCreate(ctx context.Context, st *sqlite.Store, f campaignFlags, stdo
 	return nil
 }
 
-func campaignMove(ctx context.Context, st *sqlite.Store, id int64, to campaign.State, now, at time.Time, stdout io.Writer) error {
+func campaignMove(ctx context.Context, st database, id int64, to campaign.State, now, at time.Time, stdout io.Writer) error {
 	if err := st.MoveCampaign(ctx, id, to, now, at); err != nil {
 		if errors.Is(err, campaign.ErrNotFound) {
 			return fmt.Errorf("no campaign %d", id)
@@ -182,7 +181,7 @@ func campaignMove(ctx context.Context, st *sqlite.Store, id int64, to campaign.S
 	return nil
 }
 
-func campaignTest(ctx context.Context, st *sqlite.Store, id int64, to string, stdout io.Writer) error {
+func campaignTest(ctx context.Context, st database, id int64, to string, stdout io.Writer) error {
 	if to == "" {
 		return &usageError{"campaign test needs --to ADDRESS"}
 	}
@@ -202,7 +201,7 @@ func campaignTest(ctx context.Context, st *sqlite.Store, id int64, to string, st
 	return nil
 }
 
-func campaignList(ctx context.Context, st *sqlite.Store, asJSON bool, stdout io.Writer) error {
+func campaignList(ctx context.Context, st database, asJSON bool, stdout io.Writer) error {
 	list, err := st.ListCampaigns(ctx, 0, 100)
 	if err != nil {
 		return err
@@ -239,7 +238,7 @@ func statusJSON(c campaign.Campaign) campaignStatusJSON {
 
 // campaignStatus prints the campaign's progress once, or as a live bar
 // with the sending rate and the time left until it ends.
-func campaignStatus(ctx context.Context, st *sqlite.Store, id int64, asJSON, watch bool, stdout io.Writer) error {
+func campaignStatus(ctx context.Context, st database, id int64, asJSON, watch bool, stdout io.Writer) error {
 	c, err := st.Campaign(ctx, id)
 	if errors.Is(err, campaign.ErrNotFound) {
 		return fmt.Errorf("no campaign %d", id)

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"herald/internal/server"
-	"herald/internal/store/sqlite"
 )
 
 // config is every setting, from flags, HERALD_* variables and defaults, in
@@ -156,10 +155,12 @@ func (c *config) check() error {
 	if c.database == "" {
 		c.database = filepath.Join(c.data, "herald.db")
 	}
-	if strings.HasPrefix(c.database, "postgres://") || strings.HasPrefix(c.database, "postgresql://") {
-		return errors.New("--database: this build stores data in SQLite only; give a file path")
+	if isPostgres(c.database) {
+		// Several nodes share one database: limits must be counted there.
+		c.shareLimits = true
+	} else {
+		c.database = strings.TrimPrefix(strings.TrimPrefix(c.database, "sqlite:"), "file:")
 	}
-	c.database = strings.TrimPrefix(strings.TrimPrefix(c.database, "sqlite:"), "file:")
 	if c.baseURL == "" {
 		if host == "" || host == "0.0.0.0" || host == "::" {
 			host = "localhost"
@@ -216,14 +217,9 @@ func parseLevel(s string) (slog.Level, error) {
 	return l, nil
 }
 
-// openStore opens the configured database.
-func (c *config) openStore(ctx context.Context) (*sqlite.Store, error) {
-	return sqlite.Open(ctx, c.database)
-}
-
 // loadSecret returns the configured secret, or the one kept in the database,
 // generating it on first use so that every process on the database agrees.
-func (c *config) loadSecret(ctx context.Context, st *sqlite.Store) ([]byte, error) {
+func (c *config) loadSecret(ctx context.Context, st database) ([]byte, error) {
 	if c.secret != "" {
 		return []byte(c.secret), nil
 	}

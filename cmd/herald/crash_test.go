@@ -79,11 +79,25 @@ type status struct {
 
 func campaignState(t *testing.T, data, id string) status {
 	t.Helper()
+	return statusOf(t, cliAt(t, data, "campaign", "status", id, "--json"))
+}
+
+func statusOf(t *testing.T, out string) status {
+	t.Helper()
 	var s status
-	if err := json.Unmarshal([]byte(cliAt(t, data, "campaign", "status", id, "--json")), &s); err != nil {
-		t.Fatalf("campaign status --json: %v", err)
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatalf("campaign status --json printed %q: %v", out, err)
 	}
 	return s
+}
+
+func writeTemp(t *testing.T, content string) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(f, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
 
 // addresses makes n addresses starting with prefix.
@@ -99,6 +113,11 @@ func addresses(prefix string, n int) []string {
 // newsletter and makes a draft campaign, whose ID it returns.
 func newCampaign(t *testing.T, data string, addrs []string) string {
 	t.Helper()
+	return newCampaignWith(t, func(args ...string) string { return cliAt(t, data, args...) }, addrs)
+}
+
+func newCampaignWith(t *testing.T, cli func(args ...string) string, addrs []string) string {
+	t.Helper()
 	var csv strings.Builder
 	csv.WriteString("email,name\n")
 	for i, a := range addrs {
@@ -106,10 +125,9 @@ func newCampaign(t *testing.T, data string, addrs []string) string {
 	}
 	file := filepath.Join(t.TempDir(), "list.csv")
 	os.WriteFile(file, []byte(csv.String()), 0o600)
-	cliAt(t, data, "subscriber", "import", file, "--confirmed")
-	md := filepath.Join(t.TempDir(), "issue.md")
-	os.WriteFile(md, []byte("# This week\n\nThe **harbour** is open again.\n"), 0o600)
-	return strings.TrimSpace(cliAt(t, data, "campaign", "create", "--newsletter", "news", "--subject", "This week", "--markdown", md))
+	cli("subscriber", "import", file, "--confirmed")
+	md := writeTemp(t, "# This week\n\nThe **harbour** is open again.\n")
+	return strings.TrimSpace(cli("campaign", "create", "--newsletter", "news", "--subject", "This week", "--markdown", md))
 }
 
 // TestCampaignSurvivesKills kills the sending process with SIGKILL at

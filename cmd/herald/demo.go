@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"herald/internal/article"
-	"herald/internal/store/sqlite"
 )
 
 //go:embed demo/*.md
@@ -19,7 +18,7 @@ var demoFiles embed.FS
 // seedDemo publishes a few example articles the first time a database is
 // used, so a newcomer's site is not empty. It never runs again on that
 // database, even when the articles are later removed.
-func seedDemo(ctx context.Context, st *sqlite.Store, p *article.Publisher, now time.Time) error {
+func seedDemo(ctx context.Context, st database, p *article.Publisher, now time.Time) error {
 	if _, err := st.Setting(ctx, "demo_seeded"); err == nil {
 		return nil
 	}

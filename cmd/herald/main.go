@@ -59,6 +59,8 @@ Usage:
   herald user password EMAIL [--password-stdin]
                                      set a password and sign out every session
   herald user disable|enable EMAIL   stop or restore an account's sign-in and tokens
+  herald migrate-data --to postgres://… [--from sqlite:PATH]
+                                     copy the SQLite data into a new, empty PostgreSQL database
   herald help                        show this text
 
 Every command takes the settings below, before or after its arguments.
@@ -87,6 +89,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return dkimCommand(ctx, args, getenv, stdout, stderr)
 	case "user":
 		return userCommand(ctx, args, getenv, stdin, stdout, stderr)
+	case "migrate-data":
+		return migrateDataCommand(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		fs, _ := newFlags("serve", getenv, stdout)

@@ -12,7 +12,7 @@ import (
 
 	"herald/internal/article"
 	"herald/internal/campaign"
-	"herald/internal/store/sqlite"
+	"herald/internal/store"
 	"herald/internal/subscriber"
 )
 
@@ -88,7 +88,7 @@ func newsletterCommand(ctx context.Context, args []string, getenv func(string) s
 		n.LastDigestAt = n.CreatedAt // the first digest covers what comes next
 	}
 	id, err := st.CreateNewsletter(ctx, &n)
-	if errors.Is(err, sqlite.ErrDuplicate) {
+	if errors.Is(err, store.ErrDuplicate) {
 		return fmt.Errorf("a newsletter with the slug %q exists already", n.Slug)
 	}
 	if err != nil {

@@ -3,6 +3,8 @@ package article
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"time"
 )
 
 // Publisher saves articles with their Markdown rendered to safe HTML. The
@@ -10,6 +12,20 @@ import (
 type Publisher struct {
 	store  Store
 	render func(markdown string) string
+	events Events
+	now    func() time.Time
+	logger *slog.Logger
+}
+
+// Events receives what happened, for whoever listens (webhooks).
+type Events interface {
+	Emit(ctx context.Context, event string, payload any) error
+}
+
+// WithEvents makes the publisher announce articles that become visible.
+func (p *Publisher) WithEvents(e Events, now func() time.Time, logger *slog.Logger) *Publisher {
+	p.events, p.now, p.logger = e, now, logger
+	return p
 }
 
 // NewPublisher returns a Publisher that renders bodies with render, which
@@ -25,10 +41,23 @@ func (p *Publisher) Publish(ctx context.Context, a *Article) (int64, error) {
 		return 0, err
 	}
 	a.BodyHTML = p.render(a.Body)
+	wasVisible := false
+	if p.events != nil {
+		if old, err := p.store.ArticleBySlug(ctx, a.Slug); err == nil {
+			wasVisible = old.IsVisible(p.now())
+		}
+	}
 	id, err := p.store.SaveArticle(ctx, a)
 	if err != nil {
 		return 0, fmt.Errorf("article: publish %s: %w", a.Slug, err)
 	}
 	a.ID = id
+	if p.events != nil && !wasVisible && a.IsVisible(p.now()) {
+		// The article is saved whatever the listeners make of it.
+		if err := p.events.Emit(ctx, "article.published", map[string]any{"id": id, "slug": a.Slug, "title": a.Title,
+			"language": a.Language, "published_at": a.PublishedAt}); err != nil {
+			p.logger.Error("emit article.published", "article", a.Slug, "err", err)
+		}
+	}
 	return id, nil
 }

@@ -27,6 +27,12 @@ type Scheduler struct {
 	every   time.Duration
 	chunk   int
 	nudge   chan struct{}
+	events  Events
+}
+
+// Events receives what happened, for whoever listens (webhooks).
+type Events interface {
+	Emit(ctx context.Context, event string, payload any) error
 }
 
 // SchedulerConfig sets up a Scheduler.
@@ -38,12 +44,13 @@ type SchedulerConfig struct {
 	Logger  *slog.Logger
 	Every   time.Duration // default 1 s
 	Chunk   int           // audience rows written per transaction; default 20,000
+	Events  Events        // optional: hears campaign.sent
 }
 
 // NewScheduler returns a scheduler; call Run.
 func NewScheduler(cfg SchedulerConfig) *Scheduler {
 	s := &Scheduler{store: cfg.Store, digests: cfg.Digests, queued: cfg.Queued, now: cfg.Now, logger: cfg.Logger,
-		every: cfg.Every, chunk: cfg.Chunk, nudge: make(chan struct{}, 1)}
+		every: cfg.Every, chunk: cfg.Chunk, nudge: make(chan struct{}, 1), events: cfg.Events}
 	if s.queued == nil {
 		s.queued = func() {}
 	}
@@ -126,6 +133,11 @@ func (s *Scheduler) Tick(ctx context.Context) {
 	} else {
 		for _, id := range ids {
 			s.logger.Info("campaign sent", "campaign", id)
+			if s.events != nil {
+				if err := s.events.Emit(ctx, "campaign.sent", map[string]any{"id": id, "finished_at": s.now()}); err != nil {
+					s.logger.Error("emit campaign.sent", "campaign", id, "err", err)
+				}
+			}
 		}
 	}
 }

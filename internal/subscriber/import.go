@@ -54,8 +54,9 @@ type ImportOptions struct {
 	Source string
 	At     time.Time
 	// Since is the highest subscriber ID before the import began: an
-	// address first stored above it was stored by this import, so meeting
-	// it again is a duplicate in the file, not an update.
+	// address first stored above it was stored by this import (or by a
+	// signup meanwhile), so meeting it again counts as a duplicate in the
+	// file, not as an update.
 	Since int64
 }
 
@@ -169,7 +170,7 @@ type Importer struct {
 	Store        ImportStore
 	NewsletterID int64
 	Options      ImportOptions
-	// ChunkSize is how many rows go into one transaction; default 20,000.
+	// ChunkSize is how many rows go into one transaction; default 50,000.
 	ChunkSize int
 	// OnSkip hears of every row left out, in the order of the file.
 	OnSkip func(RowError)
@@ -209,8 +210,10 @@ func (im *Importer) Run(ctx context.Context, r *ImportReader) (ImportResult, err
 		defer close(done)
 		defer close(chunks)
 		for {
-			c := importChunk{rows: make([]ImportRow, 0, size)}
-			for len(c.rows) < size && c.err == nil {
+			c := importChunk{rows: make([]ImportRow, 0, min(size, 4096))}
+			// Bad rows count toward the chunk too, so that a file of
+			// nothing but bad rows is still read in bounded memory.
+			for c.read < size && c.err == nil {
 				row, err := r.Next()
 				var re *RowError
 				switch {

@@ -20,7 +20,6 @@ var importColumns = []string{"email", "name", "tags", "state", "created_at"}
 // columns. It keeps only one row in memory, so files of any size can be read.
 type ImportReader struct {
 	csv    *csv.Reader
-	bom    int64
 	width  int
 	column map[string]int
 }
@@ -32,7 +31,6 @@ func NewImportReader(r io.Reader) (*ImportReader, error) {
 	ir := &ImportReader{column: map[string]int{}}
 	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
 		br.Discard(3)
-		ir.bom = 3
 	}
 	ir.csv = csv.NewReader(br)
 	ir.csv.FieldsPerRecord = -1
@@ -46,9 +44,6 @@ func NewImportReader(r io.Reader) (*ImportReader, error) {
 	}
 	for i, h := range head {
 		h = strings.ToLower(strings.TrimSpace(h))
-		if i == 0 {
-			h = strings.TrimPrefix(h, "\ufeff")
-		}
 		if !slices.Contains(importColumns, h) {
 			return nil, fmt.Errorf("import: unknown column %q in the header; the columns allowed are %s", h, strings.Join(importColumns, ", "))
 		}
@@ -63,9 +58,6 @@ func NewImportReader(r io.Reader) (*ImportReader, error) {
 	ir.width = len(head)
 	return ir, nil
 }
-
-// Offset is how many bytes of the file have been read into rows.
-func (r *ImportReader) Offset() int64 { return r.bom + r.csv.InputOffset() }
 
 // Next returns the next row. A row that cannot be imported comes back as a
 // *RowError and reading can go on; io.EOF ends the file; any other error is

@@ -35,8 +35,33 @@ type Config struct {
 	ConfirmEvery time.Duration // at most one confirmation email per address this often; default 1 h
 	// Queued is called after mail was queued, to wake the sender.
 	Queued func()
+	// Events, when set, hears of confirmations and unsubscriptions (for
+	// webhooks). Its failures are logged: the reader's action stands.
+	Events Events
 	Now    func() time.Time
 	Logger *slog.Logger
+}
+
+// Events receives what happened, for whoever listens (webhooks).
+type Events interface {
+	Emit(ctx context.Context, event string, payload any) error
+}
+
+func (s *Service) emit(ctx context.Context, event string, payload any) {
+	if s.cfg.Events == nil {
+		return
+	}
+	if err := s.cfg.Events.Emit(ctx, event, payload); err != nil {
+		s.cfg.Logger.Error("emit event", "event", event, "err", err)
+	}
+}
+
+func newsletterIDs(nls []Newsletter) []int64 {
+	ids := make([]int64, len(nls))
+	for i, n := range nls {
+		ids[i] = n.ID
+	}
+	return ids
 }
 
 // Service applies the signup, confirm and unsubscribe rules.
@@ -139,6 +164,7 @@ func (s *Service) Confirm(ctx context.Context, token, ip string) (LinkInfo, erro
 		return LinkInfo{}, fmt.Errorf("subscriber: confirm: %w", err)
 	}
 	s.cfg.Queued()
+	s.emit(ctx, "subscriber.confirmed", map[string]any{"id": sub.ID, "email": sub.Email, "newsletter_ids": newsletterIDs(confirmed)})
 	return LinkInfo{Email: sub.Email, Newsletters: confirmed}, nil
 }
 
@@ -171,10 +197,14 @@ func (s *Service) Unsubscribe(ctx context.Context, token string, all bool, ip st
 	if all {
 		nl = 0
 	}
+	leaving := pick(sub, nls, nl, Pending, Confirmed)
 	if err := s.cfg.Store.UnsubscribeSubscriber(ctx, sub.ID, nl, Consent{
 		SubscriberID: sub.ID, NewsletterID: nl, Action: ConsentUnsubscribe, At: now, Source: "unsubscribe link", IP: ip,
 	}); err != nil {
 		return LinkInfo{}, fmt.Errorf("subscriber: unsubscribe: %w", err)
+	}
+	if len(leaving) > 0 {
+		s.emit(ctx, "subscriber.unsubscribed", map[string]any{"id": sub.ID, "email": sub.Email, "newsletter_ids": newsletterIDs(leaving)})
 	}
 	return LinkInfo{Email: sub.Email, Newsletters: pick(sub, nls, nl, Pending, Confirmed, Unsubscribed)}, nil
 }

@@ -27,9 +27,9 @@ type conn struct {
 	pipelining, size bool
 	r                *bufio.Reader
 	w                *bufio.Writer
-	tls    bool
-	idle   *time.Timer // closes the connection when it sits idle in the pool
-	gen    uint64      // counts returns to the pool; guarded by Sender.mu
+	tls              bool
+	idle             *time.Timer // closes the connection when it sits idle in the pool
+	gen              uint64      // counts returns to the pool; guarded by Sender.mu
 }
 
 // dial opens a session ready for MAIL: greeted, TLS as configured, and

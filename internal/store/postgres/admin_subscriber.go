@@ -227,7 +227,10 @@ func (s *Store) EraseSubscriber(ctx context.Context, id int64, suppressKey, reas
 			{`UPDATE delivery SET state = 'skipped', done_at = $1, lease_owner = '', lease_until = 0
 				WHERE subscriber_id = $2 AND state IN ('queued', 'held')`, []any{ms(at), id}},
 			{`UPDATE delivery SET recipient = '', smtp_text = '' WHERE subscriber_id = $1`, []any{id}},
-			{`UPDATE delivery SET recipient = '', smtp_text = '' WHERE subscriber_id = 0 AND lower(recipient) = $1`, []any{key}},
+			{`UPDATE delivery SET recipient = '', smtp_text = '',
+					state = CASE WHEN state IN ('queued', 'held') THEN 'skipped' ELSE state END,
+					done_at = CASE WHEN state IN ('queued', 'held') THEN $1 ELSE done_at END
+				WHERE subscriber_id = 0 AND lower(recipient) = $2`, []any{ms(at), key}},
 			{`DELETE FROM outbox WHERE lower(recipient) = $1`, []any{key}},
 			{`DELETE FROM suppression WHERE email_key = $1`, []any{key}},
 			{`INSERT INTO suppression (email_key, reason, created_at) VALUES ($1, $2, $3) ON CONFLICT (email_key) DO NOTHING`,

@@ -101,7 +101,7 @@ func (s *Store) subscriptionsOf(ctx context.Context, list []subscriber.Subscribe
 	}
 	rows, err := s.pool.Query(ctx, `SELECT sp.subscriber_id, sp.newsletter_id, n.slug, sp.state, sp.updated_at
 		FROM subscription sp JOIN newsletter n ON n.id = sp.newsletter_id
-		WHERE sp.subscriber_id = ANY ($1) ORDER BY sp.subscriber_id, sp.newsletter_id`, ids)
+		WHERE sp.subscriber_id = ANY ($1) ORDER BY sp.subscriber_id, sp.newsletter_id LIMIT $2`, ids, len(ids)*1000)
 	if err != nil {
 		return fmt.Errorf("postgres: subscriptions: %w", err)
 	}

@@ -164,7 +164,7 @@ func (s *Store) RecordResults(ctx context.Context, rs []delivery.Result) (int, e
 // SentSince counts the messages sent since a time, for quotas.
 func (s *Store) SentSince(ctx context.Context, since time.Time) (int, error) {
 	var n int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM delivery WHERE state = 'sent' AND done_at >= $1`, ms(since)).Scan(&n); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM delivery WHERE state = 'sent' AND kind <> 'webhook' AND done_at >= $1`, ms(since)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("postgres: count sent: %w", err)
 	}
 	return n, nil

@@ -2,8 +2,8 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"herald/internal/store"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,7 +14,7 @@ import (
 
 // ErrDuplicate is returned when a unique name is already taken. It has the
 // SQLite store's name so callers treat both stores alike.
-var ErrDuplicate = errors.New("already exists")
+var ErrDuplicate = store.ErrDuplicate
 
 // CreateNewsletter stores a new newsletter; its slug must be free.
 func (s *Store) CreateNewsletter(ctx context.Context, n *subscriber.Newsletter) (int64, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"herald/internal/store"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,7 +13,7 @@ import (
 
 // ErrNoOutboxMessage is returned when an outbox message does not exist. It
 // has the SQLite store's name so callers treat both stores alike.
-var ErrNoOutboxMessage = errors.New("outbox message not found")
+var ErrNoOutboxMessage = store.ErrNoOutboxMessage
 
 // AddOutboxMessage keeps a message caught by the built-in outbox.
 func (s *Store) AddOutboxMessage(ctx context.Context, m mail.OutboxMessage) (int64, error) {

@@ -43,7 +43,8 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		// The parse error repeats the URL, password included.
+		// pgx's parse error quotes the URL and hides the password only
+		// on a best-effort basis, so it is not passed on.
 		return nil, errors.New("postgres: the database URL does not parse")
 	}
 	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {

@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"herald/internal/store"
 
 	"github.com/jackc/pgx/v5"
 )
 
 // ErrNoSetting is returned when a setting has never been stored. It has the
 // SQLite store's name so callers treat both stores alike.
-var ErrNoSetting = errors.New("setting not found")
+var ErrNoSetting = store.ErrNoSetting
 
 // Setting returns the stored value of key.
 func (s *Store) Setting(ctx context.Context, key string) (string, error) {

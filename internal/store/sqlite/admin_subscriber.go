@@ -213,7 +213,10 @@ func (s *Store) EraseSubscriber(ctx context.Context, id int64, suppressKey, reas
 			{`UPDATE delivery SET state = 'skipped', done_at = ?, lease_owner = '', lease_until = 0
 				WHERE subscriber_id = ? AND state IN ('queued', 'held')`, []any{ms(at), id}},
 			{`UPDATE delivery SET recipient = '', smtp_text = '' WHERE subscriber_id = ?`, []any{id}},
-			{`UPDATE delivery SET recipient = '', smtp_text = '' WHERE subscriber_id = 0 AND lower(recipient) = ?`, []any{key}},
+			{`UPDATE delivery SET recipient = '', smtp_text = '',
+					state = CASE WHEN state IN ('queued', 'held') THEN 'skipped' ELSE state END,
+					done_at = CASE WHEN state IN ('queued', 'held') THEN ? ELSE done_at END
+				WHERE subscriber_id = 0 AND lower(recipient) = ?`, []any{ms(at), key}},
 			{`DELETE FROM outbox WHERE lower(recipient) = ?`, []any{key}},
 			{`DELETE FROM suppression WHERE email_key = ?`, []any{key}},
 			{`INSERT INTO suppression (email_key, reason, created_at) VALUES (?, ?, ?) ON CONFLICT (email_key) DO NOTHING`,

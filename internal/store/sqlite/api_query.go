@@ -105,7 +105,7 @@ func (s *Store) subscriptionsOf(ctx context.Context, list []subscriber.Subscribe
 	in, args := idList(ids)
 	rows, err := s.read.QueryContext(ctx, `SELECT sp.subscriber_id, sp.newsletter_id, n.slug, sp.state, sp.updated_at
 		FROM subscription sp JOIN newsletter n ON n.id = sp.newsletter_id
-		WHERE sp.subscriber_id IN (`+in+`) ORDER BY sp.subscriber_id, sp.newsletter_id`, args...)
+		WHERE sp.subscriber_id IN (`+in+`) ORDER BY sp.subscriber_id, sp.newsletter_id LIMIT ?`, append(args, len(ids)*1000)...)
 	if err != nil {
 		return fmt.Errorf("sqlite: subscriptions: %w", err)
 	}

@@ -140,7 +140,7 @@ func truncate(s string, n int) string {
 // SentSince counts the messages sent since a time, for quotas.
 func (s *Store) SentSince(ctx context.Context, since time.Time) (int, error) {
 	var n int
-	if err := s.queryRow(ctx, `SELECT count(*) FROM delivery WHERE state = 'sent' AND done_at >= ?`, ms(since)).Scan(&n); err != nil {
+	if err := s.queryRow(ctx, `SELECT count(*) FROM delivery WHERE state = 'sent' AND kind <> 'webhook' AND done_at >= ?`, ms(since)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("sqlite: count sent: %w", err)
 	}
 	return n, nil

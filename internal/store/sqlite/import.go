@@ -47,7 +47,7 @@ func (s *Store) LastSubscriberID(ctx context.Context) (int64, error) {
 // already existed costs a look-up.
 func (s *Store) ImportSubscribers(ctx context.Context, newsletterID int64, rows []subscriber.ImportRow, opts subscriber.ImportOptions) (subscriber.ImportResult, error) {
 	var res subscriber.ImportResult
-	groups := groupImportRows(rows, &res)
+	groups := groupImportRows(rows)
 	// In key order, each page of the email_key index is written once per
 	// chunk, and new IDs, given in the same order, append to every table.
 	slices.SortFunc(groups, func(a, b *importGroup) int { return strings.Compare(a.key, b.key) })
@@ -78,7 +78,7 @@ func (s *Store) ImportSubscribers(ctx context.Context, newsletterID int64, rows 
 }
 
 // groupImportRows merges the rows of a chunk by address, in file order.
-func groupImportRows(rows []subscriber.ImportRow, res *subscriber.ImportResult) []*importGroup {
+func groupImportRows(rows []subscriber.ImportRow) []*importGroup {
 	index := make(map[string]*importGroup, len(rows))
 	groups := make([]*importGroup, 0, len(rows))
 	for _, r := range rows {
@@ -105,6 +105,8 @@ func groupImportRows(rows []subscriber.ImportRow, res *subscriber.ImportResult) 
 	return groups
 }
 
+// markSuppressed finds the addresses that must never be mailed. The list is
+// usually empty, and then costs one look.
 func markSuppressed(ctx context.Context, tx *sql.Tx, groups []*importGroup) error {
 	var some bool
 	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM suppression)`).Scan(&some); err != nil {
@@ -144,6 +146,10 @@ func insertSubscribers(ctx context.Context, tx *sql.Tx, newsletterID int64, grou
 			todo = append(todo, g)
 		}
 	}
+	// OR IGNORE, not ON CONFLICT: a statement that cannot fail needs no
+	// statement journal, which costs a copy of every page it touches. The
+	// only conflict possible is a stored address; one that went missing
+	// for any other reason would fail the foreign keys further on.
 	var found []*importGroup
 	err := exec(ctx, tx, bulkQuery{
 		head:  `INSERT OR IGNORE INTO subscriber (id, email, email_key, name, created_at) SELECT column1, column2, column3, column4, ? FROM (VALUES `,
@@ -161,7 +167,13 @@ func insertSubscribers(ctx context.Context, tx *sql.Tx, newsletterID int64, grou
 	if err != nil || len(found) == 0 {
 		return err
 	}
-	// Some addresses of these batches were stored before: find them.
+	// Some addresses of these batches were stored before. The IDs offered
+	// to them are the ones missing from the table; find those (a walk
+	// along the table) before looking the addresses up (a search each).
+	found, err = notInserted(ctx, tx, found)
+	if err != nil {
+		return err
+	}
 	byKey := make(map[string]*importGroup, len(found))
 	for _, g := range found {
 		byKey[g.key] = g
@@ -187,6 +199,41 @@ func insertSubscribers(ctx context.Context, tx *sql.Tx, newsletterID int64, grou
 			}
 			return nil
 		})
+}
+
+// notInserted returns those of groups whose offered ID was not taken.
+func notInserted(ctx context.Context, tx *sql.Tx, groups []*importGroup) ([]*importGroup, error) {
+	byID := make(map[int64]*importGroup, len(groups))
+	for _, g := range groups {
+		byID[g.newID] = g
+	}
+	var missing []*importGroup
+	for from := 0; from < len(groups); from += importBatch {
+		// A window is one batch of the insert, whose groups were offered
+		// consecutive IDs; membership is checked by ID all the same.
+		to := min(from+importBatch, len(groups))
+		rows, err := tx.QueryContext(ctx, `WITH RECURSIVE offered (id) AS (SELECT ? UNION ALL SELECT id + 1 FROM offered WHERE id < ?)
+			SELECT id FROM offered WHERE NOT EXISTS (SELECT 1 FROM subscriber WHERE subscriber.id = offered.id)`,
+			groups[from].newID, groups[to-1].newID)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if g := byID[id]; g != nil {
+				missing = append(missing, g)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return missing, nil
 }
 
 // loadTags reads the tags of stored subscribers the file gives tags to.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"herald/internal/store"
 	"time"
 
 	"herald/internal/campaign"
@@ -11,7 +12,7 @@ import (
 )
 
 // ErrDuplicate is returned when a unique name is already taken.
-var ErrDuplicate = fmt.Errorf("already exists")
+var ErrDuplicate = store.ErrDuplicate
 
 // CreateNewsletter stores a new newsletter; its slug must be free.
 func (s *Store) CreateNewsletter(ctx context.Context, n *subscriber.Newsletter) (int64, error) {

@@ -5,12 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"herald/internal/store"
 
 	"herald/internal/mail"
 )
 
 // ErrNoOutboxMessage is returned when an outbox message does not exist.
-var ErrNoOutboxMessage = errors.New("outbox message not found")
+var ErrNoOutboxMessage = store.ErrNoOutboxMessage
 
 // AddOutboxMessage keeps a message caught by the built-in outbox.
 func (s *Store) AddOutboxMessage(ctx context.Context, m mail.OutboxMessage) (int64, error) {

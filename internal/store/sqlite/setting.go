@@ -5,10 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"herald/internal/store"
 )
 
 // ErrNoSetting is returned when a setting has never been stored.
-var ErrNoSetting = errors.New("setting not found")
+var ErrNoSetting = store.ErrNoSetting
 
 // Setting returns the stored value of key.
 func (s *Store) Setting(ctx context.Context, key string) (string, error) {

@@ -8,6 +8,7 @@ import (
 
 	"herald/internal/store/sqlite"
 	"herald/internal/store/storetest"
+	"herald/internal/subscriber"
 )
 
 func open(tb testing.TB) *sqlite.Store {
@@ -25,7 +26,9 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return open(t) })
 }
 
-func TestNotFoundErrors(t *testing.T) {
+// TestStoreErrors checks the errors each store declares for itself, which
+// the shared suite can only see as errors.
+func TestStoreErrors(t *testing.T) {
 	ctx := context.Background()
 	st := open(t)
 	if _, err := st.Setting(ctx, "nope"); !errors.Is(err, sqlite.ErrNoSetting) {
@@ -33,6 +36,9 @@ func TestNotFoundErrors(t *testing.T) {
 	}
 	if _, err := st.OutboxMessage(ctx, 1); !errors.Is(err, sqlite.ErrNoOutboxMessage) {
 		t.Errorf("OutboxMessage(1) error = %v, want ErrNoOutboxMessage", err)
+	}
+	if _, err := st.CreateNewsletter(ctx, &subscriber.Newsletter{Slug: "news", Name: "Again"}); !errors.Is(err, sqlite.ErrDuplicate) {
+		t.Errorf("CreateNewsletter(news) error = %v, want ErrDuplicate", err)
 	}
 }
 

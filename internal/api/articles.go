@@ -1,0 +1,281 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"herald/internal/article"
+	"herald/internal/user"
+)
+
+// articleSummary is an article in a listing: everything but its text.
+type articleSummary struct {
+	ID            int64     `json:"id"`
+	Slug          string    `json:"slug"`
+	Language      string    `json:"language"`
+	Title         string    `json:"title"`
+	Standfirst    string    `json:"standfirst"`
+	Authors       []string  `json:"authors"`
+	Section       string    `json:"section"`
+	Tags          []string  `json:"tags"`
+	Status        string    `json:"status"`
+	PublishedAt   time.Time `json:"published_at,omitzero"`
+	UpdatedAt     time.Time `json:"updated_at"`
+	TranslationOf string    `json:"translation_of,omitempty"`
+}
+
+// articleJSON is one article with its text.
+type articleJSON struct {
+	articleSummary
+	Body         string           `json:"body"`
+	BodyHTML     string           `json:"body_html"`
+	Translations []translationRef `json:"translations"`
+}
+
+type translationRef struct {
+	Slug     string `json:"slug"`
+	Language string `json:"language"`
+	Title    string `json:"title"`
+}
+
+func summarize(a article.Article) articleSummary {
+	s := articleSummary{ID: a.ID, Slug: a.Slug, Language: a.Language, Title: a.Title, Standfirst: a.Standfirst,
+		Authors: []string{}, Section: a.Section, Tags: []string{}, Status: string(a.Status),
+		PublishedAt: a.PublishedAt, UpdatedAt: a.UpdatedAt, TranslationOf: a.TranslationOf}
+	for _, au := range a.Authors {
+		s.Authors = append(s.Authors, au.Name)
+	}
+	for _, t := range a.Tags {
+		s.Tags = append(s.Tags, t.Name)
+	}
+	return s
+}
+
+func articleOut(a article.Article) articleJSON {
+	out := articleJSON{articleSummary: summarize(a), Body: a.Body, BodyHTML: a.BodyHTML, Translations: []translationRef{}}
+	for _, t := range a.Translations {
+		out.Translations = append(out.Translations, translationRef{Slug: t.Slug, Language: t.Language, Title: t.Title})
+	}
+	return out
+}
+
+// articleInput creates or changes an article; fields left out keep their
+// value. The status is not among them: publishing is its own permission
+// and its own route.
+type articleInput struct {
+	Slug          *string    `json:"slug"`
+	Title         *string    `json:"title"`
+	Standfirst    *string    `json:"standfirst"`
+	Body          *string    `json:"body"`
+	Authors       *[]string  `json:"authors"`
+	Section       *string    `json:"section"`
+	Tags          *[]string  `json:"tags"`
+	Language      *string    `json:"language"`
+	PublishedAt   *time.Time `json:"published_at"`
+	TranslationOf *string    `json:"translation_of"`
+}
+
+func (in articleInput) apply(a *article.Article) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&a.Title, in.Title)
+	set(&a.Standfirst, in.Standfirst)
+	set(&a.Body, in.Body)
+	set(&a.Section, in.Section)
+	set(&a.Language, in.Language)
+	set(&a.TranslationOf, in.TranslationOf)
+	if in.Authors != nil {
+		a.Authors = nil
+		for _, n := range *in.Authors {
+			a.Authors = append(a.Authors, article.Author{Name: n})
+		}
+	}
+	if in.Tags != nil {
+		a.Tags = nil
+		for _, n := range *in.Tags {
+			a.Tags = append(a.Tags, article.Tag{Name: n})
+		}
+	}
+	if in.PublishedAt != nil {
+		a.PublishedAt = in.PublishedAt.UTC()
+	}
+}
+
+// listArticles lists articles in every state, newest first; drafts, which
+// have no publication time, come last. The cursor is the last article's
+// publication time and ID, so pages neither repeat nor skip an article when
+// others are published meanwhile.
+func (h *Handler) listArticles(w http.ResponseWriter, r *http.Request, c caller) error {
+	limit, err := pageLimit(r)
+	if err != nil {
+		return err
+	}
+	cur, err := cursor(r, 2)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	query := article.Query{AllStates: true, Limit: limit + 1, Section: q.Get("section"), Tag: q.Get("tag"),
+		Author: q.Get("author"), Language: q.Get("language")}
+	if cur != nil {
+		query.Before = article.Cursor{ID: cur[1]}
+		if cur[0] != 0 {
+			query.Before.PublishedAt = time.UnixMilli(cur[0])
+		}
+	}
+	list, err := h.cfg.Store.ListArticles(r.Context(), query, h.cfg.Now())
+	if err != nil {
+		return err
+	}
+	out := page[articleSummary]{Items: []articleSummary{}}
+	if len(list) > limit {
+		list = list[:limit]
+		last := list[limit-1]
+		var at int64
+		if !last.PublishedAt.IsZero() {
+			at = last.PublishedAt.UnixMilli()
+		}
+		out.NextCursor = encodeCursor(at, last.ID)
+	}
+	for _, a := range list {
+		out.Items = append(out.Items, summarize(a))
+	}
+	return reply(w, http.StatusOK, out)
+}
+
+func (h *Handler) getArticle(w http.ResponseWriter, r *http.Request, c caller) error {
+	a, err := h.cfg.Store.ArticleBySlug(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	return reply(w, http.StatusOK, articleOut(a))
+}
+
+// createArticle saves a new draft, owned by the caller's account.
+func (h *Handler) createArticle(w http.ResponseWriter, r *http.Request, c caller) error {
+	var in articleInput
+	if err := decode(w, r, &in, false); err != nil {
+		return err
+	}
+	a := article.Article{Status: article.Draft}
+	if in.Slug != nil {
+		a.Slug = *in.Slug
+	}
+	in.apply(&a)
+	if err := a.Normalize(); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	switch _, err := h.cfg.Store.ArticleBySlug(ctx, a.Slug); {
+	case err == nil:
+		return conflict("slug", "an article with the slug "+a.Slug+" exists already")
+	case !errors.Is(err, article.ErrNotFound):
+		return err
+	}
+	id, err := h.cfg.Publisher.Publish(ctx, &a)
+	if err != nil {
+		return err
+	}
+	if err := h.cfg.Store.SetArticleCreator(ctx, id, c.user.ID); err != nil {
+		return err
+	}
+	saved, err := h.cfg.Store.ArticleBySlug(ctx, a.Slug)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", Prefix+"/articles/"+saved.Slug)
+	return reply(w, http.StatusCreated, articleOut(saved))
+}
+
+// mayEdit applies the newsroom's rules to an edit: an account that may
+// edit only its own articles must have created this one, and a published
+// or scheduled article is live, so changing it takes the right to publish.
+func (h *Handler) mayEdit(r *http.Request, c caller, a article.Article) error {
+	if !c.can(user.ArticleWriteAny) {
+		by, err := h.cfg.Store.ArticleCreator(r.Context(), a.ID)
+		if err != nil {
+			return err
+		}
+		if by != c.user.ID {
+			return forbidden("", "you may change only articles your account created")
+		}
+	}
+	if a.Status != article.Draft && !c.can(user.ArticlePublish) {
+		return forbidden("", "this article is live; changing it needs the "+string(user.ArticlePublish)+" permission")
+	}
+	return nil
+}
+
+func (h *Handler) updateArticle(w http.ResponseWriter, r *http.Request, c caller) error {
+	var in articleInput
+	if err := decode(w, r, &in, false); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	a, err := h.cfg.Store.ArticleBySlug(ctx, r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	if err := h.mayEdit(r, c, a); err != nil {
+		return err
+	}
+	if in.Slug != nil && *in.Slug != a.Slug {
+		return invalid("slug", "an article's slug cannot change; create a new article instead")
+	}
+	in.apply(&a)
+	return h.save(w, r, a)
+}
+
+// publishArticle makes an article visible at published_at, or now, or at
+// the time a draft already carries; a time to come schedules it.
+func (h *Handler) publishArticle(w http.ResponseWriter, r *http.Request, c caller) error {
+	var in struct {
+		PublishedAt *time.Time `json:"published_at"`
+	}
+	if err := decode(w, r, &in, true); err != nil {
+		return err
+	}
+	a, err := h.cfg.Store.ArticleBySlug(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	now := h.cfg.Now().UTC().Truncate(time.Millisecond)
+	switch {
+	case in.PublishedAt != nil:
+		a.PublishedAt = in.PublishedAt.UTC()
+	case a.PublishedAt.IsZero():
+		a.PublishedAt = now
+	}
+	a.Status = article.Published
+	if a.PublishedAt.After(now) {
+		a.Status = article.Scheduled
+	}
+	return h.save(w, r, a)
+}
+
+// unpublishArticle takes an article off the site; it becomes a draft again.
+func (h *Handler) unpublishArticle(w http.ResponseWriter, r *http.Request, c caller) error {
+	a, err := h.cfg.Store.ArticleBySlug(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	a.Status = article.Draft
+	return h.save(w, r, a)
+}
+
+// save renders and stores a changed article and answers with it.
+func (h *Handler) save(w http.ResponseWriter, r *http.Request, a article.Article) error {
+	a.Translations = nil
+	if _, err := h.cfg.Publisher.Publish(r.Context(), &a); err != nil {
+		return err
+	}
+	saved, err := h.cfg.Store.ArticleBySlug(r.Context(), a.Slug)
+	if err != nil {
+		return err
+	}
+	return reply(w, http.StatusOK, articleOut(saved))
+}

@@ -1,0 +1,106 @@
+package api
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"herald/internal/campaign"
+	"herald/internal/delivery"
+	"herald/internal/user"
+)
+
+func TestCampaignLifecycle(t *testing.T) {
+	e := newEnv(t)
+	tok := e.tokenFor(user.Editor)
+	a := e.addArticle("harbour", time.Now().Add(-time.Hour))
+	stored, err := e.store.ArticleBySlug(context.Background(), a.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var c campaignJSON
+	r := e.do(tok, "POST", "/api/v1/campaigns", map[string]any{"newsletter_id": 1, "subject": " Morning briefing ",
+		"article_ids": []int64{stored.ID}, "audience_tags": []string{"Local"}, "markdown": "Hello."})
+	r.want(t, 201, &c)
+	if c.State != "draft" || c.Subject != "Morning briefing" || c.ArticleMode != "full" || !cmp.Equal(c.AudienceTags, []string{"local"}) ||
+		c.Markdown != "Hello." || r.header.Get("Location") != "/api/v1/campaigns/"+itoa(c.ID) {
+		t.Errorf("created %+v (Location %q); want a trimmed draft with its tags in lowercase", c, r.header.Get("Location"))
+	}
+	path := "/api/v1/campaigns/" + itoa(c.ID)
+
+	e.do(tok, "POST", path+"/resume", nil).wantError(t, 409, "conflict", "")
+	e.do(tok, "POST", path+"/schedule", map[string]any{}).wantError(t, 422, "validation_failed", "send_at")
+	at := e.clock().Add(2 * time.Hour)
+	e.do(tok, "POST", path+"/schedule", map[string]any{"send_at": at}).want(t, 200, &c)
+	if c.State != "scheduled" || !c.SendAt.Equal(at) {
+		t.Errorf("after schedule: %s at %v; want scheduled at %v", c.State, c.SendAt, at)
+	}
+	for _, step := range []struct{ action, state string }{{"send", "sending"}, {"pause", "paused"}, {"resume", "sending"}, {"cancel", "cancelled"}} {
+		e.do(tok, "POST", path+"/"+step.action, nil).want(t, 200, &c)
+		if c.State != step.state {
+			t.Errorf("after %s: state %s; want %s", step.action, c.State, step.state)
+		}
+	}
+	e.do(tok, "POST", path+"/send", nil).wantError(t, 409, "conflict", "")
+	got, err := e.store.Campaign(context.Background(), c.ID)
+	if err != nil || got.State != campaign.Cancelled {
+		t.Errorf("stored campaign = %s, %v; want cancelled", got.State, err)
+	}
+
+	var counts campaignJSON
+	e.do(tok, "GET", path, nil).want(t, 200, &counts)
+	if counts.Counts != (campaignCounts{}) || counts.FinishedAt.IsZero() {
+		t.Errorf("GET %s: counts %+v finished %v; want zero counts and a finish time", path, counts.Counts, counts.FinishedAt)
+	}
+
+	e.do(tok, "POST", "/api/v1/campaigns", map[string]any{"newsletter_id": 1, "subject": "x"}).wantError(t, 422, "validation_failed", "markdown")
+	e.do(tok, "POST", "/api/v1/campaigns", map[string]any{"newsletter_id": 7, "subject": "x", "markdown": "y"}).wantError(t, 422, "validation_failed", "newsletter_id")
+	e.do(tok, "POST", "/api/v1/campaigns", map[string]any{"newsletter_id": 1, "subject": "x", "article_ids": []int64{999}}).wantError(t, 422, "validation_failed", "article_ids")
+}
+
+func TestCampaignListAndTestSend(t *testing.T) {
+	e := newEnv(t)
+	tok := e.tokenFor(user.Editor)
+	var ids []int64
+	for range 5 {
+		var c campaignJSON
+		e.do(tok, "POST", "/api/v1/campaigns", map[string]any{"newsletter_id": 1, "subject": "Issue", "markdown": "Text."}).want(t, 201, &c)
+		ids = append([]int64{c.ID}, ids...)
+	}
+	var got []int64
+	path := "/api/v1/campaigns?limit=2"
+	for n := 0; n < 5; n++ {
+		var p page[campaignSummary]
+		e.do(tok, "GET", path, nil).want(t, 200, &p)
+		for _, c := range p.Items {
+			got = append(got, c.ID)
+		}
+		if p.NextCursor == "" {
+			break
+		}
+		path = "/api/v1/campaigns?limit=2&cursor=" + p.NextCursor
+	}
+	if diff := cmp.Diff(ids, got); diff != "" {
+		t.Errorf("campaign IDs over all pages, newest first (-want +got):\n%s", diff)
+	}
+
+	var res struct {
+		Queued []string `json:"queued"`
+	}
+	e.do(tok, "POST", "/api/v1/campaigns/"+itoa(ids[0])+"/test", map[string]any{"emails": []string{"Proof@Example.ORG"}}).want(t, 202, &res)
+	e.mu.Lock()
+	woken := e.queued
+	e.mu.Unlock()
+	if !cmp.Equal(res.Queued, []string{"Proof@example.org"}) || woken != 1 {
+		t.Errorf("test send queued %v (engine woken %d times); want Proof@example.org and one wake-up", res.Queued, woken)
+	}
+	ds, err := e.store.ClaimDeliveries(context.Background(), delivery.Claim{Owner: "test", Now: time.Now().Add(time.Minute), Lease: time.Minute, Limit: 10})
+	if err != nil || len(ds) != 1 || ds[0].Kind != delivery.KindCampaignTest || ds[0].CampaignID != ids[0] {
+		t.Errorf("ledger after a test send = %+v, %v; want one campaign_test delivery of campaign %d", ds, err, ids[0])
+	}
+	e.do(tok, "POST", "/api/v1/campaigns/999/test", map[string]any{"emails": []string{"a@example.org"}}).wantError(t, 404, "not_found", "")
+	e.do(tok, "POST", "/api/v1/campaigns/"+itoa(ids[0])+"/test", map[string]any{"emails": []string{}}).wantError(t, 422, "validation_failed", "emails")
+}

@@ -1,0 +1,164 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"herald/internal/article"
+	"herald/internal/campaign"
+	"herald/internal/subscriber"
+)
+
+// newsletterJSON is a newsletter as the API shows it.
+type newsletterJSON struct {
+	ID            int64     `json:"id"`
+	Slug          string    `json:"slug"`
+	Name          string    `json:"name"`
+	Description   string    `json:"description"`
+	SenderName    string    `json:"sender_name"`
+	SenderEmail   string    `json:"sender_email"`
+	ReplyTo       string    `json:"reply_to"`
+	Language      string    `json:"language"`
+	Digest        string    `json:"digest"`
+	DigestTime    string    `json:"digest_time"`
+	DigestWeekday int       `json:"digest_weekday"`
+	Timezone      string    `json:"timezone"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+func newsletterOut(n subscriber.Newsletter) newsletterJSON {
+	return newsletterJSON{ID: n.ID, Slug: n.Slug, Name: n.Name, Description: n.Description, SenderName: n.SenderName,
+		SenderEmail: n.SenderEmail, ReplyTo: n.ReplyTo, Language: n.Language, Digest: n.Digest,
+		DigestTime: n.DigestTime, DigestWeekday: n.DigestWeekday, Timezone: n.Timezone, CreatedAt: n.CreatedAt}
+}
+
+// listNewsletters lists every newsletter; there are few, so one page.
+func (h *Handler) listNewsletters(w http.ResponseWriter, r *http.Request, c caller) error {
+	nls, err := h.cfg.Store.Newsletters(r.Context())
+	if err != nil {
+		return err
+	}
+	out := page[newsletterJSON]{Items: []newsletterJSON{}}
+	for _, n := range nls {
+		out.Items = append(out.Items, newsletterOut(n))
+	}
+	return reply(w, http.StatusOK, out)
+}
+
+type newsletterInput struct {
+	Slug          string `json:"slug"`
+	Name          string `json:"name"`
+	Description   string `json:"description"`
+	SenderName    string `json:"sender_name"`
+	SenderEmail   string `json:"sender_email"`
+	ReplyTo       string `json:"reply_to"`
+	Language      string `json:"language"`
+	Digest        string `json:"digest"`
+	DigestTime    string `json:"digest_time"`
+	DigestWeekday *int   `json:"digest_weekday"`
+	Timezone      string `json:"timezone"`
+}
+
+func (h *Handler) createNewsletter(w http.ResponseWriter, r *http.Request, c caller) error {
+	var in newsletterInput
+	if err := decode(w, r, &in, false); err != nil {
+		return err
+	}
+	now := h.cfg.Now().UTC().Truncate(time.Millisecond)
+	n := subscriber.Newsletter{Slug: strings.TrimSpace(in.Slug), Name: strings.TrimSpace(in.Name),
+		Description: strings.TrimSpace(in.Description), SenderName: strings.TrimSpace(in.SenderName),
+		Language: strings.ToLower(strings.TrimSpace(in.Language)), Digest: in.Digest, DigestTime: in.DigestTime,
+		DigestWeekday: 1, Timezone: in.Timezone, CreatedAt: now}
+	if in.DigestWeekday != nil {
+		n.DigestWeekday = *in.DigestWeekday
+	}
+	if n.Language == "" {
+		n.Language = h.cfg.Language
+	}
+	if n.DigestTime == "" {
+		n.DigestTime = "07:00"
+	}
+	if n.Timezone == "" {
+		n.Timezone = "UTC"
+	}
+	if err := checkNewsletter(&n, in, now); err != nil {
+		return err
+	}
+	if n.Digest != "" {
+		n.LastDigestAt = now // the first digest covers what comes next
+	}
+	ctx := r.Context()
+	nls, err := h.cfg.Store.Newsletters(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range nls {
+		if o.Slug == n.Slug {
+			return conflict("slug", "a newsletter with the slug "+n.Slug+" exists already")
+		}
+	}
+	if n.ID, err = h.cfg.Store.CreateNewsletter(ctx, &n); err != nil {
+		return err
+	}
+	return reply(w, http.StatusCreated, newsletterOut(n))
+}
+
+// checkNewsletter applies the rules the command line applies to a new
+// newsletter.
+func checkNewsletter(n *subscriber.Newsletter, in newsletterInput, now time.Time) error {
+	switch {
+	case !article.ValidSlug(n.Slug):
+		return invalid("slug", "slug must be 1 to 120 lowercase letters, digits and single hyphens")
+	case n.Name == "" || len(n.Name) > 200 || strings.ContainsAny(n.Name, "\r\n"):
+		return invalid("name", "name is required: one line of at most 200 characters")
+	case strings.ContainsAny(n.Description, "\r\n") || len(n.Description) > 1000:
+		return invalid("description", "description must be one line of at most 1000 characters")
+	case strings.ContainsAny(n.SenderName, "\r\n\"") || len(n.SenderName) > 200:
+		return invalid("sender_name", "sender_name must be one line of at most 200 characters, without quotes")
+	case !validLanguage(n.Language):
+		return invalid("language", "language must be a language tag such as en or pt-br")
+	case n.Digest != "" && n.Digest != "daily" && n.Digest != "weekly":
+		return invalid("digest", `digest must be "", "daily" or "weekly"`)
+	case n.DigestWeekday < 0 || n.DigestWeekday > 6:
+		return invalid("digest_weekday", "digest_weekday must be 0 (Sunday) to 6 (Saturday)")
+	}
+	for _, a := range []struct {
+		field, v string
+		dst      *string
+	}{{"sender_email", in.SenderEmail, &n.SenderEmail}, {"reply_to", in.ReplyTo, &n.ReplyTo}} {
+		if strings.TrimSpace(a.v) == "" {
+			continue
+		}
+		norm, err := subscriber.NormalizeEmail(a.v)
+		if err != nil {
+			return invalid(a.field, fmt.Sprintf("%s: %v", a.field, err))
+		}
+		*a.dst = norm
+	}
+	if n.Digest != "" {
+		if _, err := campaign.NextDigest(*n, now); err != nil {
+			return invalid("digest_time", err.Error())
+		}
+	}
+	return nil
+}
+
+// validLanguage accepts tags such as en, pt-br or zh-hant.
+func validLanguage(s string) bool {
+	if len(s) < 2 || len(s) > 12 {
+		return false
+	}
+	for i, part := range strings.Split(s, "-") {
+		if part == "" || len(part) > 8 || i == 0 && (len(part) < 2 || len(part) > 3) {
+			return false
+		}
+		for _, r := range part {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+				return false
+			}
+		}
+	}
+	return true
+}

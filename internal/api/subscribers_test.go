@@ -1,0 +1,238 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"herald/internal/delivery"
+	"herald/internal/subscriber"
+	"herald/internal/user"
+)
+
+// signup records signups the way the site's box does.
+func (e *testEnv) signup(emails ...string) {
+	e.t.Helper()
+	var batch []subscriber.Signup
+	for _, a := range emails {
+		batch = append(batch, subscriber.Signup{Email: a, Newsletters: []int64{1}, At: e.clock()})
+	}
+	if err := e.store.RecordSignups(context.Background(), batch, time.Hour); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *testEnv) subscriberID(email string) int64 {
+	e.t.Helper()
+	s, err := e.store.SubscriberByEmail(context.Background(), email)
+	if err != nil {
+		e.t.Fatalf("SubscriberByEmail(%s) = %v", email, err)
+	}
+	return s.ID
+}
+
+func states(s subscriberJSON) map[int64]string {
+	out := map[int64]string{}
+	for _, sp := range s.Subscriptions {
+		out[sp.NewsletterID] = sp.State
+	}
+	return out
+}
+
+func TestCreateSubscriber(t *testing.T) {
+	e := newEnv(t)
+	tok := e.tokenFor(user.Editor)
+
+	var pending subscriberJSON
+	r := e.do(tok, "POST", "/api/v1/subscribers", map[string]any{"email": " Reader@Example.COM ", "name": "Rea", "tags": []string{"Local"}, "newsletter_ids": []int64{1}})
+	r.want(t, 201, &pending)
+	if pending.Email != "Reader@example.com" || pending.Name != "Rea" || !cmp.Equal(pending.Tags, []string{"local"}) ||
+		!cmp.Equal(states(pending), map[int64]string{1: "pending"}) {
+		t.Errorf("created %+v; want Reader@example.com, pending, tagged local", pending)
+	}
+	var again subscriberJSON
+	e.do(tok, "POST", "/api/v1/subscribers", map[string]any{"email": "reader@example.com", "newsletter_ids": []int64{1}}).want(t, 200, &again)
+	if again.ID != pending.ID {
+		t.Errorf("the same address again got subscriber %d; want %d", again.ID, pending.ID)
+	}
+
+	var confirmed subscriberJSON
+	e.do(tok, "POST", "/api/v1/subscribers", map[string]any{"email": "moved@example.com", "newsletter_ids": []int64{1}, "confirmed": true, "tags": []string{"imported"}}).
+		want(t, 201, &confirmed)
+	if !cmp.Equal(states(confirmed), map[int64]string{1: "confirmed"}) || !cmp.Equal(confirmed.Tags, []string{"imported"}) {
+		t.Errorf("created with confirmed: %+v; want confirmed and tagged", confirmed)
+	}
+	consents, err := e.store.Consents(context.Background(), confirmed.ID)
+	if err != nil || len(consents) != 1 || consents[0].Action != subscriber.ConsentConfirm || consents[0].Wording != subscriber.WordingImportedConfirmed {
+		t.Errorf("consent records of a subscriber added as confirmed: %+v, %v; want one confirm record with the import wording", consents, err)
+	}
+
+	// The pending address was sent a confirmation email by the signup
+	// rules; the confirmed one was sent nothing.
+	ds, err := e.store.ClaimDeliveries(context.Background(), delivery.Claim{Owner: "test", Now: e.clock().Add(time.Minute), Lease: time.Minute, Limit: 10})
+	if err != nil || len(ds) != 1 || ds[0].Kind != delivery.KindConfirm || ds[0].Recipient != "Reader@example.com" {
+		t.Errorf("queued mail = %+v, %v; want one confirmation email to Reader@example.com", ds, err)
+	}
+
+	// People who left are not added back as confirmed.
+	e.do(tok, "POST", "/api/v1/subscribers/"+itoa(confirmed.ID)+"/unsubscribe", nil).want(t, 200, nil)
+	e.do(tok, "POST", "/api/v1/subscribers", map[string]any{"email": "moved@example.com", "newsletter_ids": []int64{1}, "confirmed": true}).
+		wantError(t, 409, "conflict", "email")
+
+	e.do(tok, "POST", "/api/v1/subscribers", map[string]any{"email": "not an address", "newsletter_ids": []int64{1}}).
+		wantError(t, 422, "validation_failed", "email")
+	e.do(tok, "POST", "/api/v1/subscribers", map[string]any{"email": "x@example.com", "newsletter_ids": []int64{42}}).
+		wantError(t, 422, "validation_failed", "newsletter_ids")
+	e.do(tok, "POST", "/api/v1/subscribers", map[string]any{"email": "x@example.com", "newsletter_ids": []int64{1}, "tags": []string{"a,b"}}).
+		wantError(t, 422, "validation_failed", "tags")
+}
+
+func TestListSubscribers(t *testing.T) {
+	e := newEnv(t)
+	tok := e.tokenFor(user.Editor)
+	e.signup("a@example.com", "b@example.com", "c@example.com", "d@example.com", "e@example.com")
+	ctx := context.Background()
+	b := e.subscriberID("b@example.com")
+	if _, err := e.store.ConfirmSubscriber(ctx, b, subscriber.Consent{SubscriberID: b, Action: subscriber.ConsentConfirm, At: e.clock()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.UpdateSubscriberProfile(ctx, e.subscriberID("d@example.com"), "Dee", []string{"vip"}); err != nil {
+		t.Fatal(err)
+	}
+
+	var got []string
+	path := "/api/v1/subscribers?limit=2"
+	for n := 0; n < 10; n++ {
+		var p page[subscriberJSON]
+		e.do(tok, "GET", path, nil).want(t, 200, &p)
+		for _, s := range p.Items {
+			got = append(got, s.Email)
+		}
+		if n == 0 {
+			e.signup("late@example.com")
+		}
+		if p.NextCursor == "" {
+			break
+		}
+		path = "/api/v1/subscribers?limit=2&cursor=" + p.NextCursor
+	}
+	want := []string{"a@example.com", "b@example.com", "c@example.com", "d@example.com", "e@example.com", "late@example.com"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("emails over all pages (-want +got):\n%s", diff)
+	}
+
+	for _, tc := range []struct {
+		query string
+		want  []string
+	}{
+		{"state=confirmed", []string{"b@example.com"}},
+		{"state=pending&newsletter_id=1&limit=3", []string{"a@example.com", "c@example.com", "d@example.com"}},
+		{"newsletter_id=2", nil},
+		{"tag=VIP", []string{"d@example.com"}},
+		{"email=C@EXAMPLE.COM", []string{"c@example.com"}},
+	} {
+		var p page[subscriberJSON]
+		e.do(tok, "GET", "/api/v1/subscribers?"+tc.query, nil).want(t, 200, &p)
+		var emails []string
+		for _, s := range p.Items {
+			emails = append(emails, s.Email)
+		}
+		if diff := cmp.Diff(tc.want, emails); diff != "" {
+			t.Errorf("GET /api/v1/subscribers?%s (-want +got):\n%s", tc.query, diff)
+		}
+	}
+	e.do(tok, "GET", "/api/v1/subscribers?state=gone", nil).wantError(t, 400, "bad_request", "state")
+	e.do(tok, "GET", "/api/v1/subscribers?newsletter_id=x", nil).wantError(t, 400, "bad_request", "newsletter_id")
+}
+
+func TestUpdateAndUnsubscribe(t *testing.T) {
+	e := newEnv(t)
+	tok := e.tokenFor(user.Editor)
+	e.signup("reader@example.com")
+	id := itoa(e.subscriberID("reader@example.com"))
+
+	var s subscriberJSON
+	e.do(tok, "PATCH", "/api/v1/subscribers/"+id, map[string]any{"name": "Rea Der", "tags": []string{"B", "a", "b"}}).want(t, 200, &s)
+	if s.Name != "Rea Der" || !cmp.Equal(s.Tags, []string{"a", "b"}) {
+		t.Errorf("after PATCH: name %q tags %v; want Rea Der and [a b]", s.Name, s.Tags)
+	}
+	e.do(tok, "PATCH", "/api/v1/subscribers/"+id, map[string]any{"name": "Only the name"}).want(t, 200, &s)
+	if !cmp.Equal(s.Tags, []string{"a", "b"}) {
+		t.Errorf("a PATCH without tags changed them to %v", s.Tags)
+	}
+	e.do(tok, "PATCH", "/api/v1/subscribers/"+id, map[string]any{"name": "two\nlines"}).wantError(t, 422, "validation_failed", "name")
+	e.do(tok, "PATCH", "/api/v1/subscribers/999", map[string]any{"name": "x"}).wantError(t, 404, "not_found", "")
+
+	e.do(tok, "POST", "/api/v1/subscribers/"+id+"/unsubscribe", map[string]any{"newsletter_id": 1}).want(t, 200, &s)
+	if !cmp.Equal(states(s), map[int64]string{1: "unsubscribed"}) {
+		t.Errorf("after unsubscribe: %v; want unsubscribed", states(s))
+	}
+	consents, err := e.store.Consents(context.Background(), s.ID)
+	if err != nil || len(consents) != 2 || consents[1].Action != subscriber.ConsentUnsubscribe || consents[1].Source == "" {
+		t.Errorf("consents after an API unsubscribe = %+v, %v; want the signup and an unsubscribe naming its source", consents, err)
+	}
+}
+
+func TestImportSubscribers(t *testing.T) {
+	e := newEnv(t)
+	tok := e.tokenFor(user.Editor)
+	e.signup("left@example.com", "known@example.com")
+	ctx := context.Background()
+	left := e.subscriberID("left@example.com")
+	if err := e.store.UnsubscribeSubscriber(ctx, left, 0, subscriber.Consent{SubscriberID: left, Action: subscriber.ConsentUnsubscribe, At: e.clock()}); err != nil {
+		t.Fatal(err)
+	}
+	file := "email,name,tags,state\n" +
+		"ada@example.com,Ada,news;local,\n" + // 2 imported
+		"bad-address,Bob,,\n" + // 3 rejected
+		"ADA@example.com,,sports,\n" + // 4 merged into line 2
+		"x\"y@example.com,,,\n" + // 5 rejected: bare quote
+		"cy@example.com,Cy,,unsubscribed\n" + // 6 rejected by the file
+		"left@example.com,,,\n" + // 7 rejected: left earlier
+		"known@example.com,Known,,\n" + // 8 updated: gains a name
+		",No Email,,\n" + // 9 rejected
+		"dee@example.com,Dee,,pending\n" // 10 imported
+	var got importJSON
+	e.do(tok, "POST", "/api/v1/subscribers/import?newsletter_id=1&confirmed=true", file, "Content-Type", "text/csv; charset=utf-8").want(t, 200, &got)
+	want := importJSON{Read: 9, Imported: 2, Updated: 1, Merged: 1, Skipped: 5, Rejected: []rejectedRow{
+		{3, "That email address is missing an @ and a domain."},
+		{5, `a quote (") inside a field that is not itself in quotes`},
+		{6, subscriber.ReasonUnsubscribedFile},
+		{7, subscriber.ReasonUnsubscribed},
+		{9, "no email address"},
+	}}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(importJSON{})); diff != "" {
+		t.Errorf("import result (-want +got):\n%s", diff)
+	}
+
+	var confirmed page[subscriberJSON]
+	e.do(tok, "GET", "/api/v1/subscribers?state=confirmed", nil).want(t, 200, &confirmed)
+	var emails []string
+	for _, s := range confirmed.Items {
+		emails = append(emails, s.Email)
+	}
+	if diff := cmp.Diff([]string{"known@example.com", "ada@example.com"}, emails); diff != "" {
+		t.Errorf("confirmed after an import with confirmed=true (-want +got):\n%s", diff)
+	}
+	var ada page[subscriberJSON]
+	e.do(tok, "GET", "/api/v1/subscribers?email=ada@example.com", nil).want(t, 200, &ada)
+	if len(ada.Items) != 1 || !cmp.Equal(ada.Items[0].Tags, []string{"local", "news", "sports"}) {
+		t.Errorf("ada after the import: %+v; want one subscriber with the tags of both rows", ada.Items)
+	}
+
+	for _, tc := range []struct {
+		query, file, code, field string
+		status                   int
+	}{
+		{"", "email\n", "bad_request", "newsletter_id", http.StatusBadRequest},
+		{"newsletter_id=9", "email\n", "validation_failed", "newsletter_id", http.StatusUnprocessableEntity},
+		{"newsletter_id=1&confirmed=maybe", "email\n", "bad_request", "confirmed", http.StatusBadRequest},
+		{"newsletter_id=1", "", "validation_failed", "", http.StatusUnprocessableEntity},
+		{"newsletter_id=1", "mail,name\n", "validation_failed", "", http.StatusUnprocessableEntity},
+	} {
+		e.do(tok, "POST", "/api/v1/subscribers/import?"+tc.query, tc.file, "Content-Type", "text/csv").wantError(t, tc.status, tc.code, tc.field)
+	}
+}

@@ -1,0 +1,79 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"herald/internal/webhook"
+)
+
+// webhookJSON is an endpoint as listed: its secret is shown only once,
+// when it is created.
+type webhookJSON struct {
+	ID        int64     `json:"id"`
+	URL       string    `json:"url"`
+	Events    []string  `json:"events"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// newWebhookJSON is a new endpoint with the secret that signs its requests.
+type newWebhookJSON struct {
+	webhookJSON
+	Secret string `json:"secret"`
+}
+
+func webhookOut(e webhook.Endpoint) webhookJSON {
+	out := webhookJSON{ID: e.ID, URL: e.URL, Events: []string{}, CreatedAt: e.CreatedAt}
+	out.Events = append(out.Events, e.Events...)
+	return out
+}
+
+// maxEndpoints is the most endpoints listed; there is no reason to have
+// more, so there is one page.
+const maxEndpoints = 100
+
+func (h *Handler) listWebhooks(w http.ResponseWriter, r *http.Request, c caller) error {
+	list, err := h.cfg.Store.WebhookEndpoints(r.Context(), 0, maxEndpoints)
+	if err != nil {
+		return err
+	}
+	out := page[webhookJSON]{Items: []webhookJSON{}}
+	for _, e := range list {
+		out.Items = append(out.Items, webhookOut(e))
+	}
+	return reply(w, http.StatusOK, out)
+}
+
+func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request, c caller) error {
+	var in struct {
+		URL    string   `json:"url"`
+		Events []string `json:"events"`
+	}
+	if err := decode(w, r, &in, false); err != nil {
+		return err
+	}
+	e, err := webhook.NewEndpoint(in.URL, in.Events, h.cfg.AllowPrivateWebhooks, h.cfg.Now())
+	if err != nil {
+		return err
+	}
+	if e.ID, err = h.cfg.Store.CreateWebhookEndpoint(r.Context(), e); err != nil {
+		return err
+	}
+	h.cfg.Logger.InfoContext(r.Context(), "webhook endpoint created", "endpoint", e.ID, "account", c.user.ID, "events", e.Events)
+	return reply(w, http.StatusCreated, newWebhookJSON{webhookJSON: webhookOut(e), Secret: e.Secret})
+}
+
+// deleteWebhook stops an endpoint at once; requests queued for it are
+// skipped rather than sent.
+func (h *Handler) deleteWebhook(w http.ResponseWriter, r *http.Request, c caller) error {
+	id, err := pathID(r, "webhook endpoint")
+	if err != nil {
+		return err
+	}
+	if err := h.cfg.Store.DisableWebhookEndpoint(r.Context(), id, h.cfg.Now()); err != nil {
+		return err
+	}
+	h.cfg.Logger.InfoContext(r.Context(), "webhook endpoint disabled", "endpoint", id, "account", c.user.ID)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
