@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
+	"herald/internal/api"
 	"herald/internal/article"
 	"herald/internal/campaign"
 	"herald/internal/delivery"
@@ -15,6 +17,7 @@ import (
 	"herald/internal/subscriber"
 	"herald/internal/user"
 	"herald/internal/web"
+	"herald/internal/webhook"
 )
 
 // database is everything the program asks of storage. The SQLite and the
@@ -33,6 +36,9 @@ type database interface {
 	web.OutboxReader
 	web.WindowCounter
 	user.Store
+	webhook.EventStore
+	webhook.RenderStore
+	api.Store
 
 	Close() error
 	Ping(ctx context.Context) error
@@ -71,4 +77,16 @@ func (c *config) openStore(ctx context.Context) (database, error) {
 		return nil, err
 	}
 	return st, nil
+}
+
+// redactDSN hides the password in a database setting, for logs.
+func redactDSN(s string) string {
+	if !isPostgres(s) {
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "postgres://…"
+	}
+	return u.Redacted()
 }

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"herald/internal/api"
 	"herald/internal/article"
 	"herald/internal/campaign"
 	"herald/internal/delivery"
@@ -21,7 +22,9 @@ import (
 	"herald/internal/markup"
 	"herald/internal/server"
 	"herald/internal/subscriber"
+	"herald/internal/user"
 	"herald/internal/web"
+	"herald/internal/webhook"
 )
 
 // serve runs the site and the sender until ctx ends, then shuts down in
@@ -45,7 +48,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	publisher := article.NewPublisher(st, markup.New(c.baseURL).HTML)
+	// The engine is built below; what queues work before then wakes it
+	// through this.
+	var engine *delivery.Engine
+	wake := func() {
+		if engine != nil {
+			engine.Nudge()
+		}
+	}
+	events := webhook.NewEmitter(webhook.EmitterConfig{Store: st, Queued: wake, Logger: logger.With("component", "webhooks")})
+	publisher := article.NewPublisher(st, markup.New(c.baseURL).HTML).WithEvents(events, time.Now, logger)
 	if err := seedDemo(ctx, st, publisher, time.Now()); err != nil {
 		return err
 	}
@@ -82,12 +94,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	engine, err := delivery.New(delivery.Config{
+	hooks := webhook.NewSender(webhook.SenderConfig{})
+	defer hooks.Close()
+	engine, err = delivery.New(delivery.Config{
 		Store: st, Sender: sender, Logger: logger.With("component", "delivery"), Sign: sign,
 		Renderers: map[delivery.Kind]delivery.Renderer{
 			delivery.KindConfirm: mailer, delivery.KindWelcome: mailer,
 			delivery.KindCampaign: campaigns, delivery.KindCampaignTest: campaigns,
+			webhook.Kind: webhook.NewRenderer(st, time.Now),
 		},
+		Senders: map[delivery.Kind]delivery.Sender{webhook.Kind: hooks},
 		Workers: c.workers(), Lease: c.lease, RetryMin: c.retryMin, RetryMaxAge: c.retryMaxAge,
 		PerSecond: c.rate, Counter: st,
 		Quotas: []delivery.Quota{{Window: time.Hour, Max: c.ratePerHour}, {Window: 24 * time.Hour, Max: c.ratePerDay}},
@@ -96,8 +112,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	scheduler := campaign.NewScheduler(campaign.SchedulerConfig{Store: st, Digests: campaign.NewDigests(st, logger),
-		Queued: engine.Nudge, Logger: logger.With("component", "campaigns")})
-	subs := subscriber.NewService(subscriber.Config{Store: st, Signer: signer, Queued: engine.Nudge, Logger: logger})
+		Queued: engine.Nudge, Logger: logger.With("component", "campaigns"), Events: events})
+	subs := subscriber.NewService(subscriber.Config{Store: st, Signer: signer, Queued: engine.Nudge, Logger: logger, Events: events})
+	users := user.NewService(user.Config{Store: st, Issuer: c.siteName, Logger: logger.With("component", "users")})
+	apiHandler, err := api.New(api.Config{Store: st, Users: users, Signups: subs, Publisher: publisher, Events: events,
+		Language: c.language, Queued: engine.Nudge, Started: scheduler.Nudge, Logger: logger.With("component", "api")})
+	if err != nil {
+		return err
+	}
 	var shared web.WindowCounter
 	if c.shareLimits {
 		shared = st
@@ -123,7 +145,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("listen on %s: %w", c.addr, err)
 	}
 	srv := &http.Server{
-		Handler:           server.New(server.Config{Site: site, Logger: logger, Proxies: c.proxies}),
+		Handler:           server.New(server.Config{Site: site, API: apiHandler, Logger: logger, Proxies: c.proxies}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -131,7 +153,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("Herald is running", "url", c.baseURL, "listen", ln.Addr().String(), "database", c.database)
+	logger.Info("Herald is running", "url", c.baseURL, "listen", ln.Addr().String(), "database", redactDSN(c.database))
 	if outbox != nil {
 		logger.Info("no --smtp given: emails are kept in the built-in outbox", "outbox", "http://"+ln.Addr().String()+"/outbox")
 	}

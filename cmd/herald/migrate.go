@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"herald/internal/store/transfer"
+)
+
+// migrateDataCommand copies a publication from its SQLite file into a new
+// PostgreSQL database. The source is only read, so it may run while the
+// server still serves from it; what the server writes after the copy's
+// snapshot stays behind, which is why the summary says to stop it first
+// for the final copy.
+func migrateDataCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate-data", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	from := fs.String("from", defaultSource(getenv), "the SQLite database to copy, sqlite:PATH (default: the one herald serve would use)")
+	to := fs.String("to", "", "the PostgreSQL database to copy into, postgres://user:pass@host/db; it must be new and empty")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return &usageError{fmt.Sprintf("migrate-data takes no arguments, got %q", pos[0])}
+	}
+	source, target, err := migrateEnds(*from, *to)
+	if err != nil {
+		return err
+	}
+	shown := redactURL(target)
+	fmt.Fprintf(stderr, "copying %s into %s\n", source, shown)
+	report, err := transfer.Copy(ctx, source, target, transfer.Options{Progress: func(p transfer.Progress) {
+		rate := 0.0
+		if s := p.Elapsed.Seconds(); s > 0 {
+			rate = float64(p.Rows) / s
+		}
+		if p.Done {
+			fmt.Fprintf(stderr, "  %-20s %9d rows  %8s  %9.0f rows/s\n", p.Table, p.Rows, p.Elapsed.Round(time.Millisecond), rate)
+			return
+		}
+		fmt.Fprintf(stderr, "  %-20s %9d of %d rows  %9.0f rows/s\n", p.Table, p.Rows, p.Total, rate)
+	}})
+	if err != nil {
+		return fmt.Errorf("nothing was committed to %s: %w", shown, err)
+	}
+	var rows int64
+	for _, t := range report.Tables {
+		rows += t.Rows
+	}
+	fmt.Fprintf(stdout, "copied %d tables, %d rows, in %s; row counts and SHA-256 checksums match the source\n",
+		len(report.Tables), rows, report.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "the copy is of %s as it was when the copy began: if herald was still serving from it, "+
+		"stop it, empty %s and copy again before switching\n", source, shown)
+	return nil
+}
+
+// defaultSource is the SQLite file herald serve would open with the same
+// environment, so that on the server's own machine --from may be left out.
+func defaultSource(getenv func(string) string) string {
+	if db := getenv("HERALD_DATABASE"); db != "" {
+		return db
+	}
+	data := getenv("HERALD_DATA")
+	if data == "" {
+		data = "herald-data"
+	}
+	return filepath.Join(data, "herald.db")
+}
+
+// migrateEnds checks and unwraps the two databases of migrate-data.
+func migrateEnds(from, to string) (source, target string, err error) {
+	if from == "" || to == "" {
+		return "", "", &usageError{"migrate-data needs --to postgres://… (and --from sqlite:PATH unless the default is right)"}
+	}
+	if strings.HasPrefix(from, "postgres://") || strings.HasPrefix(from, "postgresql://") {
+		return "", "", &usageError{"--from must be an SQLite database (sqlite:PATH); copying out of PostgreSQL is not supported"}
+	}
+	source = strings.TrimPrefix(strings.TrimPrefix(from, "sqlite:"), "file:")
+	if source == "" {
+		return "", "", &usageError{"--from names no file"}
+	}
+	if !strings.HasPrefix(to, "postgres://") && !strings.HasPrefix(to, "postgresql://") {
+		return "", "", &usageError{"--to must be a PostgreSQL URL, postgres://user:pass@host/db"}
+	}
+	return source, to, nil
+}
+
+// redactURL hides the password of a database URL for messages.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "the target database"
+	}
+	return u.Redacted()
+}
