@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"herald/internal/admin"
 	"herald/internal/api"
 	"herald/internal/article"
 	"herald/internal/campaign"
@@ -39,6 +40,13 @@ type database interface {
 	webhook.EventStore
 	webhook.RenderStore
 	api.Store
+	admin.ArticleStore
+	admin.NewsletterStore
+	admin.CampaignStore
+	admin.SubscriberStore
+	admin.LedgerStore
+	admin.SettingStore
+	admin.OutboxReader
 
 	Close() error
 	Ping(ctx context.Context) error

@@ -10,9 +10,11 @@ import (
 	"net/http"
 	netmail "net/mail"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
+	"herald/internal/admin"
 	"herald/internal/api"
 	"herald/internal/article"
 	"herald/internal/campaign"
@@ -64,6 +66,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	var sender delivery.Sender
 	var outbox web.OutboxReader
+	var adminOutbox admin.OutboxReader
+	transport := "the built-in outbox (no --smtp given)"
 	if c.smtp != "" {
 		scfg, err := smtp.ParseURL(c.smtp)
 		if err != nil {
@@ -74,8 +78,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		defer s.Close()
 		sender = s
 		logger.Info("sending mail through", "smtp", scfg.Redacted())
+		transport = "SMTP " + scfg.Redacted()
 	} else {
-		sender, outbox = mail.NewOutbox(st, time.Now), st
+		sender, outbox, adminOutbox = mail.NewOutbox(st, time.Now), st, st
 	}
 	from, _ := netmail.ParseAddress(c.from)
 	signer := subscriber.NewSigner(secret)
@@ -101,7 +106,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Renderers: map[delivery.Kind]delivery.Renderer{
 			delivery.KindConfirm: mailer, delivery.KindWelcome: mailer,
 			delivery.KindCampaign: campaigns, delivery.KindCampaignTest: campaigns,
-			webhook.Kind: webhook.NewRenderer(st, time.Now),
+			webhook.Kind:        webhook.NewRenderer(st, time.Now),
+			admin.KindTestEmail: admin.NewTestMail(c.siteName, c.baseURL, mail.Address{Name: from.Name, Email: from.Address}, time.Now),
 		},
 		Senders: map[delivery.Kind]delivery.Sender{webhook.Kind: hooks},
 		Workers: c.workers(), Lease: c.lease, RetryMin: c.retryMin, RetryMaxAge: c.retryMaxAge,
@@ -139,13 +145,33 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	dkim := ""
+	if c.dkimKey != "" {
+		dkim = c.dkimDomain + ", selector " + c.dkimSelector
+	}
+	app, err := admin.New(admin.Config{
+		Site:     admin.Site{Name: c.siteName, BaseURL: c.baseURL},
+		From:     mail.Address{Name: from.Name, Email: from.Address},
+		Users:    users,
+		Articles: st, Publisher: publisher, Markdown: markup.New(c.baseURL).HTML,
+		Newsletters: st, Campaigns: st, Subscribers: st, Ledger: st, Settings: st,
+		Outbox:        adminOutbox,
+		Mail:          admin.MailStatus{Transport: transport, DKIM: dkim},
+		Secret:        secret,
+		SecureCookies: strings.HasPrefix(c.baseURL, "https://"),
+		Queued:        engine.Nudge, Scheduled: scheduler.Nudge,
+		Logger: logger.With("component", "admin"), Now: time.Now,
+	})
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.addr, err)
 	}
 	srv := &http.Server{
-		Handler:           server.New(server.Config{Site: site, API: apiHandler, Logger: logger, Proxies: c.proxies}),
+		Handler:           server.New(server.Config{Site: site, Admin: app, API: apiHandler, Logger: logger, Proxies: c.proxies}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -154,6 +180,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	logger.Info("Herald is running", "url", c.baseURL, "listen", ln.Addr().String(), "database", redactDSN(c.database))
+	if staff, err := users.Users(ctx, 0, 1); err == nil && len(staff) == 0 {
+		logger.Info("no staff account yet: create the first with `herald user add you@example.org --role owner`, then sign in",
+			"admin", c.baseURL+"/admin/")
+	} else {
+		logger.Info("the newsroom signs in at", "admin", c.baseURL+"/admin/")
+	}
 	if outbox != nil {
 		logger.Info("no --smtp given: emails are kept in the built-in outbox", "outbox", "http://"+ln.Addr().String()+"/outbox")
 	}

@@ -1,0 +1,213 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"herald/internal/article"
+	"herald/internal/user"
+)
+
+// articlePage is how many articles one page of the list shows.
+const articlePage = 30
+
+// articleListView is the list of every article, in any state.
+type articleListView struct {
+	page
+	Query, Status string
+	Statuses      []article.Status
+	Rows          []articleRow
+	Older         string
+}
+
+func (h *Handler) articleList(w http.ResponseWriter, r *http.Request, s *staff) error {
+	q := r.URL.Query()
+	v := &articleListView{page: h.pageFor(r, s, "Articles"), Query: strings.TrimSpace(q.Get("q")),
+		Statuses: []article.Status{article.Draft, article.Scheduled, article.Published}}
+	status := article.Status(q.Get("status"))
+	switch status {
+	case "", article.Draft, article.Scheduled, article.Published:
+		v.Status = string(status)
+	default:
+		return invalid("There is no article status %q.", status)
+	}
+	before, err := cursorParam(q.Get("before"))
+	if err != nil {
+		return err
+	}
+	list, err := h.cfg.Articles.SearchArticles(r.Context(), v.Query, status, before, articlePage+1)
+	if err != nil {
+		return err
+	}
+	if len(list) > articlePage {
+		list = list[:articlePage]
+		v.Older = "/admin/articles?" + encodeQuery("q", v.Query, "status", v.Status,
+			"before", strconv.FormatInt(list[len(list)-1].ID, 10))
+	}
+	if v.Rows, err = h.articleRows(r.Context(), list); err != nil {
+		return err
+	}
+	return h.render(w, http.StatusOK, "articles", v)
+}
+
+// articleRows turns articles into list rows, with whether each is
+// submitted for review.
+func (h *Handler) articleRows(ctx context.Context, list []article.Article) ([]articleRow, error) {
+	ids := make([]int64, len(list))
+	for i, a := range list {
+		ids[i] = a.ID
+	}
+	_, submitted, err := h.cfg.Articles.ArticleOwners(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	now := h.now()
+	rows := make([]articleRow, len(list))
+	for i, a := range list {
+		_, sub := submitted[a.ID]
+		rows[i] = articleRow{ID: a.ID, Title: a.Title, Slug: a.Slug, Language: a.Language, Status: a.Status,
+			Submitted: sub && a.Status == article.Draft, Visible: a.IsVisible(now), Authors: names(a.Authors),
+			PublishedAt: a.PublishedAt, UpdatedAt: a.UpdatedAt}
+	}
+	return rows, nil
+}
+
+func names(as []article.Author) string {
+	n := make([]string, len(as))
+	for i, a := range as {
+		n[i] = a.Name
+	}
+	return strings.Join(n, ", ")
+}
+
+// articleFormView is the editor, for a new article or an existing one.
+type articleFormView struct {
+	page
+	ID          int64
+	Action      string
+	Form        articleForm
+	Preview     template.HTML // the body as sanitised by the publisher's renderer
+	Error       string
+	CanEdit     bool
+	CanPublish  bool
+	CanSubmit   bool
+	Submitted   bool
+	Status      article.Status // as stored
+	PublicURL   string         // set when readers can see it
+	Languages   []string
+	Versions    []versionLink
+	Compare     *compareView
+	TranslateTo string // link to start a translation
+}
+
+func (v *articleFormView) setError(msg string) { v.Error = msg }
+
+// versionLink is another language version of the story.
+type versionLink struct {
+	ID              int64
+	Language, Title string
+	Current         bool
+}
+
+// compareView is the version shown beside the editor.
+type compareView struct {
+	Language, Title, Standfirst string
+	Body                        template.HTML
+}
+
+func (h *Handler) articleNew(w http.ResponseWriter, r *http.Request, s *staff) error {
+	q := r.URL.Query()
+	f := articleForm{Authors: s.User.Name, Status: string(article.Draft), Language: q.Get("language"),
+		TranslationOf: q.Get("translation_of")}
+	if f.Language == "" {
+		f.Language = h.languages(r.Context())[0]
+	}
+	v := h.articleFormView(r, s, "New article", f)
+	v.Action, v.CanEdit = "/admin/articles", true
+	if orig, err := h.cfg.Articles.ArticleBySlug(r.Context(), f.TranslationOf); err == nil {
+		v.Compare = &compareView{Language: orig.Language, Title: orig.Title, Standfirst: orig.Standfirst,
+			Body: template.HTML(orig.BodyHTML)}
+	}
+	return h.render(w, http.StatusOK, "article", v)
+}
+
+func (h *Handler) articleFormView(r *http.Request, s *staff, title string, f articleForm) *articleFormView {
+	return &articleFormView{page: h.pageFor(r, s, title), Form: f, Languages: h.languages(r.Context()),
+		CanPublish: s.User.Can(user.ArticlePublish)}
+}
+
+func (h *Handler) articleCreate(w http.ResponseWriter, r *http.Request, s *staff) error {
+	f := readArticleForm(r)
+	v := h.articleFormView(r, s, "New article", f)
+	v.Action, v.CanEdit = "/admin/articles", true
+	if r.PostFormValue("action") == "preview" {
+		v.Preview = template.HTML(h.cfg.Markdown(f.Body))
+		return h.render(w, http.StatusOK, "article", v)
+	}
+	a, err := f.article(h.now(), s.User.Can(user.ArticlePublish))
+	if err != nil {
+		return &formError{page: "article", view: v, err: err}
+	}
+	if err := h.freeSlug(r.Context(), &a, f.Slug != ""); err != nil {
+		return &formError{page: "article", view: v, err: err}
+	}
+	if err := h.checkOriginal(r.Context(), a.TranslationOf); err != nil {
+		return &formError{page: "article", view: v, err: err}
+	}
+	id, err := h.cfg.Publisher.Publish(r.Context(), &a)
+	var ve *article.ValidationError
+	if errors.As(err, &ve) {
+		return &formError{page: "article", view: v, err: err}
+	}
+	if err != nil {
+		return err
+	}
+	if err := h.cfg.Articles.SetArticleOwner(r.Context(), id, s.User.ID); err != nil {
+		return err
+	}
+	h.log.InfoContext(r.Context(), "article created", "article", id, "user_id", s.User.ID, "status", a.Status)
+	return done(w, r, "/admin/articles/"+strconv.FormatInt(id, 10), "created")
+}
+
+// freeSlug gives a new article a slug no other article has: saving would
+// otherwise replace that article. A slug typed by hand is refused when
+// taken; one made from the title gets a number added.
+func (h *Handler) freeSlug(ctx context.Context, a *article.Article, typed bool) error {
+	if a.Slug == "" {
+		a.Slug = article.Slugify(a.Title)
+	}
+	if a.Slug == "" {
+		a.Slug = "article"
+	}
+	base := a.Slug
+	for n := 2; n < 100; n++ {
+		_, err := h.cfg.Articles.ArticleBySlug(ctx, a.Slug)
+		if errors.Is(err, article.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if typed {
+			return invalid("Another article has the address %q already; choose another.", a.Slug)
+		}
+		a.Slug = strings.TrimSuffix(base[:min(len(base), article.MaxSlug-4)], "-") + "-" + strconv.Itoa(n)
+	}
+	return invalid("Too many articles have addresses like %q; type one by hand.", base)
+}
+
+// checkOriginal refuses a translation of an article that does not exist.
+func (h *Handler) checkOriginal(ctx context.Context, slug string) error {
+	if slug == "" {
+		return nil
+	}
+	_, err := h.cfg.Articles.ArticleBySlug(ctx, slug)
+	if errors.Is(err, article.ErrNotFound) {
+		return invalid("There is no article with the address %q to translate.", slug)
+	}
+	return err
+}

@@ -1,0 +1,127 @@
+package admin
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"herald/internal/campaign"
+	"herald/internal/subscriber"
+)
+
+// maxTestRecipients bounds one test send: it is for checking the email, not
+// for mailing a list around the ledger.
+const maxTestRecipients = 5
+
+func (h *Handler) campaignTest(w http.ResponseWriter, r *http.Request, s *staff) error {
+	c, err := h.loadCampaign(r)
+	if err != nil {
+		return err
+	}
+	var to []string
+	for _, a := range strings.Split(r.PostFormValue("to"), ",") {
+		if a = strings.TrimSpace(a); a == "" {
+			continue
+		}
+		email, err := subscriber.NormalizeEmail(a)
+		if err != nil {
+			return err
+		}
+		to = append(to, email)
+	}
+	switch {
+	case len(to) == 0:
+		return invalid("Give the address to send the test to.")
+	case len(to) > maxTestRecipients:
+		return invalid("A test goes to at most %d addresses.", maxTestRecipients)
+	}
+	for _, email := range to {
+		if err := h.cfg.Campaigns.QueueTestSend(r.Context(), c.ID, email, h.now()); err != nil {
+			return err
+		}
+	}
+	h.cfg.Queued()
+	h.log.InfoContext(r.Context(), "campaign test queued", "campaign", c.ID, "user_id", s.User.ID, "recipients", len(to))
+	return done(w, r, campaignURL(c.ID), "test")
+}
+
+// campaignSend sends a campaign now, or schedules it for the time given.
+// Articles it carries must be public by then: the email links to them.
+func (h *Handler) campaignSend(w http.ResponseWriter, r *http.Request, s *staff) error {
+	c, err := h.loadCampaign(r)
+	if err != nil {
+		return err
+	}
+	now := h.now()
+	to, at := campaign.Sending, time.Time{}
+	if r.PostFormValue("when") == "later" {
+		at, err = time.ParseInLocation(datetimeLocal, strings.TrimSpace(r.PostFormValue("send_at")), time.UTC)
+		if err != nil {
+			return invalid("Give the date and time to send at.")
+		}
+		if !at.After(now) {
+			return invalid("The time to send at has passed; choose a later one or send now.")
+		}
+		to = campaign.Scheduled
+	}
+	arts, err := h.cfg.Articles.ArticlesByID(r.Context(), c.ArticleIDs)
+	if err != nil {
+		return err
+	}
+	by := now
+	if to == campaign.Scheduled {
+		by = at
+	}
+	for _, a := range arts {
+		if !a.IsVisible(by) {
+			return invalid("The article %q is not published by then; readers following the email's link would not find it.", a.Title)
+		}
+	}
+	if err := h.cfg.Campaigns.MoveCampaign(r.Context(), c.ID, to, now, at); err != nil {
+		return err
+	}
+	h.cfg.Scheduled()
+	h.log.InfoContext(r.Context(), "campaign "+string(to), "campaign", c.ID, "user_id", s.User.ID)
+	if to == campaign.Scheduled {
+		return done(w, r, campaignURL(c.ID), "scheduled")
+	}
+	return done(w, r, campaignURL(c.ID), "sending")
+}
+
+func (h *Handler) campaignUnschedule(w http.ResponseWriter, r *http.Request, s *staff) error {
+	return h.moveCampaign(w, r, s, campaign.Draft, "unscheduled")
+}
+
+func (h *Handler) campaignPause(w http.ResponseWriter, r *http.Request, s *staff) error {
+	return h.moveCampaign(w, r, s, campaign.Paused, "paused")
+}
+
+func (h *Handler) campaignResume(w http.ResponseWriter, r *http.Request, s *staff) error {
+	return h.moveCampaign(w, r, s, campaign.Sending, "resumed")
+}
+
+func (h *Handler) campaignCancel(w http.ResponseWriter, r *http.Request, s *staff) error {
+	return h.moveCampaign(w, r, s, campaign.Cancelled, "cancelled")
+}
+
+// moveCampaign changes a campaign's state; the store allows only the legal
+// moves and brings the campaign's queued mail along.
+func (h *Handler) moveCampaign(w http.ResponseWriter, r *http.Request, s *staff, to campaign.State, code string) error {
+	c, err := h.loadCampaign(r)
+	if err != nil {
+		return err
+	}
+	if to == campaign.Sending && c.State != campaign.Paused {
+		return campaign.ErrState // resuming is for paused campaigns; sending has its own checks
+	}
+	if err := h.cfg.Campaigns.MoveCampaign(r.Context(), c.ID, to, h.now(), time.Time{}); err != nil {
+		return err
+	}
+	h.cfg.Scheduled()
+	h.cfg.Queued()
+	h.log.InfoContext(r.Context(), "campaign "+string(to), "campaign", c.ID, "user_id", s.User.ID)
+	return done(w, r, campaignURL(c.ID), code)
+}
+
+func campaignURL(id int64) string { return "/admin/campaigns/" + strconv.FormatInt(id, 10) }

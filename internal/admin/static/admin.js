@@ -1,0 +1,133 @@
+// The newsroom app works without this script; with it, the article preview
+// follows the typing, progress bars move on their own, uploads show their
+// progress and irreversible buttons ask first.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  function csrfOf(el) {
+    var form = el.closest("form") || document.querySelector("form");
+    var input = form && form.querySelector('input[name="csrf"]');
+    return input ? input.value : "";
+  }
+
+  // Live preview: the server renders the Markdown exactly as it will when
+  // the article is saved, and answers with sanitised HTML.
+  document.querySelectorAll("textarea[data-preview-url]").forEach(function (area) {
+    var target = document.getElementById(area.dataset.preview);
+    if (!target) return;
+    var form = area.closest("form");
+    if (form) form.querySelectorAll("[data-nojs]").forEach(function (b) { b.hidden = true; });
+    var timer = null, seq = 0;
+    function refresh() {
+      var mine = ++seq;
+      var body = new URLSearchParams();
+      body.set("body", area.value);
+      fetch(area.dataset.previewUrl, {
+        method: "POST", credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrfOf(area), "Content-Type": "application/x-www-form-urlencoded" },
+        body: body
+      }).then(function (r) {
+        if (!r.ok) throw new Error("preview " + r.status);
+        return r.text();
+      }).then(function (html) {
+        if (mine === seq) target.innerHTML = html;
+      }).catch(function () { /* the saved preview stays; saving still works */ });
+    }
+    area.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 350);
+    });
+  });
+
+  // Progress bars of campaigns that are still going.
+  var live = { scheduled: true, sending: true, paused: true };
+  document.querySelectorAll(".progress[data-progress]").forEach(function (box) {
+    if (!live[box.dataset.state]) return;
+    var bar = box.querySelector("progress");
+    var started = box.dataset.state;
+    function show(p) {
+      bar.max = Math.max(p.total, 1);
+      bar.value = p.done;
+      bar.textContent = p.percent + "%";
+      ["percent", "state", "sent", "failed", "skipped", "total"].forEach(function (k) {
+        document.querySelectorAll('[data-field="' + k + '"]').forEach(function (el) {
+          if (box.contains(el) || !el.closest(".progress")) el.textContent = p[k];
+        });
+      });
+      var more = box.querySelector('[data-field="more"]');
+      if (more) more.hidden = p.frozen;
+    }
+    function poll() {
+      fetch(box.dataset.progress, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { if (!r.ok) throw new Error("progress " + r.status); return r.json(); })
+        .then(function (p) {
+          show(p);
+          if (live[p.state]) {
+            setTimeout(poll, 1000);
+          } else if (p.state !== started && document.getElementById("results-title")) {
+            // The campaign ended: the page shows its results in full.
+            location.reload();
+          }
+        })
+        .catch(function () { setTimeout(poll, 5000); });
+    }
+    setTimeout(poll, 1000);
+  });
+
+  // Buttons that cannot be undone ask first.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (e) {
+      if (!window.confirm(form.dataset.confirm)) e.preventDefault();
+    });
+  });
+
+  // Uploads show how far they got; the server imports as the file arrives,
+  // so the bar follows the import too. The report replaces the page's.
+  document.querySelectorAll("form[data-upload]").forEach(function (form) {
+    var box = form.querySelector(".upload-progress");
+    var bar = box && box.querySelector("progress");
+    var text = box && box.querySelector(".upload-text");
+    var report = document.getElementById(form.dataset.upload);
+    if (!box || !report) return;
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var button = form.querySelector('button[type="submit"]');
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.upload.addEventListener("progress", function (ev) {
+        if (!ev.lengthComputable) return;
+        bar.max = ev.total;
+        bar.value = ev.loaded;
+        text.textContent = Math.floor(ev.loaded * 100 / ev.total) + "% uploaded and imported";
+      });
+      xhr.upload.addEventListener("load", function () {
+        bar.removeAttribute("value");
+        text.textContent = "Finishing the import…";
+      });
+      xhr.addEventListener("load", function () {
+        button.disabled = false;
+        var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+        var fresh = doc.getElementById(form.dataset.upload);
+        var problem = doc.querySelector(".form-error");
+        if (xhr.status === 200 && fresh) {
+          report.innerHTML = fresh.innerHTML;
+          text.textContent = "Done.";
+        } else {
+          text.textContent = problem ? problem.textContent : "The upload failed (" + xhr.status + ").";
+        }
+        bar.value = bar.max;
+        report.scrollIntoView({ behavior: "smooth", block: "start" });
+      });
+      xhr.addEventListener("error", function () {
+        button.disabled = false;
+        text.textContent = "The upload failed: the connection was lost.";
+      });
+      box.hidden = false;
+      bar.value = 0;
+      text.textContent = "Starting…";
+      button.disabled = true;
+      xhr.send(new FormData(form));
+    });
+  });
+})();
