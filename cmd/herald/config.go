@@ -41,6 +41,7 @@ type config struct {
 	rate, ratePerHour, ratePerDay     int
 	connections                       int // of the SMTP pool, once parsed
 	trustedProxies                    string
+	metricsToken                      string
 	proxies                           server.Proxies
 	shareLimits                       bool // count signup limits in the database (several nodes)
 }
@@ -86,6 +87,7 @@ func newFlags(name string, getenv func(string) string, out io.Writer) (*flag.Fla
 	if name != "serve" {
 		fs.BoolVar(&c.json, "json", false, "print JSON, one object per line")
 	} else {
+		str(&c.metricsToken, "metrics-token", "", "lets a scraper read /metrics from elsewhere than loopback with Authorization: Bearer TOKEN")
 		str(&c.trustedProxies, "trusted-proxies", "", "load balancers (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For is believed")
 		str(&c.dkimKey, "dkim-key", "", "PEM file of the DKIM private key (see herald dkim keygen)")
 		str(&c.dkimDomain, "dkim-domain", "", "domain that signs (d=)")

@@ -13,6 +13,8 @@ import (
 	"herald/internal/campaign"
 	"herald/internal/delivery"
 	"herald/internal/mail"
+	"herald/internal/metrics"
+	"herald/internal/server"
 	"herald/internal/store/postgres"
 	"herald/internal/store/sqlite"
 	"herald/internal/subscriber"
@@ -40,6 +42,8 @@ type database interface {
 	webhook.EventStore
 	webhook.RenderStore
 	api.Store
+	server.ReadyChecker
+	metrics.QueueStater
 	admin.ArticleStore
 	admin.NewsletterStore
 	admin.CampaignStore

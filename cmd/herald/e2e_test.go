@@ -246,6 +246,13 @@ func TestReaderPathEndToEnd(t *testing.T) {
 		t.Fatalf("after one-click unsubscribe, state = %v; want unsubscribed", got)
 	}
 
+	// The operator's probes and metrics.
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "herald_signups_total 1"} {
+		if status, body := mustGet(t, h.base+path); status != 200 || !strings.Contains(body, want) {
+			t.Errorf("GET %s: %d, body without %q:\n%.500s", path, status, want, body)
+		}
+	}
+
 	// A forged token is refused and changes nothing.
 	status, _ = mustPost(t, unsub[:len(unsub)-2]+"xx", "application/x-www-form-urlencoded", "List-Unsubscribe=One-Click")
 	if status != 400 {

@@ -96,8 +96,7 @@ func subscriberImport(ctx context.Context, args []string, getenv func(string) st
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 		size = fi.Size()
 	}
-	counted := &countingReader{r: f}
-	r, err := subscriber.NewImportReader(counted)
+	r, err := subscriber.NewImportReader(f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", pos[0], err)
 	}
@@ -105,7 +104,7 @@ func subscriberImport(ctx context.Context, args []string, getenv func(string) st
 	// An import makes many short-lived values; collecting garbage less
 	// often saves CPU time for some tens of megabytes.
 	defer debug.SetGCPercent(debug.SetGCPercent(200))
-	bar := newProgress(stderr, size, &counted.n, time.Now)
+	bar := newProgress(stderr, size, time.Now)
 	shown := 0
 	im := &subscriber.Importer{
 		Store:        st,
@@ -117,7 +116,10 @@ func subscriberImport(ctx context.Context, args []string, getenv func(string) st
 			}
 			shown++
 		},
-		OnChunk: func(total subscriber.ImportResult) { bar.rows.Store(int64(total.Read)) },
+		OnChunk: func(total subscriber.ImportResult) {
+			bar.rows.Store(int64(total.Read))
+			bar.bytes.Store(total.Bytes)
+		},
 	}
 	start := time.Now()
 	stop := bar.start()
@@ -263,27 +265,17 @@ func writeExport(ctx context.Context, st database, newsletterID int64, w io.Writ
 	return n, bw.Flush()
 }
 
-// countingReader counts the bytes read through it, for the progress bar.
-type countingReader struct {
-	r io.Reader
-	n atomic.Int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n.Add(int64(n))
-	return n, err
-}
-
-// progress shows how far an import is. On a terminal it redraws one line a
-// few times a second; elsewhere (a log, a pipe) it writes a line at each
-// tenth of the file, and nothing for an import done within a second.
+// progress shows how far an import is: how much of the file is stored, not
+// merely read, so the estimate of the time left holds. On a terminal it
+// redraws one line a few times a second; elsewhere (a log, a pipe) it writes
+// a line at each tenth of the file, and nothing for an import done within a
+// second.
 type progress struct {
 	w     io.Writer
 	tty   bool
 	size  int64
-	bytes *atomic.Int64
-	rows  atomic.Int64
+	bytes atomic.Int64 // of the file stored
+	rows  atomic.Int64 // rows stored or skipped
 	now   func() time.Time
 	began time.Time
 
@@ -292,8 +284,8 @@ type progress struct {
 	tenth int  // the last tenth of the file reported
 }
 
-func newProgress(w io.Writer, size int64, bytes *atomic.Int64, now func() time.Time) *progress {
-	p := &progress{w: w, size: size, bytes: bytes, now: now, began: now()}
+func newProgress(w io.Writer, size int64, now func() time.Time) *progress {
+	p := &progress{w: w, size: size, now: now, began: now()}
 	if f, ok := w.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 			p.tty = true
@@ -360,11 +352,11 @@ func (p *progress) tick() {
 		tenth := int(min(read, p.size) * 10 / p.size)
 		if tenth > p.tenth {
 			p.tenth = tenth
-			fmt.Fprintf(p.w, "import: %d%% read, %s rows done, %s rows/s\n", tenth*10, thousands(int(rows)), thousands(rate))
+			fmt.Fprintf(p.w, "import: %d%% done, %s rows, %s rows/s\n", tenth*10, thousands(int(rows)), thousands(rate))
 		}
 		return
 	}
-	line := fmt.Sprintf("%s rows done, %s rows/s", thousands(int(rows)), thousands(rate))
+	line := fmt.Sprintf("%s rows, %s rows/s", thousands(int(rows)), thousands(rate))
 	if p.size > 0 {
 		frac := float64(min(read, p.size)) / float64(p.size)
 		const width = 30

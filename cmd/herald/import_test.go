@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -362,7 +361,7 @@ func TestImporterChunks(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	want := subscriber.ImportResult{Read: 10, Imported: 5, Merged: 1, Skipped: 4}
+	want := subscriber.ImportResult{Read: 10, Imported: 5, Merged: 1, Skipped: 4, Bytes: int64(len(file))}
 	if diff := cmp.Diff(want, res); diff != "" {
 		t.Errorf("Run result (-want +got):\n%s", diff)
 	}
@@ -376,14 +375,13 @@ func TestImporterChunks(t *testing.T) {
 
 func TestProgressLines(t *testing.T) {
 	var out bytes.Buffer
-	var read atomic.Int64
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	p := newProgress(&out, 1000, &read, clock)
+	p := newProgress(&out, 1000, clock)
 
 	// Not a terminal: nothing in the first second, then one line per
 	// tenth of the file at most.
-	read.Store(500)
+	p.bytes.Store(500)
 	p.rows.Store(5000)
 	p.tick()
 	if out.Len() != 0 {
@@ -392,10 +390,10 @@ func TestProgressLines(t *testing.T) {
 	now = now.Add(2 * time.Second)
 	p.tick()
 	p.tick()
-	read.Store(1000)
+	p.bytes.Store(1000)
 	p.rows.Store(10000)
 	p.tick()
-	want := "import: 50% read, 5,000 rows done, 2,500 rows/s\nimport: 100% read, 10,000 rows done, 5,000 rows/s\n"
+	want := "import: 50% done, 5,000 rows, 2,500 rows/s\nimport: 100% done, 10,000 rows, 5,000 rows/s\n"
 	if diff := cmp.Diff(want, out.String()); diff != "" {
 		t.Errorf("progress lines (-want +got):\n%s", diff)
 	}
@@ -403,9 +401,9 @@ func TestProgressLines(t *testing.T) {
 	// A terminal: one redrawn line with a bar and an estimate, cleared
 	// before any other line is written.
 	out.Reset()
-	p = newProgress(&out, 1000, &read, clock)
+	p = newProgress(&out, 1000, clock)
 	p.tty = true
-	read.Store(250)
+	p.bytes.Store(250)
 	p.rows.Store(100)
 	now = now.Add(time.Second)
 	p.tick()

@@ -22,6 +22,7 @@ import (
 	"herald/internal/mail"
 	"herald/internal/mail/smtp"
 	"herald/internal/markup"
+	"herald/internal/metrics"
 	"herald/internal/server"
 	"herald/internal/subscriber"
 	"herald/internal/user"
@@ -99,6 +100,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	reg := metrics.NewRegistry()
+	observed := metrics.NewHerald(reg, st, time.Now, logger.With("component", "metrics"))
 	hooks := webhook.NewSender(webhook.SenderConfig{})
 	defer hooks.Close()
 	engine, err = delivery.New(delivery.Config{
@@ -111,7 +114,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		},
 		Senders: map[delivery.Kind]delivery.Sender{webhook.Kind: hooks},
 		Workers: c.workers(), Lease: c.lease, RetryMin: c.retryMin, RetryMaxAge: c.retryMaxAge,
-		PerSecond: c.rate, Counter: st,
+		PerSecond: c.rate, Counter: st, Observer: observed,
 		Quotas: []delivery.Quota{{Window: time.Hour, Max: c.ratePerHour}, {Window: 24 * time.Hour, Max: c.ratePerDay}},
 	})
 	if err != nil {
@@ -138,6 +141,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Outbox:          outbox,
 		SignupPerMinute: c.signupLimit,
 		SharedCounter:   shared,
+		Counts:          observed,
 		CacheTTL:        2 * time.Second,
 		Logger:          logger,
 		Now:             time.Now,
@@ -171,7 +175,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("listen on %s: %w", c.addr, err)
 	}
 	srv := &http.Server{
-		Handler:           server.New(server.Config{Site: site, Admin: app, API: apiHandler, Logger: logger, Proxies: c.proxies}),
+		Handler: server.New(server.Config{
+			Site: site, Admin: app, API: apiHandler, Logger: logger, Proxies: c.proxies, Requests: observed,
+			Health: server.Health(st), Ready: server.Ready(st), Metrics: reg, MetricsToken: c.metricsToken,
+		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -30,6 +30,8 @@ type Config struct {
 	// Quotas cap messages per window, counted by Counter in the ledger.
 	Quotas  []Quota
 	Counter SentCounter
+	// Observer, when set, hears every outcome and every wait on a limit.
+	Observer Observer
 
 	Workers      int           // concurrent sends; default 8
 	Batch        int           // deliveries claimed at once; default 100
@@ -41,6 +43,12 @@ type Config struct {
 	PollInterval time.Duration // how often to look for due work when not nudged; default 1 s
 	Now          func() time.Time
 	Logger       *slog.Logger
+}
+
+// Observer is told what the engine does, for metrics.
+type Observer interface {
+	DeliveryResult(kind, state string)
+	RateLimited(limit string, waited time.Duration)
 }
 
 // Engine claims due deliveries, sends them and records what happened.
@@ -114,7 +122,11 @@ func (e *Engine) Run(ctx context.Context) error {
 	for range e.cfg.Workers {
 		workers.Go(func() {
 			for c := range work {
-				results <- e.attempt(ctx, c)
+				r := e.attempt(ctx, c)
+				if r.Attempted && e.cfg.Observer != nil {
+					e.cfg.Observer.DeliveryResult(string(c.d.Kind), string(r.State))
+				}
+				results <- r
 			}
 		})
 	}
@@ -152,6 +164,9 @@ func (e *Engine) claimLoop(ctx context.Context, work chan<- claimed, results cha
 			}
 		} else if err == nil {
 			e.cfg.Logger.Debug("quota reached; waiting")
+			if e.cfg.Observer != nil {
+				e.cfg.Observer.RateLimited("quota", e.cfg.PollInterval)
+			}
 		}
 		for i, d := range batch {
 			select {

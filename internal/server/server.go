@@ -24,6 +24,13 @@ type Config struct {
 	MetricsToken string
 	Proxies      Proxies
 	Logger       *slog.Logger
+	// Requests, when set, hears every request's route, status and time.
+	Requests RequestObserver
+}
+
+// RequestObserver is told of each request, for metrics.
+type RequestObserver interface {
+	ObserveRequest(route string, status int, elapsed time.Duration)
 }
 
 // New composes the surfaces into one handler with the shared middleware.
@@ -50,7 +57,7 @@ func New(cfg Config) http.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return recoverPanics(realClient(logRequests(securityHeaders(mux), logger), cfg.Proxies), logger)
+	return recoverPanics(realClient(logRequests(securityHeaders(mux), logger, cfg.Requests), cfg.Proxies), logger)
 }
 
 // guardMetrics serves metrics to loopback peers that came through no proxy,
@@ -117,11 +124,14 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // logRequests logs each request at debug level, and errors at warn level.
 // Paths are logged without their query, which may hold tokens.
-func logRequests(next http.Handler, logger *slog.Logger) http.Handler {
+func logRequests(next http.Handler, logger *slog.Logger, obs RequestObserver) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
+		if obs != nil {
+			obs.ObserveRequest(r.Pattern, sw.status, time.Since(start))
+		}
 		level := slog.LevelDebug
 		if sw.status >= 500 {
 			level = slog.LevelWarn

@@ -95,6 +95,9 @@ type ImportResult struct {
 	Unchanged int // addresses Herald had, already as the file says
 	Merged    int // rows repeating an address met earlier in the file
 	Skipped   int // rows left out, each with a RowError
+	// Bytes is how much of the file the counted rows took, for telling
+	// how far an import is.
+	Bytes int64
 	// Skips lists the rows a store left out of one chunk; Import hands
 	// them on and does not keep them.
 	Skips []RowError
@@ -107,6 +110,7 @@ func (r *ImportResult) add(o ImportResult) {
 	r.Unchanged += o.Unchanged
 	r.Merged += o.Merged
 	r.Skipped += o.Skipped
+	r.Bytes += o.Bytes
 }
 
 // ImportState is the rule for an address already on the list: what its
@@ -179,10 +183,11 @@ type Importer struct {
 }
 
 type importChunk struct {
-	rows []ImportRow
-	bad  []RowError
-	read int
-	err  error
+	rows  []ImportRow
+	bad   []RowError
+	read  int
+	bytes int64
+	err   error
 }
 
 // Run imports everything r holds. It returns the totals, and an error only
@@ -209,6 +214,7 @@ func (im *Importer) Run(ctx context.Context, r *ImportReader) (ImportResult, err
 	go func() {
 		defer close(done)
 		defer close(chunks)
+		var last int64
 		for {
 			c := importChunk{rows: make([]ImportRow, 0, min(size, 4096))}
 			// Bad rows count toward the chunk too, so that a file of
@@ -230,6 +236,8 @@ func (im *Importer) Run(ctx context.Context, r *ImportReader) (ImportResult, err
 				}
 				c.read++
 			}
+			offset := r.Offset()
+			c.bytes, last = offset-last, offset
 			c.rows = sortByKey(c.rows)
 			select {
 			case chunks <- c:
@@ -261,7 +269,7 @@ func (im *Importer) Run(ctx context.Context, r *ImportReader) (ImportResult, err
 				im.OnSkip(s)
 			}
 		}
-		res.Read, res.Skipped = c.read, res.Skipped+len(c.bad)
+		res.Read, res.Skipped, res.Bytes = c.read, res.Skipped+len(c.bad), c.bytes
 		total.add(res)
 		if im.OnChunk != nil {
 			im.OnChunk(total)

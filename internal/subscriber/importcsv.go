@@ -20,6 +20,7 @@ var importColumns = []string{"email", "name", "tags", "state", "created_at"}
 // columns. It keeps only one row in memory, so files of any size can be read.
 type ImportReader struct {
 	csv    *csv.Reader
+	bom    int64
 	width  int
 	column map[string]int
 }
@@ -31,6 +32,7 @@ func NewImportReader(r io.Reader) (*ImportReader, error) {
 	ir := &ImportReader{column: map[string]int{}}
 	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
 		br.Discard(3)
+		ir.bom = 3
 	}
 	ir.csv = csv.NewReader(br)
 	ir.csv.FieldsPerRecord = -1
@@ -58,6 +60,9 @@ func NewImportReader(r io.Reader) (*ImportReader, error) {
 	ir.width = len(head)
 	return ir, nil
 }
+
+// Offset is how many bytes of the file the rows read so far took.
+func (r *ImportReader) Offset() int64 { return r.bom + r.csv.InputOffset() }
 
 // Next returns the next row. A row that cannot be imported comes back as a
 // *RowError and reading can go on; io.EOF ends the file; any other error is

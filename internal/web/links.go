@@ -38,6 +38,9 @@ func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return linkErr(err)
 	}
+	if h.counts != nil {
+		h.counts.Confirmation()
+	}
 	v := h.linkPage("You are subscribed", info)
 	v.Message = "Thank you. You will receive:"
 	return h.writeLinkPage(w, v)

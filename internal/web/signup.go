@@ -129,6 +129,9 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if h.counts != nil {
+		h.counts.Signup()
+	}
 	return h.signedUp(w, r, done)
 }
 

@@ -67,11 +67,19 @@ type Config struct {
 	// instead of in this process, so the limit holds across several
 	// processes behind one load balancer.
 	SharedCounter WindowCounter
+	// Counts, when set, hears of signups and confirmations (metrics).
+	Counts Counts
 	// CacheTTL is how long rendered pages are reused; 0 renders every time.
 	CacheTTL time.Duration
 
 	Logger *slog.Logger
 	Now    func() time.Time
+}
+
+// Counts hears of what readers do, for metrics.
+type Counts interface {
+	Signup()
+	Confirmation()
 }
 
 // Handler serves the public site. It is safe for concurrent use.
@@ -87,6 +95,7 @@ type Handler struct {
 	pages   *pages
 	assets  *assets
 	limiter signupLimiter // nil: no limit
+	counts  Counts
 	cache   *pageCache
 	mux     *http.ServeMux
 }
@@ -149,6 +158,7 @@ func New(cfg Config) (*Handler, error) {
 	case cfg.SignupPerMinute > 0:
 		h.limiter = newLimiter(cfg.SignupPerMinute, 10000)
 	}
+	h.counts = cfg.Counts
 	h.cache = newPageCache(cfg.CacheTTL, 512)
 	h.mux = http.NewServeMux()
 	h.routes()
