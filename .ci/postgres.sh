@@ -76,12 +76,15 @@ psql_admin() {
   as_owner "$bin/psql" -h "$run" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt "$@"
 }
 
-# The role may create databases: the store tests make one per test.
+# The role may create databases: the store tests make one per test. It may
+# also end other sessions, since DROP DATABASE … WITH (FORCE) must end an
+# autovacuum worker that happens to be in a test's database.
 psql_admin -c "DO \$\$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'herald') THEN
     CREATE ROLE herald LOGIN CREATEDB PASSWORD 'herald';
   END IF;
 END \$\$;" >&2
+psql_admin -c "GRANT pg_signal_backend TO herald" >&2
 for db in herald herald_test; do
   if [ -z "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
     psql_admin -c "CREATE DATABASE $db OWNER herald" >&2

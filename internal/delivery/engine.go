@@ -34,7 +34,7 @@ type Config struct {
 	Observer Observer
 
 	Workers      int           // concurrent sends; default 8
-	Batch        int           // deliveries claimed at once; default 100
+	Batch        int           // deliveries claimed at once; default 250
 	Lease        time.Duration // how long a claim holds; default 60 s
 	SendTimeout  time.Duration // one attempt; default 20 s
 	RetryMin     time.Duration // first retry after a temporary failure; default 30 s
@@ -78,7 +78,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg.Workers = 8
 	}
 	if cfg.Batch <= 0 {
-		cfg.Batch = 100
+		cfg.Batch = 250
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

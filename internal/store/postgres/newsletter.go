@@ -3,17 +3,17 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"herald/internal/store"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"herald/internal/campaign"
+	"herald/internal/store"
 	"herald/internal/subscriber"
 )
 
-// ErrDuplicate is returned when a unique name is already taken. It has the
-// SQLite store's name so callers treat both stores alike.
+// ErrDuplicate is returned when a unique name is already taken. It is
+// store.ErrDuplicate, as in the SQLite store, so callers treat both alike.
 var ErrDuplicate = store.ErrDuplicate
 
 // CreateNewsletter stores a new newsletter; its slug must be free.

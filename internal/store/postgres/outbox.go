@@ -4,15 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"herald/internal/store"
 
 	"github.com/jackc/pgx/v5"
 
 	"herald/internal/mail"
+	"herald/internal/store"
 )
 
 // ErrNoOutboxMessage is returned when an outbox message does not exist. It
-// has the SQLite store's name so callers treat both stores alike.
+// is store.ErrNoOutboxMessage, as in the SQLite store, so callers treat both
+// alike.
 var ErrNoOutboxMessage = store.ErrNoOutboxMessage
 
 // AddOutboxMessage keeps a message caught by the built-in outbox.

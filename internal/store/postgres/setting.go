@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"herald/internal/store"
 
 	"github.com/jackc/pgx/v5"
+
+	"herald/internal/store"
 )
 
-// ErrNoSetting is returned when a setting has never been stored. It has the
-// SQLite store's name so callers treat both stores alike.
+// ErrNoSetting is returned when a setting has never been stored. It is
+// store.ErrNoSetting, as in the SQLite store, so callers treat both alike.
 var ErrNoSetting = store.ErrNoSetting
 
 // Setting returns the stored value of key.

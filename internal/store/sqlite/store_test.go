@@ -2,13 +2,11 @@ package sqlite_test
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
 	"testing"
 
 	"herald/internal/store/sqlite"
 	"herald/internal/store/storetest"
-	"herald/internal/subscriber"
 )
 
 func open(tb testing.TB) *sqlite.Store {
@@ -24,22 +22,6 @@ func open(tb testing.TB) *sqlite.Store {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return open(t) })
-}
-
-// TestStoreErrors checks the errors each store declares for itself, which
-// the shared suite can only see as errors.
-func TestStoreErrors(t *testing.T) {
-	ctx := context.Background()
-	st := open(t)
-	if _, err := st.Setting(ctx, "nope"); !errors.Is(err, sqlite.ErrNoSetting) {
-		t.Errorf("Setting(nope) error = %v, want ErrNoSetting", err)
-	}
-	if _, err := st.OutboxMessage(ctx, 1); !errors.Is(err, sqlite.ErrNoOutboxMessage) {
-		t.Errorf("OutboxMessage(1) error = %v, want ErrNoOutboxMessage", err)
-	}
-	if _, err := st.CreateNewsletter(ctx, &subscriber.Newsletter{Slug: "news", Name: "Again"}); !errors.Is(err, sqlite.ErrDuplicate) {
-		t.Errorf("CreateNewsletter(news) error = %v, want ErrDuplicate", err)
-	}
 }
 
 func TestOpenTwiceKeepsDataAndMigrations(t *testing.T) {

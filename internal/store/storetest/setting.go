@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -9,13 +10,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"herald/internal/mail"
+	"herald/internal/store"
 )
 
 func testSettings(t *testing.T, st Store) {
 	ctx := context.Background()
-	// Each store has its own "not found" error; its own tests check which.
-	if v, err := st.Setting(ctx, "secret"); err == nil || v != "" {
-		t.Errorf("Setting(secret) before any was stored = %q, %v; want an error", v, err)
+	if v, err := st.Setting(ctx, "secret"); !errors.Is(err, store.ErrNoSetting) || v != "" {
+		t.Errorf("Setting(secret) before any was stored = %q, %v; want store.ErrNoSetting", v, err)
 	}
 	v, err := st.EnsureSetting(ctx, "secret", "one")
 	if err != nil || v != "one" {
@@ -110,7 +111,7 @@ func testOutbox(t *testing.T, st Store) {
 	if diff := cmp.Diff(want[1], got); diff != "" {
 		t.Errorf("OutboxMessage(%d) (-want +got):\n%s", want[1].ID, diff)
 	}
-	if m, err := st.OutboxMessage(ctx, 1<<40); err == nil {
-		t.Errorf("OutboxMessage(1<<40) = %+v; want an error", m)
+	if m, err := st.OutboxMessage(ctx, 1<<40); !errors.Is(err, store.ErrNoOutboxMessage) {
+		t.Errorf("OutboxMessage(1<<40) = %+v, %v; want store.ErrNoOutboxMessage", m, err)
 	}
 }
