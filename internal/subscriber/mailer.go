@@ -1,7 +1,6 @@
 package subscriber
 
 import (
-	"bytes"
 	"context"
 	"embed"
 	"errors"
@@ -39,6 +38,8 @@ type Mailer struct {
 	cfg         MailConfig
 	store       MailStore
 	newsletters *newsletterCache
+	confirm     *mail.Skeleton
+	welcome     *mail.Skeleton
 	text        *texttemplate.Template
 	html        *htmltemplate.Template
 }
@@ -59,8 +60,15 @@ func NewMailer(cfg MailConfig, store MailStore) (*Mailer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("subscriber: parse mail templates: %w", err)
 	}
-	return &Mailer{cfg: cfg, store: store, text: text, html: html,
-		newsletters: &newsletterCache{load: store.Newsletters, ttl: 5 * time.Second, now: cfg.Now}}, nil
+	m := &Mailer{cfg: cfg, store: store, text: text, html: html,
+		newsletters: &newsletterCache{load: store.Newsletters, ttl: 5 * time.Second, now: cfg.Now}}
+	if m.confirm, err = m.compile("confirm", "Please confirm your subscription to "+cfg.Site); err != nil {
+		return nil, err
+	}
+	if m.welcome, err = m.compile("welcome", "Welcome to "+cfg.Site); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 type mailView struct {
@@ -89,8 +97,8 @@ func (m *Mailer) Render(ctx context.Context, d delivery.Delivery) (delivery.Outg
 		return delivery.Outgoing{}, err
 	}
 	unsubscribe := m.cfg.BaseURL + "/unsubscribe/" + m.cfg.Signer.Sign(Token{Purpose: PurposeUnsubscribe, SubscriberID: sub.ID})
-	v := mailView{Name: sub.Name, Site: m.cfg.Site, BaseURL: m.cfg.BaseURL, UnsubscribeURL: unsubscribe}
-	var tmpl string
+	var skel *mail.Skeleton
+	var newsletters, confirm string
 	switch d.Kind {
 	case delivery.KindConfirm:
 		pending := pick(sub, nls, 0, Pending)
@@ -100,48 +108,25 @@ func (m *Mailer) Render(ctx context.Context, d delivery.Delivery) (delivery.Outg
 		// The expiry counts from when the email was queued, so a retried
 		// message carries the same link.
 		token := m.cfg.Signer.Sign(Token{Purpose: PurposeConfirm, SubscriberID: sub.ID, Expires: d.CreatedAt.Add(m.cfg.ConfirmTTL)})
-		v.ConfirmURL = m.cfg.BaseURL + "/confirm/" + token
-		v.Newsletters = names(pending)
-		v.ValidFor = humanDuration(m.cfg.ConfirmTTL)
-		v.Subject = "Please confirm your subscription to " + m.cfg.Site
-		tmpl = "confirm"
+		skel, newsletters, confirm = m.confirm, names(pending), m.cfg.BaseURL+"/confirm/"+token
 	case delivery.KindWelcome:
 		confirmed := pick(sub, nls, 0, Confirmed)
 		if len(confirmed) == 0 {
 			return delivery.Outgoing{}, fmt.Errorf("no confirmed subscription: %w", delivery.ErrSkip)
 		}
-		v.Newsletters = names(confirmed)
-		v.Subject = "Welcome to " + m.cfg.Site
-		tmpl = "welcome"
+		skel, newsletters = m.welcome, names(confirmed)
 	default:
 		return delivery.Outgoing{}, fmt.Errorf("subscriber: cannot render %s mail", d.Kind)
 	}
-	var text, html bytes.Buffer
-	if err := m.text.ExecuteTemplate(&text, tmpl+".txt", v); err != nil {
-		return delivery.Outgoing{}, fmt.Errorf("subscriber: render %s: %w", tmpl, err)
-	}
-	if err := m.html.ExecuteTemplate(&html, tmpl+".html", v); err != nil {
-		return delivery.Outgoing{}, fmt.Errorf("subscriber: render %s: %w", tmpl, err)
-	}
-	msg := &mail.Message{
-		From:      m.cfg.From,
-		To:        mail.Address{Name: sub.Name, Email: sub.Email},
-		Subject:   v.Subject,
-		Text:      text.String(),
-		HTML:      html.String(),
-		MessageID: fmt.Sprintf("%d.%s@%s", d.ID, d.Kind, domainOf(m.cfg.From.Email)),
-		Date:      m.cfg.Now(),
-		Headers: []mail.Header{
-			{Name: "List-Unsubscribe", Value: "<" + unsubscribe + ">"},
-			{Name: "List-Unsubscribe-Post", Value: "List-Unsubscribe=One-Click"},
-			{Name: "Auto-Submitted", Value: "auto-generated"},
-		},
-	}
-	data, err := mail.Build(msg)
+	messageID := fmt.Sprintf("%d.%s@%s", d.ID, d.Kind, domainOf(m.cfg.From.Email))
+	data, err := skel.Render(make([]byte, 0, 8<<10), mail.Values{
+		To: mail.Address{Name: sub.Name, Email: sub.Email}, MessageID: messageID, Date: m.cfg.Now(),
+		Slots: slotValues(sub.Name, newsletters, confirm, unsubscribe),
+	})
 	if err != nil {
-		return delivery.Outgoing{}, fmt.Errorf("subscriber: build %s mail: %w", tmpl, err)
+		return delivery.Outgoing{}, fmt.Errorf("subscriber: build %s mail: %w", d.Kind, err)
 	}
-	return delivery.Outgoing{From: m.cfg.From.Email, To: sub.Email, Data: data, MessageID: msg.MessageID}, nil
+	return delivery.Outgoing{From: m.cfg.From.Email, To: sub.Email, Data: data, MessageID: messageID}, nil
 }
 
 func names(nls []Newsletter) string {

@@ -16,7 +16,7 @@ import (
 func (s *Store) ClaimDeliveries(ctx context.Context, c delivery.Claim) ([]delivery.Delivery, error) {
 	var list []delivery.Delivery
 	now := ms(c.Now)
-	err := s.txWith(ctx, []string{
+	err := s.txWithMode(ctx, false, []string{
 		`UPDATE delivery SET lease_owner = '', lease_until = 0,
 			state = CASE WHEN kind = 'campaign' AND campaign_id IN (SELECT id FROM campaign WHERE state = 'paused')
 				THEN 'held' ELSE 'queued' END
@@ -62,7 +62,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c delivery.Claim) ([]delive
 // and keeps each campaign's counters in step with its ledger.
 func (s *Store) RecordResults(ctx context.Context, rs []delivery.Result) (int, error) {
 	applied := 0
-	err := s.txWith(ctx, []string{
+	err := s.txWithMode(ctx, false, []string{
 		`UPDATE delivery SET state = ?, attempts = attempts + ?,
 			next_attempt_at = ?, first_attempt_at = ?, lease_owner = '', lease_until = 0,
 			smtp_code = ?, smtp_status = ?, smtp_text = ?, message_id = ?, done_at = ?

@@ -37,6 +37,10 @@ type Store struct {
 	// than running these small statements.
 	mu    sync.Mutex
 	stmts map[*sql.DB]map[string]*sql.Stmt
+
+	// relaxed is whether the write connection commits without waiting for
+	// the disk; see txMode.
+	relaxed bool
 }
 
 // Open opens (creating if needed) the database at path and applies any
@@ -150,6 +154,11 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows
 // bound to it. The statements are prepared before the transaction starts:
 // the write pool has one connection, which the transaction then holds.
 func (s *Store) txWith(ctx context.Context, queries []string, fn func(tx *sql.Tx, stmts []*sql.Stmt) error) error {
+	return s.txWithMode(ctx, true, queries, fn)
+}
+
+// txWithMode is txWith with the durability of txMode.
+func (s *Store) txWithMode(ctx context.Context, durable bool, queries []string, fn func(tx *sql.Tx, stmts []*sql.Stmt) error) error {
 	prepared := make([]*sql.Stmt, len(queries))
 	for i, q := range queries {
 		st, err := s.prepared(ctx, s.write, q)
@@ -158,7 +167,7 @@ func (s *Store) txWith(ctx context.Context, queries []string, fn func(tx *sql.Tx
 		}
 		prepared[i] = st
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.txMode(ctx, durable, func(tx *sql.Tx) error {
 		bound := make([]*sql.Stmt, len(prepared))
 		for i, st := range prepared {
 			bound[i] = tx.StmtContext(ctx, st)
@@ -208,9 +217,36 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// tx runs fn in a write transaction, committing when it returns nil.
+// tx runs fn in a write transaction, committing when it returns nil. The
+// commit is on disk before tx returns.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+	return s.txMode(ctx, true, fn)
+}
+
+// txMode runs fn in a write transaction. A durable commit waits for the
+// disk; a relaxed one survives the process dying (the WAL is in the
+// operating system's hands) and reaches the disk with the next durable
+// commit or checkpoint. The send engine's bookkeeping is relaxed: a power
+// cut can then only repeat a few messages, never lose one, and sparing a
+// disk flush per claim leaves them to the signups that need them.
+func (s *Store) txMode(ctx context.Context, durable bool, fn func(*sql.Tx) error) error {
+	conn, err := s.write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	// Holding the only write connection guards s.relaxed.
+	if s.relaxed == durable {
+		mode := "FULL"
+		if !durable {
+			mode = "NORMAL"
+		}
+		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = "+mode); err != nil {
+			return err
+		}
+		s.relaxed = !durable
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -40,8 +40,12 @@ func (s *Store) Newsletters(ctx context.Context) ([]subscriber.Newsletter, error
 // RecordSignups applies a group of signups in one transaction.
 func (s *Store) RecordSignups(ctx context.Context, batch []subscriber.Signup, confirmEvery time.Duration) error {
 	err := s.txWith(ctx, []string{
-		`INSERT INTO subscriber (email, email_key, name, created_at) VALUES (?, ?, ?, ?)
-				ON CONFLICT (email_key) DO UPDATE SET email_key = excluded.email_key
+		// The subscriber row also takes the hourly confirmation-email slot:
+		// confirm_sent_at moves to this signup's time only when the last
+		// email is older than the window, and RETURNING tells which.
+		`INSERT INTO subscriber (email, email_key, name, created_at, confirm_sent_at) VALUES (?, ?, ?, ?, ?5)
+				ON CONFLICT (email_key) DO UPDATE SET confirm_sent_at =
+					CASE WHEN subscriber.confirm_sent_at <= ? THEN ?5 ELSE subscriber.confirm_sent_at END
 				RETURNING id, confirm_sent_at`,
 		`INSERT INTO subscription (subscriber_id, newsletter_id, state, created_at, updated_at)
 				SELECT ?, id, 'pending', ?, ? FROM newsletter WHERE id = ?
@@ -49,18 +53,21 @@ func (s *Store) RecordSignups(ctx context.Context, batch []subscriber.Signup, co
 				WHERE subscription.state = 'unsubscribed'`,
 		`INSERT INTO consent (subscriber_id, newsletter_id, action, at, source, wording, ip)
 				SELECT ?, id, 'signup', ?, ?, ?, ? FROM newsletter WHERE id = ?`,
-		`SELECT EXISTS (SELECT 1 FROM subscription WHERE subscriber_id = ? AND state = 'pending')
-				AND NOT EXISTS (SELECT 1 FROM suppression WHERE email_key = ?)`,
+		// Mail only when something is left to confirm and the address may
+		// be mailed at all.
 		`INSERT INTO delivery (kind, priority, subscriber_id, recipient, state, next_attempt_at, created_at)
-				VALUES (?, ?, ?, ?, 'queued', ?, ?)`,
-		`UPDATE subscriber SET confirm_sent_at = ? WHERE id = ?`,
+				SELECT ?, ?, ?3, ?4, 'queued', ?5, ?5
+				WHERE EXISTS (SELECT 1 FROM subscription WHERE subscriber_id = ?3 AND state = 'pending')
+				AND NOT EXISTS (SELECT 1 FROM suppression WHERE email_key = ?6)`,
+		`UPDATE subscriber SET confirm_sent_at = 0 WHERE id = ?`,
 	}, func(tx *sql.Tx, stmts []*sql.Stmt) error {
-		upsertSub, subscribe, consent, needsMail, queue, markSent := stmts[0], stmts[1], stmts[2], stmts[3], stmts[4], stmts[5]
+		upsertSub, subscribe, consent, queue, release := stmts[0], stmts[1], stmts[2], stmts[3], stmts[4]
+		mailed := map[int64]bool{}
 		for _, in := range batch {
 			at := ms(in.At)
 			key := subscriber.EmailKey(in.Email)
 			var id, confirmSent int64
-			if err := upsertSub.QueryRowContext(ctx, in.Email, key, in.Name, at).Scan(&id, &confirmSent); err != nil {
+			if err := upsertSub.QueryRowContext(ctx, in.Email, key, in.Name, at, at, at-confirmEvery.Milliseconds()).Scan(&id, &confirmSent); err != nil {
 				return err
 			}
 			for _, nl := range in.Newsletters {
@@ -73,21 +80,23 @@ func (s *Store) RecordSignups(ctx context.Context, batch []subscriber.Signup, co
 					return err
 				}
 			}
-			if confirmSent > 0 && in.At.Sub(fromMS(confirmSent)) < confirmEvery {
+			// The slot is this signup's when it moved to this signup's
+			// time; a second signup of the address in the same group sees
+			// the same time, hence the map.
+			if confirmSent != at || mailed[id] {
 				continue
 			}
-			var mailIt bool
-			if err := needsMail.QueryRowContext(ctx, id, key).Scan(&mailIt); err != nil {
+			mailed[id] = true
+			res, err := queue.ExecContext(ctx, string(delivery.KindConfirm), delivery.PriorityTransactional, id, in.Email, at, key)
+			if err != nil {
 				return err
 			}
-			if !mailIt {
-				continue
-			}
-			if _, err := queue.ExecContext(ctx, string(delivery.KindConfirm), delivery.PriorityTransactional, id, in.Email, at, at); err != nil {
-				return err
-			}
-			if _, err := markSent.ExecContext(ctx, at, id); err != nil {
-				return err
+			if n, _ := res.RowsAffected(); n == 0 {
+				// Nothing was sent: give the slot back, so a signup for
+				// another newsletter soon after still gets its email.
+				if _, err := release.ExecContext(ctx, id); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

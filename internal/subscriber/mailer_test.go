@@ -1,0 +1,76 @@
+package subscriber_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"herald/internal/delivery"
+	"herald/internal/mail"
+	"herald/internal/store/sqlite"
+	"herald/internal/subscriber"
+)
+
+func TestConfirmationEmail(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "herald.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now()
+	if err := st.RecordSignups(ctx, []subscriber.Signup{
+		{Email: "zoe@example.org", Name: `<b>Zoë & "Co"</b>`, Newsletters: []int64{1}, At: now},
+		{Email: "anon@example.org", Newsletters: []int64{1}, At: now},
+	}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	signer := subscriber.NewSigner([]byte("a secret for the tests of at least 32 bytes"))
+	m, err := subscriber.NewMailer(subscriber.MailConfig{Site: "The Harbour Herald", BaseURL: "https://news.example",
+		From: mail.Address{Name: "The Harbour Herald", Email: "news@news.example"}, Signer: signer}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	render := func(id int64) mail.ParsedMessage {
+		out, err := m.Render(ctx, delivery.Delivery{ID: 40 + id, Kind: delivery.KindConfirm, SubscriberID: id, CreatedAt: now})
+		if err != nil {
+			t.Fatalf("Render(subscriber %d): %v", id, err)
+		}
+		p, err := mail.Parse(out.Data)
+		if err != nil {
+			t.Fatalf("Parse: %v\n%s", err, out.Data)
+		}
+		return p
+	}
+	p := render(1)
+	if p.Subject != "Please confirm your subscription to The Harbour Herald" || !strings.Contains(p.To, "zoe@example.org") {
+		t.Errorf("Subject %q To %q", p.Subject, p.To)
+	}
+	if !strings.Contains(p.Text, `Hello <b>Zoë & "Co"</b>,`) || !strings.Contains(p.Text, "https://news.example/confirm/") {
+		t.Errorf("text part lacks the greeting or the link:\n%s", p.Text)
+	}
+	if strings.Contains(p.HTML, "<b>Zo") || !strings.Contains(p.HTML, "&lt;b&gt;Zoë &amp; &#34;Co&#34;&lt;/b&gt;") {
+		t.Errorf("HTML part does not escape the name:\n%s", p.HTML)
+	}
+	if lu := p.Header.Get("List-Unsubscribe"); !strings.HasPrefix(lu, "<https://news.example/unsubscribe/") {
+		t.Errorf("List-Unsubscribe = %q", lu)
+	}
+	if p.Header.Get("Message-Id") != "<41.confirm@news.example>" {
+		t.Errorf("Message-ID = %q", p.Header.Get("Message-Id"))
+	}
+	// The token in the link confirms this subscriber and no other.
+	link := p.Text[strings.Index(p.Text, "https://news.example/confirm/"):]
+	link = strings.Fields(link)[0]
+	tok, err := signer.Verify(strings.TrimPrefix(link, "https://news.example/confirm/"), subscriber.PurposeConfirm, now)
+	if err != nil || tok.SubscriberID != 1 {
+		t.Errorf("confirm link token = %+v, %v", tok, err)
+	}
+	if anon := render(2); !strings.Contains(anon.Text, "Hello,\n") || strings.Contains(anon.Text, "Hello ,") {
+		t.Errorf("greeting without a name:\n%s", anon.Text)
+	}
+	if _, err := m.Render(ctx, delivery.Delivery{ID: 9, Kind: delivery.KindConfirm, SubscriberID: 1, Suppressed: true}); err == nil {
+		t.Error("a suppressed address was rendered")
+	}
+}
