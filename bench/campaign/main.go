@@ -87,8 +87,8 @@ func run() error {
 				return err
 			}
 			results = append(results, r)
-			fmt.Printf("dkim %-7s %8.0f msg/s  %6.1f s  cpu %6.1f s  peak RSS %4d MB  received by sink %d\n",
-				cfg, r.rate, r.seconds, r.cpu, r.rssMB, r.received)
+			fmt.Printf("dkim %-7s %8.0f msg/s  %6.1f s  cpu %6.1f s  peak RSS %4d MB\n",
+				cfg, r.rate, r.seconds, r.cpu, r.rssMB)
 		}
 		m := results[len(results)/2]
 		fmt.Printf("median dkim %-7s %8.0f msg/s  cpu %.1f s  peak RSS %d MB\n", cfg, m.rate, m.cpu, m.rssMB)
@@ -107,7 +107,6 @@ func run() error {
 type result struct {
 	rate, seconds, cpu float64
 	rssMB              int64
-	received           int
 }
 
 // sendOnce builds a fresh database, imports the list, sends one campaign
@@ -132,9 +131,7 @@ func sendOnce(bin, tmp, csv, md, dkim string, o options) (result, error) {
 	id = strings.TrimSpace(id)
 
 	sinkAddr := freeAddr()
-	sink := exec.Command(o.sink, "-u", "nobody", "-c", sinkAddr, "1024")
-	var sinkOut bytes.Buffer
-	sink.Stdout = &sinkOut
+	sink := exec.Command(o.sink, "-u", "nobody", sinkAddr, "1024")
 	if err := sink.Start(); err != nil {
 		return result{}, err
 	}
@@ -190,8 +187,6 @@ func sendOnce(bin, tmp, csv, md, dkim string, o options) (result, error) {
 		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 		r.rssMB = ru.Maxrss / 1024
 	}
-	sink.Process.Signal(syscall.SIGTERM)
-	r.received = strings.Count(sinkOut.String(), ".") // -c prints a dot per message
 	return r, nil
 }
 

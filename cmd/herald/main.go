@@ -59,6 +59,9 @@ Usage:
   herald user password EMAIL [--password-stdin]
                                      set a password and sign out every session
   herald user disable|enable EMAIL   stop or restore an account's sign-in and tokens
+  herald user totp EMAIL [--off]     switch the second factor (an authenticator app's codes) on or off
+  herald subscriber import FILE.csv [--newsletter SLUG] [--confirmed]
+  herald subscriber export [--newsletter SLUG] [--out FILE]
   herald migrate-data --to postgres://… [--from sqlite:PATH]
                                      copy the SQLite data into a new, empty PostgreSQL database
   herald help                        show this text

@@ -142,6 +142,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		SignupPerMinute: c.signupLimit,
 		SharedCounter:   shared,
 		Counts:          observed,
+		Settings:        st,
 		CacheTTL:        2 * time.Second,
 		Logger:          logger,
 		Now:             time.Now,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,12 +22,13 @@ type userFlags struct {
 	name          string
 	passwordStdin bool
 	scopes        []user.Permission
+	totpOff       bool
 }
 
 // userCommand manages staff accounts from the shell: the first owner is
 // made here, and a locked-out newsroom gets back in here.
 func userCommand(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	sub, args, err := subcommand(args, "user", "add", "list", "token", "password", "disable", "enable")
+	sub, args, err := subcommand(args, "user", "add", "list", "token", "password", "disable", "enable", "totp")
 	if err != nil {
 		return err
 	}
@@ -39,6 +41,8 @@ func userCommand(ctx context.Context, args []string, getenv func(string) string,
 		fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from standard input")
 	case "password":
 		fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from standard input")
+	case "totp":
+		fs.BoolVar(&f.totpOff, "off", false, "switch the second factor off")
 	case "token":
 		fs.StringVar(&f.name, "name", "", "what the token is for")
 		fs.Func("scope", "a permission the token may use; repeat or separate with commas (default: all the role holds)", func(s string) error {
@@ -86,6 +90,8 @@ func userCommand(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	switch sub {
+	case "totp":
+		return userTOTP(ctx, svc, u, f.totpOff, stdin, stdout, stderr)
 	case "token":
 		return userToken(ctx, svc, u, f, stdout, stderr)
 	case "password":
@@ -240,4 +246,32 @@ func readPassword(fromStdin bool, stdin io.Reader, stderr io.Writer) (string, er
 		return "", errors.New("the two passwords differ")
 	}
 	return string(first), nil
+}
+
+// userTOTP switches an account's second factor on: it prints a new secret
+// and its otpauth:// URI for an authenticator app, then reads the first
+// code the app shows, and enables the factor only if that code is right.
+func userTOTP(ctx context.Context, svc *user.Service, u user.User, off bool, stdin io.Reader, stdout, stderr io.Writer) error {
+	if off {
+		if err := svc.DisableTOTP(ctx, u.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "second factor switched off for %s\n", u.Email)
+		return nil
+	}
+	e, err := svc.EnrollTOTP(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Add this to an authenticator app:\n  secret: %s\n  %s\n", e.Secret, e.URI)
+	fmt.Fprint(stderr, "Then type the six-digit code it shows: ")
+	line, err := bufio.NewReader(io.LimitReader(stdin, 64)).ReadString('\n')
+	if err != nil && line == "" {
+		return errors.New("no code given; the second factor stays off")
+	}
+	if err := svc.EnableTOTP(ctx, u.ID, e.Secret, strings.TrimSpace(line)); err != nil {
+		return fmt.Errorf("the code was not right, so the second factor stays off: %w", err)
+	}
+	fmt.Fprintf(stdout, "second factor switched on for %s: sign-in now asks for a code\n", u.Email)
+	return nil
 }

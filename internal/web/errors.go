@@ -114,7 +114,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 // renderError writes an error page. Template failures here fall back to
 // plain text so an error can never loop.
 func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, se *statusError) {
-	v := errorView{page: h.basePage(h.site.Language, se.title), Heading: se.title, Message: se.msg,
+	v := errorView{page: h.basePage(h.cur().site.Language, se.title), Heading: se.title, Message: se.msg,
 		Expired: se.status == http.StatusGone}
 	v.Robots = "noindex"
 	body, err := h.pages.execute("error", v)

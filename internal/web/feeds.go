@@ -94,12 +94,12 @@ func (h *Handler) atomFeed(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := atomFeed{
-		Lang:     h.site.Language,
+		Lang:     h.cur().site.Language,
 		ID:       h.abs("/"),
-		Title:    h.site.Name,
-		Subtitle: h.site.Description,
+		Title:    h.cur().site.Name,
+		Subtitle: h.cur().site.Description,
 		Updated:  feedUpdated(list).Format(time.RFC3339),
-		Author:   atomPerson{Name: h.site.Name, URI: h.abs("/")},
+		Author:   atomPerson{Name: h.cur().site.Name, URI: h.abs("/")},
 		Links: []atomLink{
 			{Rel: "self", Type: "application/atom+xml", Href: h.abs("/feed.xml")},
 			{Rel: "alternate", Type: "text/html", Href: h.abs("/")},
@@ -114,7 +114,7 @@ func (h *Handler) atomFeed(w http.ResponseWriter, r *http.Request) error {
 			Updated:   modified(a).UTC().Format(time.RFC3339),
 			Published: a.PublishedAt.UTC().Format(time.RFC3339),
 			Links:     []atomLink{{Rel: "alternate", Type: "text/html", Hreflang: a.Language, Href: url}},
-			Content:   atomText{Type: "html", Body: absolutize(a.BodyHTML, h.site.BaseURL)},
+			Content:   atomText{Type: "html", Body: absolutize(a.BodyHTML, h.cur().site.BaseURL)},
 		}
 		for _, au := range a.Authors {
 			p := atomPerson{Name: au.Name}
@@ -180,9 +180,9 @@ func (h *Handler) rssFeed(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	desc := h.site.Description
+	desc := h.cur().site.Description
 	if desc == "" {
-		desc = h.site.Name
+		desc = h.cur().site.Name
 	}
 	doc := rssDoc{
 		Version:   "2.0",
@@ -190,10 +190,10 @@ func (h *Handler) rssFeed(w http.ResponseWriter, r *http.Request) error {
 		ContentNS: "http://purl.org/rss/1.0/modules/content/",
 		DCNS:      "http://purl.org/dc/elements/1.1/",
 		Channel: rssChannel{
-			Title:         h.site.Name,
+			Title:         h.cur().site.Name,
 			Link:          h.abs("/"),
 			Description:   desc,
-			Language:      h.site.Language,
+			Language:      h.cur().site.Language,
 			LastBuildDate: feedUpdated(list).Format(time.RFC1123Z),
 			Self:          rssSelf{Rel: "self", Type: "application/rss+xml", Href: h.abs("/rss.xml")},
 		},
@@ -207,7 +207,7 @@ func (h *Handler) rssFeed(w http.ResponseWriter, r *http.Request) error {
 			PubDate:     a.PublishedAt.UTC().Format(time.RFC1123Z),
 			Categories:  categories(a),
 			Description: a.Standfirst,
-			Content:     absolutize(a.BodyHTML, h.site.BaseURL),
+			Content:     absolutize(a.BodyHTML, h.cur().site.BaseURL),
 		}
 		for _, au := range a.Authors {
 			it.Creators = append(it.Creators, au.Name)
@@ -254,13 +254,13 @@ func (h *Handler) jsonFeed(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := jsonFeed{
 		Version:     "https://jsonfeed.org/version/1.1",
-		Title:       h.site.Name,
+		Title:       h.cur().site.Name,
 		HomePageURL: h.abs("/"),
 		FeedURL:     h.abs("/feed.json"),
-		Description: h.site.Description,
-		Language:    h.site.Language,
+		Description: h.cur().site.Description,
+		Language:    h.cur().site.Language,
 		Icon:        h.abs(h.assets.url("favicon.svg")),
-		Authors:     []jsonAuthor{{Name: h.site.Name, URL: h.abs("/")}},
+		Authors:     []jsonAuthor{{Name: h.cur().site.Name, URL: h.abs("/")}},
 		Items:       []jsonItem{},
 	}
 	for _, a := range list {
@@ -269,7 +269,7 @@ func (h *Handler) jsonFeed(w http.ResponseWriter, r *http.Request) error {
 			ID:            url,
 			URL:           url,
 			Title:         a.Title,
-			ContentHTML:   absolutize(a.BodyHTML, h.site.BaseURL),
+			ContentHTML:   absolutize(a.BodyHTML, h.cur().site.BaseURL),
 			Summary:       a.Standfirst,
 			DatePublished: a.PublishedAt.UTC().Format(time.RFC3339),
 			DateModified:  modified(a).UTC().Format(time.RFC3339),

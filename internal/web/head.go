@@ -28,7 +28,7 @@ func (h *Handler) articleHead(p *page, a article.Article) error {
 		{"og:title", a.Title},
 		{"og:description", p.Description},
 		{"og:url", url},
-		{"og:site_name", h.site.Name},
+		{"og:site_name", h.cur().site.Name},
 		{"article:published_time", published},
 		{"article:modified_time", changed},
 	}
@@ -123,7 +123,7 @@ func (h *Handler) newsArticle(a article.Article, url, published, changed, descri
 		Description:      description,
 		DatePublished:    published,
 		DateModified:     changed,
-		Publisher:        thingLD{Type: "Organization", Name: h.site.Name, URL: h.site.BaseURL + "/"},
+		Publisher:        thingLD{Type: "Organization", Name: h.cur().site.Name, URL: h.cur().site.BaseURL + "/"},
 		MainEntityOfPage: webPageLD{Type: "WebPage", ID: url},
 		InLanguage:       a.Language,
 		ArticleSection:   a.Section,

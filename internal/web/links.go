@@ -92,7 +92,7 @@ func linkErr(err error) error {
 }
 
 func (h *Handler) linkPage(heading string, info subscriber.LinkInfo) linkView {
-	v := linkView{page: h.basePage(h.site.Language, heading), Heading: heading}
+	v := linkView{page: h.basePage(h.cur().site.Language, heading), Heading: heading}
 	v.Robots = "noindex"
 	for _, n := range info.Newsletters {
 		v.Newsletters = append(v.Newsletters, n.Name)

@@ -58,15 +58,15 @@ type articleView struct {
 type translation struct{ Lang, LangName, Title, URL string }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
-	l := labelsFor(h.site.Language)
+	l := labelsFor(h.cur().site.Language)
 	v, err := h.listing(r, article.Query{}, "/")
 	if err != nil {
 		return err
 	}
 	v.IsHome, v.Heading = true, l.Latest
-	v.page = h.basePage(h.site.Language, "")
+	v.page = h.basePage(h.cur().site.Language, "")
 	v.Canonical = h.abs("/" + pageQuery(r))
-	v.Box = h.box(r.Context(), h.site.Language, "/")
+	v.Box = h.box(r.Context(), h.cur().site.Language, "/")
 	return h.writePage(w, http.StatusOK, "list", v.listView, true)
 }
 
@@ -110,7 +110,7 @@ func (h *Handler) namedListing(w http.ResponseWriter, r *http.Request, kind stri
 	if v.Heading == "" {
 		v.Heading = slug
 	}
-	v.page = h.basePage(h.site.Language, v.Heading)
+	v.page = h.basePage(h.cur().site.Language, v.Heading)
 	v.Kicker = strings.ToUpper(kind[:1]) + kind[1:]
 	v.Canonical = h.abs(path + pageQuery(r))
 	return h.writePage(w, http.StatusOK, "list", v.listView, true)
@@ -142,9 +142,9 @@ func (h *Handler) listing(r *http.Request, q article.Query, path string) (namedL
 		list = list[:perPage]
 		v.Older = path + "?before=" + formatCursor(list[len(list)-1])
 	}
-	l := labelsFor(h.site.Language)
+	l := labelsFor(h.cur().site.Language)
 	for _, a := range list {
-		v.Items = append(v.Items, itemOf(a, l, h.site.Language))
+		v.Items = append(v.Items, itemOf(a, l, h.cur().site.Language))
 	}
 	if len(list) > 0 {
 		slug := r.PathValue("slug")

@@ -69,15 +69,15 @@ type meta struct{ Key, Content string }
 
 // basePage fills what every page shares; title is the page's own part.
 func (h *Handler) basePage(lang, title string) page {
-	full := h.site.Name
-	if title != "" && title != h.site.Name {
-		full = title + " – " + h.site.Name
+	full := h.cur().site.Name
+	if title != "" && title != h.cur().site.Name {
+		full = title + " – " + h.cur().site.Name
 	}
 	return page{
-		Site:        h.site,
+		Site:        h.cur().site,
 		Lang:        lang,
 		Title:       full,
-		Description: h.site.Description,
+		Description: h.cur().site.Description,
 		Labels:      labelsFor(lang),
 		CSS:         h.assets.url("site.css"),
 		JS:          h.assets.url("site.js"),
@@ -107,4 +107,4 @@ func (h *Handler) writePage(w http.ResponseWriter, status int, name string, view
 
 // abs turns a site path into an absolute URL for feeds, sitemaps and the
 // page head.
-func (h *Handler) abs(path string) string { return h.site.BaseURL + path }
+func (h *Handler) abs(path string) string { return h.cur().site.BaseURL + path }

@@ -109,7 +109,7 @@ func (h *Handler) newsSitemap(w http.ResponseWriter, r *http.Request) error {
 		set.URLs = append(set.URLs, sitemapURL{
 			Loc: h.abs("/articles/" + a.Slug),
 			News: &newsItem{
-				Publication: newsPublication{Name: h.site.Name, Language: a.Language},
+				Publication: newsPublication{Name: h.cur().site.Name, Language: a.Language},
 				Date:        a.PublishedAt.UTC().Format(time.RFC3339),
 				Title:       a.Title,
 			},

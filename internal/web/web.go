@@ -69,6 +69,9 @@ type Config struct {
 	SharedCounter WindowCounter
 	// Counts, when set, hears of signups and confirmations (metrics).
 	Counts Counts
+	// Settings, when set, lays the newsroom's settings (name, languages,
+	// signup words) over Site and Words, read again every few seconds.
+	Settings SettingsReader
 	// CacheTTL is how long rendered pages are reused; 0 renders every time.
 	CacheTTL time.Duration
 
@@ -92,8 +95,9 @@ type Handler struct {
 	log      *slog.Logger
 	now      func() time.Time
 
-	pages   *pages
-	assets  *assets
+	pages  *pages
+	assets *assets
+	snapshotHolder
 	limiter signupLimiter // nil: no limit
 	counts  Counts
 	cache   *pageCache
@@ -159,6 +163,8 @@ func New(cfg Config) (*Handler, error) {
 		h.limiter = newLimiter(cfg.SignupPerMinute, 10000)
 	}
 	h.counts = cfg.Counts
+	h.settings = cfg.Settings
+	h.snap.Store(h.load(context.Background()))
 	h.cache = newPageCache(cfg.CacheTTL, 512)
 	h.mux = http.NewServeMux()
 	h.routes()

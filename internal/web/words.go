@@ -83,8 +83,8 @@ func DefaultWords() map[string]Words {
 func (h *Handler) wordsFor(lang string) (string, Words) {
 	lang = strings.ToLower(lang)
 	primary, _, _ := strings.Cut(lang, "-")
-	for _, l := range []string{lang, primary, strings.ToLower(h.site.Language), "en"} {
-		if w, ok := h.words[l]; ok {
+	for _, l := range []string{lang, primary, strings.ToLower(h.cur().site.Language), "en"} {
+		if w, ok := h.cur().words[l]; ok {
 			return l, w
 		}
 	}
