@@ -40,12 +40,8 @@ func (s *Store) Newsletters(ctx context.Context) ([]subscriber.Newsletter, error
 // RecordSignups applies a group of signups in one transaction.
 func (s *Store) RecordSignups(ctx context.Context, batch []subscriber.Signup, confirmEvery time.Duration) error {
 	err := s.txWith(ctx, []string{
-		// The subscriber row also takes the hourly confirmation-email slot:
-		// confirm_sent_at moves to this signup's time only when the last
-		// email is older than the window, and RETURNING tells which.
-		`INSERT INTO subscriber (email, email_key, name, created_at, confirm_sent_at) VALUES (?, ?, ?, ?, ?5)
-				ON CONFLICT (email_key) DO UPDATE SET confirm_sent_at =
-					CASE WHEN subscriber.confirm_sent_at <= ? THEN ?5 ELSE subscriber.confirm_sent_at END
+		`INSERT INTO subscriber (email, email_key, name, created_at) VALUES (?, ?, ?, ?)
+				ON CONFLICT (email_key) DO UPDATE SET email_key = excluded.email_key
 				RETURNING id, confirm_sent_at`,
 		`INSERT INTO subscription (subscriber_id, newsletter_id, state, created_at, updated_at)
 				SELECT ?, id, 'pending', ?, ? FROM newsletter WHERE id = ?
@@ -59,15 +55,15 @@ func (s *Store) RecordSignups(ctx context.Context, batch []subscriber.Signup, co
 				SELECT ?, ?, ?3, ?4, 'queued', ?5, ?5
 				WHERE EXISTS (SELECT 1 FROM subscription WHERE subscriber_id = ?3 AND state = 'pending')
 				AND NOT EXISTS (SELECT 1 FROM suppression WHERE email_key = ?6)`,
-		`UPDATE subscriber SET confirm_sent_at = 0 WHERE id = ?`,
+		`UPDATE subscriber SET confirm_sent_at = ? WHERE id = ?`,
 	}, func(tx *sql.Tx, stmts []*sql.Stmt) error {
-		upsertSub, subscribe, consent, queue, release := stmts[0], stmts[1], stmts[2], stmts[3], stmts[4]
-		mailed := map[int64]bool{}
+		upsertSub, subscribe, consent, queue, markSent := stmts[0], stmts[1], stmts[2], stmts[3], stmts[4]
+		mailed := map[int64]bool{} // a second signup of an address in the same group
 		for _, in := range batch {
 			at := ms(in.At)
 			key := subscriber.EmailKey(in.Email)
 			var id, confirmSent int64
-			if err := upsertSub.QueryRowContext(ctx, in.Email, key, in.Name, at, at, at-confirmEvery.Milliseconds()).Scan(&id, &confirmSent); err != nil {
+			if err := upsertSub.QueryRowContext(ctx, in.Email, key, in.Name, at).Scan(&id, &confirmSent); err != nil {
 				return err
 			}
 			for _, nl := range in.Newsletters {
@@ -80,23 +76,19 @@ func (s *Store) RecordSignups(ctx context.Context, batch []subscriber.Signup, co
 					return err
 				}
 			}
-			// The slot is this signup's when it moved to this signup's
-			// time; a second signup of the address in the same group sees
-			// the same time, hence the map.
-			if confirmSent != at || mailed[id] {
+			if mailed[id] || (confirmSent > 0 && in.At.Sub(fromMS(confirmSent)) < confirmEvery) {
 				continue
 			}
-			mailed[id] = true
 			res, err := queue.ExecContext(ctx, string(delivery.KindConfirm), delivery.PriorityTransactional, id, in.Email, at, key)
 			if err != nil {
 				return err
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
-				// Nothing was sent: give the slot back, so a signup for
-				// another newsletter soon after still gets its email.
-				if _, err := release.ExecContext(ctx, id); err != nil {
-					return err
-				}
+				continue
+			}
+			mailed[id] = true
+			if _, err := markSent.ExecContext(ctx, at, id); err != nil {
+				return err
 			}
 		}
 		return nil
