@@ -25,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"herald/bench/internal/pgdb"
 	"herald/internal/mail"
 )
 
@@ -39,6 +40,8 @@ type options struct {
 	recipients, connections, rounds int
 	sink                            string
 	dkim                            string // "", "rsa", "ed25519", or "both"
+	postgres                        string // server URL: run on PostgreSQL instead of SQLite
+	nodes                           int
 }
 
 func run() error {
@@ -48,7 +51,12 @@ func run() error {
 	flag.IntVar(&o.rounds, "rounds", 1, "runs of each configuration; the median is reported")
 	flag.StringVar(&o.sink, "sink", "/usr/sbin/smtp-sink", "Postfix's smtp-sink (apt-get install postfix)")
 	flag.StringVar(&o.dkim, "dkim", "both", "none, rsa, ed25519 or both (none and rsa)")
+	flag.StringVar(&o.postgres, "postgres", "", "a PostgreSQL server URL (bash .ci/postgres.sh prints one): each run gets a fresh database on it")
+	flag.IntVar(&o.nodes, "nodes", 1, "herald serve processes sending together (needs -postgres when more than 1)")
 	flag.Parse()
+	if o.nodes < 1 || (o.nodes > 1 && o.postgres == "") {
+		return errors.New("-nodes above 1 needs -postgres: several nodes share one PostgreSQL database")
+	}
 	if _, err := os.Stat(o.sink); err != nil {
 		return fmt.Errorf("no smtp-sink at %s: apt-get install postfix", o.sink)
 	}
@@ -69,8 +77,12 @@ func run() error {
 	if err := os.WriteFile(md, []byte(issue()), 0o600); err != nil {
 		return err
 	}
-	fmt.Printf("machine: %d CPUs, %s; %d recipients, %d connections, sink %s\n",
-		runtime.NumCPU(), runtime.Version(), o.recipients, o.connections, o.sink)
+	store := "SQLite"
+	if o.postgres != "" {
+		store = fmt.Sprintf("PostgreSQL, %d node(s)", o.nodes)
+	}
+	fmt.Printf("machine: %d CPUs, %s; %s; %d recipients, %d connections per node, sink %s\n",
+		runtime.NumCPU(), runtime.Version(), store, o.recipients, o.connections, o.sink)
 
 	configs := []string{"none"}
 	switch o.dkim {
@@ -116,9 +128,18 @@ func sendOnce(bin, tmp, csv, md, dkim string, o options) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
+	dbArgs := []string{"--data", data}
+	if o.postgres != "" {
+		db, drop, err := pgdb.Create(context.Background(), o.postgres)
+		if err != nil {
+			return result{}, err
+		}
+		defer drop()
+		dbArgs = append(dbArgs, "--database", db)
+	}
 	herald := func(args ...string) (string, error) {
 		var out bytes.Buffer
-		err := sh(&out, bin, append(args, "--data", data)...)
+		err := sh(&out, bin, append(args, dbArgs...)...)
 		return out.String(), err
 	}
 	if _, err := herald("subscriber", "import", csv, "--confirmed"); err != nil {
@@ -138,8 +159,8 @@ func sendOnce(bin, tmp, csv, md, dkim string, o options) (result, error) {
 	defer func() { sink.Process.Kill(); sink.Wait() }()
 	waitPort(sinkAddr)
 
-	args := []string{"serve", "--data", data, "--addr", freeAddr(), "--log-level", "warn",
-		"--smtp", fmt.Sprintf("smtp://%s?connections=%d", sinkAddr, o.connections)}
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "warn",
+		"--smtp", fmt.Sprintf("smtp://%s?connections=%d", sinkAddr, o.connections)}, dbArgs...)
 	if dkim != "none" {
 		key := filepath.Join(data, "dkim.pem")
 		if _, err := herald("dkim", "keygen", "--domain", "example.org", "--selector", "bench", "--algorithm", dkim, "--out", key); err != nil {
@@ -147,21 +168,30 @@ func sendOnce(bin, tmp, csv, md, dkim string, o options) (result, error) {
 		}
 		args = append(args, "--dkim-key", key, "--dkim-domain", "example.org", "--dkim-selector", "bench")
 	}
-	srv := exec.Command(bin, args...)
-	srv.Stderr = os.Stderr
-	if err := srv.Start(); err != nil {
-		return result{}, err
+	var nodes []*exec.Cmd
+	for range o.nodes {
+		srv := exec.Command(bin, args...)
+		srv.Stderr = os.Stderr
+		if err := srv.Start(); err != nil {
+			return result{}, err
+		}
+		nodes = append(nodes, srv)
+	}
+	kill := func() {
+		for _, n := range nodes {
+			n.Process.Kill()
+		}
 	}
 	time.Sleep(500 * time.Millisecond) // let it open the database and listen
 	start := time.Now()
 	if _, err := herald("campaign", "send", id); err != nil {
-		srv.Process.Kill()
+		kill()
 		return result{}, err
 	}
 	for {
 		out, err := herald("campaign", "status", id, "--json")
 		if err != nil {
-			srv.Process.Kill()
+			kill()
 			return result{}, err
 		}
 		var s struct {
@@ -173,19 +203,20 @@ func sendOnce(bin, tmp, csv, md, dkim string, o options) (result, error) {
 			break
 		}
 		if time.Since(start) > 30*time.Minute {
-			srv.Process.Kill()
+			kill()
 			return result{}, errors.New("campaign did not finish in 30 minutes")
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
-	srv.Process.Signal(syscall.SIGTERM)
-	srv.Wait()
-	ru, _ := srv.ProcessState.SysUsage().(*syscall.Rusage)
 	r := result{rate: float64(o.recipients) / elapsed.Seconds(), seconds: elapsed.Seconds()}
-	if ru != nil {
-		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-		r.rssMB = ru.Maxrss / 1024
+	for _, srv := range nodes {
+		srv.Process.Signal(syscall.SIGTERM)
+		srv.Wait()
+		if ru, ok := srv.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			r.cpu += time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+			r.rssMB = max(r.rssMB, ru.Maxrss/1024)
+		}
 	}
 	return r, nil
 }
