@@ -11,6 +11,7 @@ import (
 // dashboard needs no script and no chart library. The template only places
 // the numbers computed here.
 type lineChart struct {
+	ID            string // names the chart's elements; unique on a page
 	Title         string
 	Width, Height int
 	Line          string // polyline points

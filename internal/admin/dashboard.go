@@ -18,6 +18,7 @@ type dashboardView struct {
 	Counts    []newsletterCount
 	Totals    newsletterCount
 	Chart     lineChart
+	Sent      lineChart
 	Sending   []progressView
 	Campaigns []campaignRow
 	Articles  []articleRow
@@ -64,6 +65,12 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, s *staff) er
 		}
 		v.Chart = newLineChart("Confirmed subscriptions, last 30 days", first,
 			confirmedSeries(v.Totals.Confirmed, confirms, unsubs))
+		sent, err := h.cfg.Ledger.DailySent(ctx, first, chartDays)
+		if err != nil {
+			return err
+		}
+		v.Sent = newLineChart("Emails sent per day, last 30 days", first, sent)
+		v.Chart.ID, v.Sent.ID = "growth", "sent"
 	}
 	if s.User.Can(user.CampaignRead) {
 		active, err := h.cfg.Campaigns.ActiveCampaigns(ctx, 20)

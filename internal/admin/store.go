@@ -91,6 +91,8 @@ type SubscriberStore interface {
 // LedgerStore reads the delivery ledger, each row as it was queued and the
 // result of its last attempt, and queues mail to a given address.
 type LedgerStore interface {
+	// DailySent counts the messages sent per day for days from since.
+	DailySent(ctx context.Context, since time.Time, days int) ([]int, error)
 	CampaignLedger(ctx context.Context, campaignID int64, state delivery.State, afterID int64, limit int) ([]delivery.Delivery, []delivery.Result, error)
 	SubscriberLedger(ctx context.Context, subscriberID, beforeID int64, limit int) ([]delivery.Delivery, []delivery.Result, error)
 	AddressedDeliveries(ctx context.Context, kind delivery.Kind, limit int) ([]delivery.Delivery, []delivery.Result, error)

@@ -118,3 +118,30 @@ func (s *Store) CampaignUnsubscribes(ctx context.Context, campaignID int64) (int
 	}
 	return int(n), nil
 }
+
+// DailySent counts the messages sent in each of days 24-hour periods
+// starting at since, mail of every kind, for the dashboard's chart.
+func (s *Store) DailySent(ctx context.Context, since time.Time, days int) ([]int, error) {
+	out := make([]int, days)
+	start := ms(since)
+	rows, err := s.pool.Query(ctx, `SELECT (done_at - $1) / 86400000 AS day, count(*) FROM delivery
+		WHERE state = 'sent' AND kind <> 'webhook' AND done_at >= $1 AND done_at < $2 GROUP BY day ORDER BY day LIMIT $3`,
+		start, start+int64(days)*86400000, days)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: daily sent: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var day, n int64
+		if err := rows.Scan(&day, &n); err != nil {
+			return nil, fmt.Errorf("postgres: daily sent: %w", err)
+		}
+		if day >= 0 && day < int64(days) {
+			out[day] = int(n)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: daily sent: %w", err)
+	}
+	return out, nil
+}

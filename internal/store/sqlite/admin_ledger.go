@@ -117,3 +117,28 @@ func (s *Store) CampaignUnsubscribes(ctx context.Context, campaignID int64) (int
 	}
 	return n, nil
 }
+
+// DailySent counts the messages sent in each of days 24-hour periods
+// starting at since, mail of every kind, for the dashboard's chart.
+func (s *Store) DailySent(ctx context.Context, since time.Time, days int) ([]int, error) {
+	out := make([]int, days)
+	start := ms(since)
+	rows, err := s.query(ctx, `SELECT (done_at - ?) / 86400000 AS day, count(*) FROM delivery
+		WHERE state = 'sent' AND kind <> 'webhook' AND done_at >= ? AND done_at < ? GROUP BY day ORDER BY day LIMIT ?`,
+		start, start, start+int64(days)*86400000, days)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: daily sent: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var day int64
+		var n int
+		if err := rows.Scan(&day, &n); err != nil {
+			return nil, fmt.Errorf("sqlite: daily sent: %w", err)
+		}
+		if day >= 0 && day < int64(days) {
+			out[day] = n
+		}
+	}
+	return out, rows.Err()
+}
