@@ -27,6 +27,7 @@ import (
 
 	"herald/bench/internal/pgdb"
 	"herald/internal/mail"
+	"herald/internal/smtptest"
 )
 
 func main() {
@@ -38,6 +39,7 @@ func main() {
 
 type options struct {
 	recipients, connections, rounds int
+	stories                         int
 	sink                            string
 	dkim                            string // "", "rsa", "ed25519", or "both"
 	postgres                        string // server URL: run on PostgreSQL instead of SQLite
@@ -49,6 +51,7 @@ func run() error {
 	flag.IntVar(&o.recipients, "recipients", 100000, "subscribers in the campaign")
 	flag.IntVar(&o.connections, "connections", 16, "SMTP connections (and send workers)")
 	flag.IntVar(&o.rounds, "rounds", 1, "runs of each configuration; the median is reported")
+	flag.IntVar(&o.stories, "stories", 1, "stories in the issue: 1 makes a message of about 4.5 KB, each more adds about 0.7 KB")
 	flag.StringVar(&o.sink, "sink", "/usr/sbin/smtp-sink", "Postfix's smtp-sink (apt-get install postfix)")
 	flag.StringVar(&o.dkim, "dkim", "both", "none, rsa, ed25519 or both (none and rsa)")
 	flag.StringVar(&o.postgres, "postgres", "", "a PostgreSQL server URL (bash .ci/postgres.sh prints one): each run gets a fresh database on it")
@@ -74,7 +77,7 @@ func run() error {
 		return err
 	}
 	md := filepath.Join(tmp, "issue.md")
-	if err := os.WriteFile(md, []byte(issue()), 0o600); err != nil {
+	if err := os.WriteFile(md, []byte(issue(o.stories)), 0o600); err != nil {
 		return err
 	}
 	store := "SQLite"
@@ -83,6 +86,17 @@ func run() error {
 	}
 	fmt.Printf("machine: %d CPUs, %s; %s; %d recipients, %d connections per node, sink %s\n",
 		runtime.NumCPU(), runtime.Version(), store, o.recipients, o.connections, o.sink)
+
+	size, err := messageSize(bin, tmp, md)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("one message: %d bytes (%d stories)\n", size, o.stories)
+	if ceiling, err := sourceCeiling(o, size); err != nil {
+		fmt.Printf("smtp-source ceiling not measured: %v\n", err)
+	} else {
+		fmt.Printf("smtp-source alone, %d sessions, %d-byte messages: %.0f msg/s (the loopback ceiling)\n", o.connections, size, ceiling)
+	}
 
 	configs := []string{"none"}
 	switch o.dkim {
@@ -105,7 +119,7 @@ func run() error {
 		m := results[len(results)/2]
 		fmt.Printf("median dkim %-7s %8.0f msg/s  cpu %.1f s  peak RSS %d MB\n", cfg, m.rate, m.cpu, m.rssMB)
 		if cfg != "none" {
-			alone, err := signAlone(cfg, 5*time.Second)
+			alone, err := signAlone(cfg, o.stories, 5*time.Second)
 			if err != nil {
 				return err
 			}
@@ -223,7 +237,7 @@ func sendOnce(bin, tmp, csv, md, dkim string, o options) (result, error) {
 
 // signAlone measures DKIM signing of a message like the campaign's on all
 // cores, with nothing else running: the ceiling for a signed campaign.
-func signAlone(alg string, d time.Duration) (float64, error) {
+func signAlone(alg string, stories int, d time.Duration) (float64, error) {
 	key, _, err := mail.GenerateDKIMKey(alg)
 	if err != nil {
 		return 0, err
@@ -234,7 +248,7 @@ func signAlone(alg string, d time.Duration) (float64, error) {
 	}
 	msg, err := mail.Build(&mail.Message{
 		From: mail.Address{Name: "Herald", Email: "news@example.org"}, To: mail.Address{Name: "Reader", Email: "reader@example.org"},
-		Subject: "The week in the harbour", Text: issue(), HTML: "<p>" + issue() + "</p>", MessageID: "c1.s1@example.org", Date: time.Now(),
+		Subject: "The week in the harbour", Text: issue(stories), HTML: "<p>" + issue(stories) + "</p>", MessageID: "c1.s1@example.org", Date: time.Now(),
 	})
 	if err != nil {
 		return 0, err
@@ -256,6 +270,73 @@ func signAlone(alg string, d time.Duration) (float64, error) {
 	return float64(n.Load()) / d.Seconds(), nil
 }
 
+// messageSize sends the campaign to one subscriber through a Go SMTP
+// server and returns the size of the message as it arrived.
+func messageSize(bin, tmp, md string) (int, error) {
+	data, err := os.MkdirTemp(tmp, "probe-")
+	if err != nil {
+		return 0, err
+	}
+	csv := filepath.Join(data, "one.csv")
+	if err := writeList(csv, 1); err != nil {
+		return 0, err
+	}
+	herald := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := sh(&out, bin, append(args, "--data", data)...)
+		return strings.TrimSpace(out.String()), err
+	}
+	if _, err := herald("subscriber", "import", csv, "--confirmed"); err != nil {
+		return 0, err
+	}
+	id, err := herald("campaign", "create", "--newsletter", "news", "--subject", "The week in the harbour", "--markdown", md)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := herald("campaign", "send", id); err != nil {
+		return 0, err
+	}
+	srv, err := smtptest.Start(smtptest.Options{})
+	if err != nil {
+		return 0, err
+	}
+	defer srv.Close()
+	serve := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--log-level", "warn", "--data", data, "--smtp", srv.URL())
+	serve.Stderr = os.Stderr
+	if err := serve.Start(); err != nil {
+		return 0, err
+	}
+	defer func() { serve.Process.Kill(); serve.Wait() }()
+	msgs, err := srv.Wait(1, 30*time.Second)
+	if err != nil {
+		return 0, fmt.Errorf("probe message: %w", err)
+	}
+	return len(msgs[0].Data), nil
+}
+
+// sourceCeiling runs Postfix's smtp-source against a fresh smtp-sink with
+// messages of the campaign's size over the same number of connections: what
+// the loopback path carries when nothing else happens per message.
+func sourceCeiling(o options, size int) (float64, error) {
+	source := filepath.Join(filepath.Dir(o.sink), "smtp-source")
+	if _, err := os.Stat(source); err != nil {
+		return 0, err
+	}
+	addr := freeAddr()
+	sink := exec.Command(o.sink, "-u", "nobody", addr, "1024")
+	if err := sink.Start(); err != nil {
+		return 0, err
+	}
+	defer func() { sink.Process.Kill(); sink.Wait() }()
+	waitPort(addr)
+	n := max(o.recipients, 20000)
+	start := time.Now()
+	if err := sh(nil, source, "-d", "-s", fmt.Sprint(o.connections), "-l", fmt.Sprint(size), "-m", fmt.Sprint(n), addr); err != nil {
+		return 0, err
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
+
 func writeList(path string, n int) error {
 	var b bytes.Buffer
 	b.WriteString("email,name\n")
@@ -265,11 +346,11 @@ func writeList(path string, n int) error {
 	return os.WriteFile(path, b.Bytes(), 0o600)
 }
 
-// issue is a newsletter of about 4 KB, as a Markdown file.
-func issue() string {
+// issue is a newsletter of the given number of stories, as a Markdown file.
+func issue(stories int) string {
 	var b strings.Builder
 	b.WriteString("# The week in the harbour\n\n")
-	for i := range 8 {
+	for i := range stories {
 		fmt.Fprintf(&b, "## Story %d\n\nThe swing bridge carried its first buses this week after twenty-six months of repairs; "+
 			"commuters on lines 4 and 11 get their old routes back and cyclists a lane of their own. [Read more](/articles/story-%d)\n\n", i+1, i+1)
 	}

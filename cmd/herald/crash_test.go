@@ -141,8 +141,9 @@ func TestCampaignSurvivesKills(t *testing.T) {
 	const recipients, kills, workers = 20000, 10, 8
 	// What one kill may repeat: a message in flight at each worker, plus the
 	// answers waiting to be written (the engine's result buffer, one per
-	// worker, and a recorder group of 64).
-	const perKill = workers + workers + 64
+	// worker, the recorder group being written and the one being collected,
+	// 64 each).
+	const perKill = workers + workers + 64 + 64
 
 	sink, err := smtptest.Start(smtptest.Options{Discard: true})
 	if err != nil {

@@ -32,6 +32,7 @@ type database interface {
 	subscriber.ImportStore
 	delivery.Store
 	delivery.SentCounter
+	delivery.Window
 	campaign.SchedulerStore
 	campaign.DigestStore
 	campaign.RenderStore

@@ -114,7 +114,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		},
 		Senders: map[delivery.Kind]delivery.Sender{webhook.Kind: hooks},
 		Workers: c.workers(), Lease: c.lease, RetryMin: c.retryMin, RetryMaxAge: c.retryMaxAge,
-		PerSecond: c.rate, Counter: st, Observer: observed,
+		PerSecond: c.rate, Window: st, Counter: st, Observer: observed,
 		Quotas: []delivery.Quota{{Window: time.Hour, Max: c.ratePerHour}, {Window: 24 * time.Hour, Max: c.ratePerDay}},
 	})
 	if err != nil {

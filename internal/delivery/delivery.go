@@ -26,12 +26,11 @@ const (
 // State is where a delivery stands in the ledger.
 type State string
 
-// The states of a delivery. Queued rows wait for their next attempt; sending
-// rows are leased by a worker; the other three are final.
+// The states of a delivery. Queued rows wait for their next attempt, or
+// are out with a worker while their lease holds; the other three are final.
 const (
 	Queued  State = "queued"
 	Held    State = "held" // a paused campaign's rows wait here
-	Sending State = "sending"
 	Sent    State = "sent"
 	Failed  State = "failed"
 	Skipped State = "skipped"
@@ -62,6 +61,10 @@ type Delivery struct {
 	Suppressed     bool
 	CreatedAt      time.Time
 	FirstAttemptAt time.Time // zero before the first attempt
+	// LeaseExpired says an earlier claim of this row ran out before its
+	// answer was recorded: a worker died or stalled, and the message may
+	// have gone out already.
+	LeaseExpired bool
 }
 
 // Result is the outcome of one attempt, recorded only while the fence holds.
@@ -93,8 +96,8 @@ type Claim struct {
 // Store is what the engine needs from storage.
 type Store interface {
 	// ClaimDeliveries leases up to Limit due deliveries (queued ones whose
-	// time has come, and sending ones whose lease has expired), highest
-	// priority first, bumping each one's fence.
+	// time has come and whose lease, if any, has run out), highest priority
+	// first, bumping each one's fence.
 	ClaimDeliveries(ctx context.Context, c Claim) ([]Delivery, error)
 	// RecordResults applies results whose fence still matches, in one
 	// transaction; stale ones are dropped. It returns how many applied.

@@ -26,7 +26,10 @@ type Config struct {
 	// about mail, so they apply only to what goes through Sender.
 	Senders map[Kind]Sender
 	// PerSecond caps messages per second across all workers; 0 is no cap.
+	// With Window set, the cap holds for every process on the store
+	// together.
 	PerSecond int
+	Window    Window
 	// Quotas cap messages per window, counted by Counter in the ledger.
 	Quotas  []Quota
 	Counter SentCounter
@@ -49,6 +52,9 @@ type Config struct {
 type Observer interface {
 	DeliveryResult(kind, state string)
 	RateLimited(limit string, waited time.Duration)
+	// LeasesExpired hears how many rows of a claim had been claimed before
+	// by a worker that let its lease run out.
+	LeasesExpired(n int)
 }
 
 // Engine claims due deliveries, sends them and records what happened.
@@ -95,7 +101,7 @@ func New(cfg Config) (*Engine, error) {
 	if len(cfg.Quotas) > 0 && cfg.Counter == nil {
 		return nil, errors.New("delivery: quotas need a counter")
 	}
-	return &Engine{cfg: cfg, nudge: make(chan struct{}, 1), limits: newLimits(cfg.PerSecond, cfg.Quotas, cfg.Counter)}, nil
+	return &Engine{cfg: cfg, nudge: make(chan struct{}, 1), limits: newLimits(cfg.PerSecond, cfg.Window, cfg.Quotas, cfg.Counter, cfg.Now)}, nil
 }
 
 // Nudge tells the engine that new work was queued, so it need not wait for
@@ -115,8 +121,13 @@ type claimed struct {
 // Run sends until ctx ends. On the way out it stops claiming, lets the
 // sends in flight finish (each within SendTimeout), hands back what it had
 // claimed but not started, and records every answer before returning.
+//
+// Claiming, sending and recording overlap: the next batch is claimed while
+// the workers send the last one, and answers keep being collected while a
+// group is being written, so the workers never wait on the database.
 func (e *Engine) Run(ctx context.Context) error {
-	work := make(chan claimed)
+	// The work buffer holds up to one batch ahead of the workers.
+	work := make(chan claimed, e.claimSize())
 	results := make(chan Result, e.cfg.Workers) // small: what a crash may repeat is bounded by it
 	var workers sync.WaitGroup
 	for range e.cfg.Workers {
@@ -152,7 +163,8 @@ func (e *Engine) claimLoop(ctx context.Context, work chan<- claimed, results cha
 			return nil
 		}
 		now := e.cfg.Now()
-		limit, err := e.limits.room(ctx, now, e.cfg.Batch)
+		want := e.claimSize()
+		limit, err := e.limits.room(ctx, now, want)
 		if err != nil && ctx.Err() == nil {
 			e.cfg.Logger.Error("count sent messages for quotas", "err", err)
 		}
@@ -168,6 +180,15 @@ func (e *Engine) claimLoop(ctx context.Context, work chan<- claimed, results cha
 				e.cfg.Observer.RateLimited("quota", e.cfg.PollInterval)
 			}
 		}
+		if e.cfg.Observer != nil {
+			expired := 0
+			for _, d := range batch {
+				if d.LeaseExpired {
+					expired++
+				}
+			}
+			e.cfg.Observer.LeasesExpired(expired)
+		}
 		for i, d := range batch {
 			select {
 			case work <- claimed{d, now}:
@@ -178,7 +199,7 @@ func (e *Engine) claimLoop(ctx context.Context, work chan<- claimed, results cha
 				return nil
 			}
 		}
-		if len(batch) == e.cfg.Batch {
+		if len(batch) == want {
 			continue
 		}
 		poll.Reset(e.cfg.PollInterval)
@@ -189,6 +210,16 @@ func (e *Engine) claimLoop(ctx context.Context, work chan<- claimed, results cha
 		case <-poll.C:
 		}
 	}
+}
+
+// claimSize is how many deliveries to claim at once: a batch, or two
+// seconds' worth under a per-second limit, so that claimed rows do not sit
+// waiting for the limit while their leases run.
+func (e *Engine) claimSize() int {
+	if e.cfg.PerSecond > 0 {
+		return min(e.cfg.Batch, max(1, 2*e.cfg.PerSecond))
+	}
+	return e.cfg.Batch
 }
 
 // release hands a claimed delivery back untouched, to be claimed again at once.
@@ -230,7 +261,14 @@ func (e *Engine) attempt(ctx context.Context, c claimed) Result {
 	sender, own := e.cfg.Senders[d.Kind]
 	if !own {
 		sender = e.cfg.Sender
-		if err := e.limits.wait(ctx); err != nil {
+		waited, err := e.limits.wait(ctx)
+		if waited > time.Millisecond && e.cfg.Observer != nil {
+			e.cfg.Observer.RateLimited("per_second", waited)
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				e.cfg.Logger.Error("take from the shared send rate", "err", err)
+			}
 			return release(d, e.cfg.Now())
 		}
 	}
@@ -280,51 +318,80 @@ func (e *Engine) retry(d Delivery, r Result, code int, status, text string) Resu
 	return r
 }
 
+// Recording groups: at most maxGroup answers are written at once, and at
+// most another maxGroup are collected meanwhile. What a crash may repeat is
+// bounded by these two groups plus the result buffer and the sends in
+// flight.
+const (
+	maxGroup     = 64
+	maxGroupWait = 20 * time.Millisecond
+)
+
 // record writes results in small groups: whatever a crash may repeat is only
-// what was answered but not yet written here.
+// what was answered but not yet written here. One group is written while
+// the next is collected.
 func (e *Engine) record(results <-chan Result) {
-	const maxGroup = 64
-	const maxWait = 20 * time.Millisecond
-	group := make([]Result, 0, maxGroup)
-	flush := func() {
-		if len(group) == 0 {
-			return
-		}
-		// A background context: answers already received must be written
-		// even while the engine shuts down.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		for attempt := 0; ; attempt++ {
-			_, err := e.cfg.Store.RecordResults(ctx, group)
-			if err == nil {
-				break
-			}
-			e.cfg.Logger.Error("record delivery results", "count", len(group), "err", err)
-			if attempt >= 5 || ctx.Err() != nil {
-				break // the leases expire and the rows are sent again
-			}
-			time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
-		}
-		group = group[:0]
-	}
-	timer := time.NewTimer(maxWait)
+	var (
+		pending = make([]Result, 0, maxGroup)
+		spare   = make([]Result, 0, maxGroup)
+		written = make(chan []Result, 1) // the group just written, handed back for reuse
+		busy    bool
+		closed  bool
+		timer   = time.NewTimer(maxGroupWait)
+		due     bool // the oldest pending answer has waited maxGroupWait
+	)
 	defer timer.Stop()
 	for {
+		if !busy && len(pending) > 0 && (len(pending) >= maxGroup || due || closed) {
+			group := pending
+			pending, spare = spare[:0], nil
+			busy, due = true, false
+			go func() {
+				e.write(group)
+				written <- group
+			}()
+		}
+		if closed && !busy && len(pending) == 0 {
+			return
+		}
+		in := results
+		if closed || len(pending) >= maxGroup {
+			in = nil // a full group waits for the writer; the workers wait on the buffer
+		}
 		select {
-		case r, ok := <-results:
+		case r, ok := <-in:
 			if !ok {
-				flush()
-				return
+				closed = true
+				continue
 			}
-			group = append(group, r)
-			if len(group) >= maxGroup {
-				flush()
+			pending = append(pending, r)
+			if len(pending) == 1 {
+				timer.Reset(maxGroupWait)
+				due = false
 			}
+		case g := <-written:
+			busy, spare = false, g[:0]
 		case <-timer.C:
-			flush()
+			due = len(pending) > 0
 		}
-		if len(group) == 1 {
-			timer.Reset(maxWait)
+	}
+}
+
+// write records one group, retrying a few times when the database fails.
+func (e *Engine) write(group []Result) {
+	// A background context: answers already received must be written even
+	// while the engine shuts down.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for attempt := 0; ; attempt++ {
+		_, err := e.cfg.Store.RecordResults(ctx, group)
+		if err == nil {
+			return
 		}
+		e.cfg.Logger.Error("record delivery results", "count", len(group), "err", err)
+		if attempt >= 5 || ctx.Err() != nil {
+			return // the leases expire and the rows are sent again
+		}
+		time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
 	}
 }

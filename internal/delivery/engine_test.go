@@ -29,13 +29,15 @@ func (plainRenderer) Render(_ context.Context, d delivery.Delivery) (delivery.Ou
 
 type fixture struct {
 	st   *sqlite.Store
+	path string
 	smtp *smtptest.Server
 }
 
 func setup(t *testing.T, opts smtptest.Options, addresses ...string) fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "herald.db"))
+	path := filepath.Join(t.TempDir(), "herald.db")
+	st, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +54,7 @@ func setup(t *testing.T, opts smtptest.Options, addresses ...string) fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	return fixture{st: st, smtp: srv}
+	return fixture{st: st, path: path, smtp: srv}
 }
 
 func (f fixture) run(t *testing.T, until func() bool) {
@@ -156,5 +158,55 @@ func TestEngineFailsAndSuppressesHardBounces(t *testing.T) {
 	}
 	if ds, _ := f.st.ClaimDeliveries(ctx, delivery.Claim{Owner: "t", Now: time.Now().Add(3 * time.Hour), Lease: time.Minute, Limit: 10}); len(ds) != 0 {
 		t.Errorf("suppressed address got %d new deliveries", len(ds))
+	}
+}
+
+// TestPerSecondLimitHoldsForTwoProcesses runs two engines, each with its
+// own connection to one database as two processes would have, under a
+// per-second limit taken from the database: together they send no more
+// than the limit allows, not twice it.
+func TestPerSecondLimitHoldsForTwoProcesses(t *testing.T) {
+	const perSecond = 20
+	var addrs []string
+	for i := range 400 {
+		addrs = append(addrs, fmt.Sprintf("r%d@example.com", i))
+	}
+	f := setup(t, smtptest.Options{}, addrs...)
+	second, err := sqlite.Open(context.Background(), f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	cfg, err := smtp.ParseURL(f.smtp.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 2)
+	start := time.Now()
+	for i, st := range []*sqlite.Store{f.st, second} {
+		sender := smtp.New(cfg, nil)
+		defer sender.Close()
+		e, err := delivery.New(delivery.Config{
+			Store: st, Sender: sender, Renderers: map[delivery.Kind]delivery.Renderer{delivery.KindConfirm: plainRenderer{}},
+			Owner: fmt.Sprintf("process-%d", i), PerSecond: perSecond, Window: st, PollInterval: 10 * time.Millisecond,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { done <- e.Run(ctx) }()
+	}
+	time.Sleep(3 * time.Second)
+	cancel()
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatalf("Run returned %v", err)
+		}
+	}
+	elapsed := time.Since(start)
+	// Each started second brings a fresh allowance.
+	bound := perSecond * (int(elapsed/time.Second) + 2)
+	if n := f.smtp.Count(); n > bound || n < perSecond {
+		t.Errorf("two processes sent %d messages in %v under a shared limit of %d/s; want between %d and %d", n, elapsed.Round(time.Millisecond), perSecond, perSecond, bound)
 	}
 }

@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -20,19 +21,38 @@ type SentCounter interface {
 	SentSince(ctx context.Context, since time.Time) (int, error)
 }
 
-// limits holds the engine's rate limits. The per-second limit is a token
-// bucket shared by all workers; quotas are counted in the ledger itself, so
-// they hold across restarts and across processes.
-type limits struct {
-	perSecond *rate.Limiter
-	quotas    []Quota
-	counter   SentCounter
+// Window is what a send rate shared by several processes needs from
+// storage: units taken from fixed windows that every process sees.
+type Window interface {
+	TakeFromWindow(ctx context.Context, key string, window time.Duration, now time.Time, want, limit int) (int, error)
 }
 
-func newLimits(perSecond int, quotas []Quota, counter SentCounter) *limits {
-	l := &limits{quotas: quotas, counter: counter}
+// limits holds the engine's rate limits. The per-second limit paces this
+// process with a token bucket shared by its workers and, when a Window is
+// given, caps every process on the database together: each takes its
+// sends from the current second's shared allowance, a few at a time.
+// Quotas are counted in the ledger itself, so they hold across restarts
+// and across processes.
+type limits struct {
+	perSecond int
+	pace      *rate.Limiter
+	window    Window
+	quotas    []Quota
+	counter   SentCounter
+	now       func() time.Time
+
+	mu     sync.Mutex
+	tokens int   // sends taken from the shared allowance and not yet used
+	second int64 // the second they belong to; they lapse with it
+}
+
+// sendWindowKey names the shared per-second allowance in the store.
+const sendWindowKey = "send"
+
+func newLimits(perSecond int, window Window, quotas []Quota, counter SentCounter, now func() time.Time) *limits {
+	l := &limits{perSecond: perSecond, window: window, quotas: quotas, counter: counter, now: now}
 	if perSecond > 0 {
-		l.perSecond = rate.NewLimiter(rate.Limit(perSecond), max(1, perSecond/10))
+		l.pace = rate.NewLimiter(rate.Limit(perSecond), max(1, perSecond/10))
 	}
 	return l
 }
@@ -55,10 +75,47 @@ func (l *limits) room(ctx context.Context, now time.Time, want int) (int, error)
 	return want, nil
 }
 
-// wait blocks until the per-second limit lets one more message go.
-func (l *limits) wait(ctx context.Context) error {
-	if l.perSecond == nil {
-		return nil
+// wait blocks until the per-second limit lets one more message go, and
+// returns how long it waited.
+func (l *limits) wait(ctx context.Context) (time.Duration, error) {
+	if l.pace == nil {
+		return 0, nil
 	}
-	return l.perSecond.Wait(ctx)
+	start := time.Now()
+	if err := l.pace.Wait(ctx); err != nil {
+		return time.Since(start), err
+	}
+	if l.window == nil {
+		return time.Since(start), nil
+	}
+	// Take a few sends at a time, so the store is asked a handful of
+	// times per second rather than once per message; what is taken and
+	// not used lapses with its second, so the sum never goes over.
+	chunk := max(1, l.perSecond/20)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for {
+		now := l.now()
+		sec := now.Unix()
+		if l.second == sec && l.tokens > 0 {
+			l.tokens--
+			return time.Since(start), nil
+		}
+		got, err := l.window.TakeFromWindow(ctx, sendWindowKey, time.Second, now, chunk, l.perSecond)
+		if err != nil {
+			return time.Since(start), err
+		}
+		if got > 0 {
+			l.tokens, l.second = got-1, sec
+			return time.Since(start), nil
+		}
+		// This second's allowance is spent, by this process or others.
+		t := time.NewTimer(time.Unix(sec+1, 0).Sub(now))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return time.Since(start), ctx.Err()
+		case <-t.C:
+		}
+	}
 }

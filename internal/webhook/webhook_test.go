@@ -135,7 +135,7 @@ func (e *env) run(sender delivery.Sender, maxAge time.Duration, events ...int64)
 				e.t.Fatal(err)
 			}
 			for _, a := range list {
-				if a.State == delivery.Queued || a.State == delivery.Sending {
+				if a.State == delivery.Queued {
 					final = false
 				}
 			}

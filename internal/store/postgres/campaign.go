@@ -156,13 +156,16 @@ func (s *Store) MoveCampaign(ctx context.Context, id int64, to campaign.State, a
 		}
 		switch to {
 		case campaign.Paused:
-			_, err = tx.Exec(ctx, `UPDATE delivery SET state = 'held' WHERE campaign_id = $1 AND kind = 'campaign' AND state = 'queued'`, id)
+			// Rows out with a worker (leased) stay queued, so their answers
+			// are recorded; their campaign is not sending, so none is claimed.
+			_, err = tx.Exec(ctx, `UPDATE delivery SET state = 'held'
+				WHERE campaign_id = $1 AND kind = 'campaign' AND state = 'queued' AND lease_until < $2`, id, ms(at))
 		case campaign.Sending:
 			_, err = tx.Exec(ctx, `UPDATE delivery SET state = 'queued' WHERE campaign_id = $1 AND kind = 'campaign' AND state = 'held'`, id)
 		case campaign.Cancelled:
 			_, err = tx.Exec(ctx, `WITH skipped AS (
 					UPDATE delivery SET state = 'skipped', smtp_text = 'campaign cancelled', done_at = $1
-					WHERE campaign_id = $2 AND kind = 'campaign' AND state IN ('queued', 'held') RETURNING id
+					WHERE campaign_id = $2 AND kind = 'campaign' AND (state = 'held' OR state = 'queued' AND lease_until < $1) RETURNING id
 				)
 				UPDATE campaign SET skipped = skipped + (SELECT count(*) FROM skipped) WHERE id = $2`, ms(at), id)
 		}
@@ -276,6 +279,12 @@ func (s *Store) FreezeChunk(ctx context.Context, id int64, limit int, now time.T
 	})
 	if err != nil {
 		return 0, false, fmt.Errorf("postgres: freeze audience of campaign %d: %w", id, err)
+	}
+	if done {
+		// A freeze adds rows in bulk; fresh statistics let the planner see
+		// how many are queued. The claim query does not depend on them (see
+		// ClaimDeliveries), so a failure here costs nothing but the hint.
+		_, _ = s.pool.Exec(ctx, `ANALYZE delivery`)
 	}
 	return added, done, nil
 }

@@ -1,12 +1,8 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
-	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,37 +10,64 @@ import (
 	"herald/internal/delivery"
 )
 
-// ClaimDeliveries leases due deliveries for c.Owner. Rows whose lease has
-// run out go back to the queue first (or are held, when their campaign is
-// paused), so a dead worker's work is taken over. Each row comes with what
-// the renderer must know about the subscriber now.
+// ClaimDeliveries leases due deliveries for c.Owner. A claimed row stays
+// queued and only its lease columns change (lease_owner, lease_until and
+// the fence, bumped at each claim): no indexed column, so PostgreSQL
+// updates the row in place (a HOT update) without touching any index. A
+// row whose lease has run out is due again, so a dead worker's work is
+// taken over without any clean-up. Each row comes with what the renderer
+// must know about the subscriber now.
 //
 // Several processes may claim at once: each skips the rows another one has
 // locked instead of waiting for them, so no row is handed out twice and no
-// claimer blocks another.
+// claimer blocks another. The rows are picked first and leased by primary
+// key after, so that leasing never becomes a join over the whole ledger.
 func (s *Store) ClaimDeliveries(ctx context.Context, c delivery.Claim) ([]delivery.Delivery, error) {
 	var list []delivery.Delivery
 	now := ms(c.Now)
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE delivery SET lease_owner = '', lease_until = 0,
-				state = CASE WHEN kind = 'campaign' AND campaign_id IN (SELECT id FROM campaign WHERE state = 'paused')
-					THEN 'held' ELSE 'queued' END
-			WHERE id IN (SELECT id FROM delivery WHERE state = 'sending' AND lease_until < $1
-				FOR UPDATE SKIP LOCKED)`, now); err != nil {
+		list = list[:0]
+		// Pick in queue order, locking the rows and skipping those another
+		// claimer holds. An ordered walk of delivery_due is the plan wanted
+		// here whatever the statistics say: right after a bulk freeze they
+		// may call the queue tiny, and the planner would then sort every
+		// queued row at each claim.
+		if _, err := tx.Exec(ctx, `SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true)`); err != nil {
 			return err
 		}
-		// MATERIALIZED runs the locking sub-select exactly once.
-		rows, err := tx.Query(ctx, `
-			WITH picked AS MATERIALIZED (
-				SELECT id FROM delivery WHERE state = 'queued' AND next_attempt_at <= $3
-					AND (kind <> 'campaign' OR campaign_id IN (SELECT id FROM campaign WHERE state = 'sending'))
-				ORDER BY priority, next_attempt_at, id LIMIT $4
-				FOR UPDATE SKIP LOCKED
-			), claimed AS (
-				UPDATE delivery d SET state = 'sending', lease_owner = $1, lease_until = $2, fence = d.fence + 1
-				FROM picked WHERE d.id = picked.id
-				RETURNING d.id, d.fence, d.kind, d.subscriber_id, d.campaign_id, d.recipient, d.attempts,
-					d.created_at, d.first_attempt_at, d.priority, d.next_attempt_at
+		rows, err := tx.Query(ctx, `SELECT id, lease_until > 0 FROM delivery
+			WHERE state = 'queued' AND next_attempt_at <= $1 AND lease_until < $1
+				AND (kind <> 'campaign' OR campaign_id IN (SELECT id FROM campaign WHERE state = 'sending'))
+			ORDER BY priority, next_attempt_at, id LIMIT $2
+			FOR UPDATE SKIP LOCKED`, now, c.Limit)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		expired := map[int64]bool{}
+		for rows.Next() {
+			var id int64
+			var lapsed bool
+			if err := rows.Scan(&id, &lapsed); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+			if lapsed {
+				expired[id] = true
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(ids) == 0 {
+			return err
+		}
+		// Then lease them by primary key.
+		rows, err = tx.Query(ctx, `
+			WITH claimed AS (
+				UPDATE delivery SET lease_owner = $1, lease_until = $2, fence = fence + 1
+				WHERE id = ANY($3)
+				RETURNING id, fence, kind, subscriber_id, campaign_id, recipient, attempts,
+					created_at, first_attempt_at, priority, next_attempt_at
 			)
 			SELECT c.id, c.fence, c.kind, c.subscriber_id, c.campaign_id, c.recipient, c.attempts, c.created_at, c.first_attempt_at,
 				coalesce((SELECT name FROM subscriber WHERE subscriber.id = c.subscriber_id), ''),
@@ -52,7 +75,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c delivery.Claim) ([]delive
 					WHERE cp.id = c.campaign_id AND sp.subscriber_id = c.subscriber_id), false),
 				EXISTS (SELECT 1 FROM suppression WHERE email_key = lower(c.recipient))
 			FROM claimed c ORDER BY c.priority, c.next_attempt_at, c.id`,
-			c.Owner, ms(c.Now.Add(c.Lease)), now, c.Limit)
+			c.Owner, ms(c.Now.Add(c.Lease)), ids)
 		if err != nil {
 			return err
 		}
@@ -65,6 +88,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c delivery.Claim) ([]delive
 				&created, &first, &d.Name, &d.Subscribed, &d.Suppressed); err != nil {
 				return err
 			}
+			d.LeaseExpired = expired[d.ID]
 			d.Kind, d.CreatedAt, d.FirstAttemptAt = delivery.Kind(kind), fromMS(created), fromMS(first)
 			list = append(list, d)
 		}
@@ -77,78 +101,71 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c delivery.Claim) ([]delive
 }
 
 // RecordResults writes results whose fence still holds, in one transaction,
-// and keeps each campaign's counters in step with its ledger. Rows, then
-// campaigns, are updated in ID order, so two writers never wait on each
-// other in a cycle.
+// and keeps each campaign's counters in step with its ledger. The group is
+// one UPDATE over arrays, so the server plans and runs one statement
+// however many answers there are; campaigns are updated in ID order, so two
+// writers never wait on each other in a cycle.
 func (s *Store) RecordResults(ctx context.Context, rs []delivery.Result) (int, error) {
-	rs = slices.Clone(rs)
-	slices.SortStableFunc(rs, func(a, b delivery.Result) int { return cmp.Compare(a.ID, b.ID) })
-	applied := 0
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		applied = 0
-		var suppress []delivery.Result
-		counts := map[int64]*[3]int{}
-		b := &pgx.Batch{}
-		for _, r := range rs {
-			attempted, done, next := 0, int64(0), ms(r.NextAttempt)
-			if r.Attempted {
-				attempted = 1
-			}
-			if r.State != delivery.Queued {
-				done, next = ms(r.At), 0
-			}
-			b.Queue(`UPDATE delivery SET state = $1, attempts = attempts + $2,
-				next_attempt_at = $3, first_attempt_at = $4, lease_owner = '', lease_until = 0,
-				smtp_code = $5, smtp_status = $6, smtp_text = $7, message_id = $8, done_at = $9
-				WHERE id = $10 AND fence = $11 AND state = 'sending'
-				RETURNING CASE WHEN kind = 'campaign' THEN campaign_id ELSE 0 END`,
-				string(r.State), attempted, next, ms(r.FirstAttempt),
-				r.Code, clean(r.Status), truncate(clean(r.Text), 1000), clean(r.MessageID), done, r.ID, r.Fence,
-			).QueryRow(func(row pgx.Row) error {
-				var campaignID int64
-				err := row.Scan(&campaignID)
-				if errors.Is(err, pgx.ErrNoRows) {
-					return nil // the lease was lost: someone else owns the row now
-				}
-				if err != nil {
-					return err
-				}
-				applied++
-				if r.Suppress {
-					suppress = append(suppress, r)
-				}
-				if campaignID != 0 {
-					c := counts[campaignID]
-					if c == nil {
-						c = new([3]int)
-						counts[campaignID] = c
-					}
-					switch r.State {
-					case delivery.Sent:
-						c[0]++
-					case delivery.Failed:
-						c[1]++
-					case delivery.Skipped:
-						c[2]++
-					}
-				}
-				return nil
-			})
+	if len(rs) == 0 {
+		return 0, nil
+	}
+	n := len(rs)
+	var (
+		ids, fences, nexts, firsts, dones = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		attempted, codes                  = make([]int32, n), make([]int32, n)
+		states, statuses, texts, mids     = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	)
+	for i := range rs {
+		r := &rs[i]
+		ids[i], fences[i], nexts[i], firsts[i] = r.ID, r.Fence, ms(r.NextAttempt), ms(r.FirstAttempt)
+		if r.Attempted {
+			attempted[i] = 1
 		}
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		if r.State != delivery.Queued {
+			dones[i], nexts[i] = ms(r.At), 0
+		}
+		codes[i] = int32(r.Code)
+		states[i], statuses[i], texts[i], mids[i] = string(r.State), clean(r.Status), truncate(clean(r.Text), 1000), clean(r.MessageID)
+	}
+	var tally *delivery.Tally
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		tally = delivery.NewTally(rs)
+		rows, err := tx.Query(ctx, `UPDATE delivery d SET attempts = d.attempts + r.attempted,
+				state = CASE WHEN r.state = 'queued' AND d.kind = 'campaign'
+					AND d.campaign_id IN (SELECT id FROM campaign WHERE state = 'paused') THEN 'held' ELSE r.state END,
+				next_attempt_at = r.next_at, first_attempt_at = r.first_at, lease_owner = '', lease_until = 0,
+				smtp_code = r.code, smtp_status = r.status, smtp_text = r.text, message_id = r.message_id, done_at = r.done_at
+			FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::integer[], $5::bigint[], $6::bigint[],
+					$7::integer[], $8::text[], $9::text[], $10::text[], $11::bigint[])
+				AS r (id, fence, state, attempted, next_at, first_at, code, status, text, message_id, done_at)
+			WHERE d.id = r.id AND d.fence = r.fence AND d.state = 'queued' AND d.lease_until > 0
+			RETURNING d.id, CASE WHEN d.kind = 'campaign' THEN d.campaign_id ELSE 0 END`,
+			ids, fences, states, attempted, nexts, firsts, codes, statuses, texts, mids, dones)
+		if err != nil {
 			return err
 		}
-		b = &pgx.Batch{}
-		for _, r := range suppress {
+		for rows.Next() {
+			var id, campaignID int64
+			if err := rows.Scan(&id, &campaignID); err != nil {
+				rows.Close()
+				return err
+			}
+			tally.Add(id, campaignID)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		b := &pgx.Batch{}
+		for _, r := range tally.Suppress {
 			b.Queue(`INSERT INTO suppression (email_key, reason, created_at)
 				SELECT lower(recipient), $1, $2 FROM delivery WHERE id = $3
 				ON CONFLICT (email_key) DO NOTHING`,
 				truncate(clean(fmt.Sprintf("%d %s %s", r.Code, r.Status, r.Text)), 300), ms(r.At), r.ID)
 		}
-		for _, id := range slices.Sorted(maps.Keys(counts)) {
-			c := counts[id]
+		for _, c := range tally.Campaigns() {
 			b.Queue(`UPDATE campaign SET sent = sent + $1, failed = failed + $2, skipped = skipped + $3 WHERE id = $4`,
-				c[0], c[1], c[2], id)
+				c.Sent, c.Failed, c.Skipped, c.CampaignID)
 		}
 		if b.Len() == 0 {
 			return nil
@@ -158,7 +175,7 @@ func (s *Store) RecordResults(ctx context.Context, rs []delivery.Result) (int, e
 	if err != nil {
 		return 0, fmt.Errorf("postgres: record delivery results: %w", err)
 	}
-	return applied, nil
+	return tally.Applied, nil
 }
 
 // SentSince counts the messages sent since a time, for quotas.

@@ -23,3 +23,31 @@ func (s *Store) CountInWindow(ctx context.Context, key string, window time.Durat
 	}
 	return n, nil
 }
+
+// TakeFromWindow takes up to want of the limit units that key's fixed
+// window holding now allows, and returns how many it got: fewer when the
+// window is nearly spent, none when it is. Every node on the database
+// shares the windows, so the limit holds for all of them together.
+func (s *Store) TakeFromWindow(ctx context.Context, key string, window time.Duration, now time.Time, want, limit int) (int, error) {
+	if want <= 0 || limit <= 0 {
+		return 0, nil
+	}
+	start := now.UnixMilli() - now.UnixMilli()%window.Milliseconds()
+	var got int
+	// The right-hand sides of SET all see the row as it was (and locked),
+	// so granted is what this call added to count.
+	err := s.pool.QueryRow(ctx, `INSERT INTO rate_window (key, window_start, count, granted)
+			VALUES ($1, $2, LEAST($3::bigint, $4::bigint), LEAST($3::bigint, $4::bigint))
+		ON CONFLICT (key, window_start) DO UPDATE SET
+			granted = LEAST($3::bigint, GREATEST(0, $4::bigint - rate_window.count)),
+			count = rate_window.count + LEAST($3::bigint, GREATEST(0, $4::bigint - rate_window.count))
+		RETURNING granted`, key, start, want, limit).Scan(&got)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: take from window: %w", err)
+	}
+	if got > 0 && start%(100*window.Milliseconds()) == 0 {
+		// Now and then, forget this key's windows long past.
+		s.pool.Exec(ctx, `DELETE FROM rate_window WHERE key = $1 AND window_start < $2`, key, start-window.Milliseconds())
+	}
+	return got, nil
+}

@@ -111,3 +111,7 @@ func TestOpenHidesThePassword(t *testing.T) {
 func BenchmarkRecordSignups(b *testing.B) {
 	storetest.BenchRecordSignups(b, open(b, freshDatabase(b)))
 }
+
+func BenchmarkSendLedger(b *testing.B) {
+	storetest.BenchSendLedger(b, open(b, freshDatabase(b)))
+}

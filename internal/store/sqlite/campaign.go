@@ -158,13 +158,16 @@ func (s *Store) MoveCampaign(ctx context.Context, id int64, to campaign.State, a
 		}
 		switch to {
 		case campaign.Paused:
-			_, err = tx.ExecContext(ctx, `UPDATE delivery SET state = 'held' WHERE campaign_id = ? AND kind = 'campaign' AND state = 'queued'`, id)
+			// Rows out with a worker (leased) stay queued, so their answers
+			// are recorded; their campaign is not sending, so none is claimed.
+			_, err = tx.ExecContext(ctx, `UPDATE delivery SET state = 'held'
+				WHERE campaign_id = ? AND kind = 'campaign' AND state = 'queued' AND lease_until < ?`, id, ms(at))
 		case campaign.Sending:
 			_, err = tx.ExecContext(ctx, `UPDATE delivery SET state = 'queued' WHERE campaign_id = ? AND kind = 'campaign' AND state = 'held'`, id)
 		case campaign.Cancelled:
 			var res sql.Result
 			res, err = tx.ExecContext(ctx, `UPDATE delivery SET state = 'skipped', smtp_text = 'campaign cancelled', done_at = ?
-				WHERE campaign_id = ? AND kind = 'campaign' AND state IN ('queued', 'held')`, ms(at), id)
+				WHERE campaign_id = ?2 AND kind = 'campaign' AND (state = 'held' OR state = 'queued' AND lease_until < ?1)`, ms(at), id)
 			if err == nil {
 				n, _ := res.RowsAffected()
 				_, err = tx.ExecContext(ctx, `UPDATE campaign SET skipped = skipped + ? WHERE id = ?`, n, id)

@@ -3,42 +3,77 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"herald/internal/delivery"
 )
 
-// ClaimDeliveries leases due deliveries for c.Owner. Rows whose lease has
-// run out go back to the queue first, so a dead worker's work is taken over.
-// Each row comes with what the renderer must know about the subscriber now.
+// ClaimDeliveries leases due deliveries for c.Owner. A claimed row stays
+// queued and only its lease columns change, which touches no index: the
+// lease is lease_owner, lease_until and the fence, bumped at each claim.
+// A row whose lease has run out is due again, so a dead worker's work is
+// taken over without any clean-up. Each row comes with what the renderer
+// must know about the subscriber now.
 func (s *Store) ClaimDeliveries(ctx context.Context, c delivery.Claim) ([]delivery.Delivery, error) {
 	var list []delivery.Delivery
 	now := ms(c.Now)
 	err := s.txWithMode(ctx, false, []string{
-		`UPDATE delivery SET lease_owner = '', lease_until = 0,
-			state = CASE WHEN kind = 'campaign' AND campaign_id IN (SELECT id FROM campaign WHERE state = 'paused')
-				THEN 'held' ELSE 'queued' END
-			WHERE state = 'sending' AND lease_until < ?`,
-		`UPDATE delivery SET state = 'sending', lease_owner = ?, lease_until = ?, fence = fence + 1
-			WHERE id IN (SELECT id FROM delivery WHERE state = 'queued' AND next_attempt_at <= ?
-				AND (kind <> 'campaign' OR campaign_id IN (SELECT id FROM campaign WHERE state = 'sending'))
-				ORDER BY priority, next_attempt_at, id LIMIT ?)
+		`SELECT id, lease_until > 0 FROM delivery WHERE state = 'queued' AND next_attempt_at <= ?1 AND lease_until < ?1
+			AND (kind <> 'campaign' OR campaign_id IN (SELECT id FROM campaign WHERE state = 'sending'))
+			ORDER BY priority, next_attempt_at, id LIMIT ?2`,
+		`UPDATE delivery SET lease_owner = ?, lease_until = ?, fence = fence + 1
+			WHERE id IN (SELECT value FROM json_each(?))
 			RETURNING id, fence, kind, subscriber_id, campaign_id, recipient, attempts, created_at, first_attempt_at,
 				coalesce((SELECT name FROM subscriber WHERE subscriber.id = delivery.subscriber_id), ''),
 				coalesce((SELECT sp.state = 'confirmed' FROM subscription sp JOIN campaign cp ON cp.newsletter_id = sp.newsletter_id
 					WHERE cp.id = delivery.campaign_id AND sp.subscriber_id = delivery.subscriber_id), 0),
 				EXISTS (SELECT 1 FROM suppression WHERE email_key = lower(delivery.recipient))`,
 	}, func(tx *sql.Tx, st []*sql.Stmt) error {
-		if _, err := st[0].ExecContext(ctx, now); err != nil {
+		list = list[:0]
+		// Pick first, in queue order, noting which rows had a lease that
+		// ran out; then lease them.
+		order := map[int64]int{}
+		var expired map[int64]bool
+		ids := make([]byte, 0, 8*c.Limit)
+		ids = append(ids, '[')
+		rows, err := st[0].QueryContext(ctx, now, c.Limit)
+		if err != nil {
 			return err
 		}
-		rows, err := st[1].QueryContext(ctx, c.Owner, ms(c.Now.Add(c.Lease)), now, c.Limit)
+		for rows.Next() {
+			var id int64
+			var lapsed bool
+			if err := rows.Scan(&id, &lapsed); err != nil {
+				rows.Close()
+				return err
+			}
+			if len(order) > 0 {
+				ids = append(ids, ',')
+			}
+			ids = strconv.AppendInt(ids, id, 10)
+			order[id] = len(order)
+			if lapsed {
+				if expired == nil {
+					expired = map[int64]bool{}
+				}
+				expired[id] = true
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(order) == 0 {
+			return err
+		}
+		ids = append(ids, ']')
+		rows, err = st[1].QueryContext(ctx, c.Owner, ms(c.Now.Add(c.Lease)), string(ids))
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
+		list = make([]delivery.Delivery, len(order))
+		n := 0
 		for rows.Next() {
 			var d delivery.Delivery
 			var kind string
@@ -48,7 +83,12 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c delivery.Claim) ([]delive
 				return err
 			}
 			d.Kind, d.CreatedAt, d.FirstAttemptAt = delivery.Kind(kind), fromMS(created), fromMS(first)
-			list = append(list, d)
+			d.LeaseExpired = expired[d.ID]
+			list[order[d.ID]] = d
+			n++
+		}
+		if n != len(list) {
+			return fmt.Errorf("leased %d of %d picked deliveries", n, len(list))
 		}
 		return rows.Err()
 	})
@@ -59,63 +99,59 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c delivery.Claim) ([]delive
 }
 
 // RecordResults writes results whose fence still holds, in one transaction,
-// and keeps each campaign's counters in step with its ledger.
+// and keeps each campaign's counters in step with its ledger. The whole
+// group is one UPDATE, because per-row statements cost more in the driver
+// than the rows cost in the database.
 func (s *Store) RecordResults(ctx context.Context, rs []delivery.Result) (int, error) {
-	applied := 0
+	if len(rs) == 0 {
+		return 0, nil
+	}
+	args := make([]any, 0, len(rs)*11)
+	for _, r := range rs {
+		attempted, done, next := 0, int64(0), ms(r.NextAttempt)
+		if r.Attempted {
+			attempted = 1
+		}
+		if r.State != delivery.Queued {
+			done, next = ms(r.At), 0
+		}
+		args = append(args, r.ID, r.Fence, string(r.State), attempted, next, ms(r.FirstAttempt),
+			r.Code, r.Status, truncate(r.Text, 1000), r.MessageID, done)
+	}
+	var tally *delivery.Tally
 	err := s.txWithMode(ctx, false, []string{
-		`UPDATE delivery SET state = ?, attempts = attempts + ?,
-			next_attempt_at = ?, first_attempt_at = ?, lease_owner = '', lease_until = 0,
-			smtp_code = ?, smtp_status = ?, smtp_text = ?, message_id = ?, done_at = ?
-			WHERE id = ? AND fence = ? AND state = 'sending'
-			RETURNING CASE WHEN kind = 'campaign' THEN campaign_id ELSE 0 END`,
+		recordQuery(len(rs)),
 		`INSERT INTO suppression (email_key, reason, created_at)
 			SELECT lower(recipient), ?, ? FROM delivery WHERE id = ?
 			ON CONFLICT (email_key) DO NOTHING`,
 		`UPDATE campaign SET sent = sent + ?, failed = failed + ?, skipped = skipped + ? WHERE id = ?`,
 	}, func(tx *sql.Tx, st []*sql.Stmt) error {
-		applied = 0
-		counts := map[int64]*[3]int{}
-		for _, r := range rs {
-			attempted, done, next := 0, int64(0), ms(r.NextAttempt)
-			if r.Attempted {
-				attempted = 1
-			}
-			if r.State != delivery.Queued {
-				done, next = ms(r.At), 0
-			}
-			var campaignID int64
-			err := st[0].QueryRowContext(ctx, string(r.State), attempted, next, ms(r.FirstAttempt),
-				r.Code, r.Status, truncate(r.Text, 1000), r.MessageID, done, r.ID, r.Fence).Scan(&campaignID)
-			if errors.Is(err, sql.ErrNoRows) {
-				continue // the lease was lost: someone else owns the row now
-			}
-			if err != nil {
+		tally = delivery.NewTally(rs)
+		rows, err := st[0].QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id, campaignID int64
+			if err := rows.Scan(&id, &campaignID); err != nil {
+				rows.Close()
 				return err
 			}
-			applied++
-			if r.Suppress {
-				if _, err := st[1].ExecContext(ctx, truncate(fmt.Sprintf("%d %s %s", r.Code, r.Status, r.Text), 300), ms(r.At), r.ID); err != nil {
-					return err
-				}
-			}
-			if campaignID != 0 {
-				c := counts[campaignID]
-				if c == nil {
-					c = new([3]int)
-					counts[campaignID] = c
-				}
-				switch r.State {
-				case delivery.Sent:
-					c[0]++
-				case delivery.Failed:
-					c[1]++
-				case delivery.Skipped:
-					c[2]++
-				}
+			tally.Add(id, campaignID)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range tally.Suppress {
+			if _, err := st[1].ExecContext(ctx, truncate(fmt.Sprintf("%d %s %s", r.Code, r.Status, r.Text), 300), ms(r.At), r.ID); err != nil {
+				return err
 			}
 		}
-		for id, c := range counts {
-			if _, err := st[2].ExecContext(ctx, c[0], c[1], c[2], id); err != nil {
+		for _, c := range tally.Campaigns() {
+			if _, err := st[2].ExecContext(ctx, c.Sent, c.Failed, c.Skipped, c.CampaignID); err != nil {
 				return err
 			}
 		}
@@ -124,7 +160,32 @@ func (s *Store) RecordResults(ctx context.Context, rs []delivery.Result) (int, e
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: record delivery results: %w", err)
 	}
-	return applied, nil
+	return tally.Applied, nil
+}
+
+// recordQuery is the statement that writes n results at once, each given
+// as [id, fence, state, attempted, next attempt, first attempt, code,
+// status, text, message id, done at]. There is one text per group size,
+// each prepared once.
+func recordQuery(n int) string {
+	var b strings.Builder
+	b.WriteString(`WITH r (id, fence, state, attempted, next_at, first_at, code, status, text, message_id, done_at) AS (VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?)")
+	}
+	b.WriteString(`)
+		UPDATE delivery SET attempts = attempts + r.attempted,
+			state = CASE WHEN r.state = 'queued' AND delivery.kind = 'campaign'
+				AND delivery.campaign_id IN (SELECT id FROM campaign WHERE state = 'paused') THEN 'held' ELSE r.state END,
+			next_attempt_at = r.next_at, first_attempt_at = r.first_at, lease_owner = '', lease_until = 0,
+			smtp_code = r.code, smtp_status = r.status, smtp_text = r.text, message_id = r.message_id, done_at = r.done_at
+		FROM r
+		WHERE delivery.id = r.id AND delivery.fence = r.fence AND delivery.state = 'queued' AND delivery.lease_until > 0
+		RETURNING delivery.id, CASE WHEN delivery.kind = 'campaign' THEN delivery.campaign_id ELSE 0 END`)
+	return b.String()
 }
 
 func truncate(s string, n int) string {

@@ -54,3 +54,7 @@ func TestOpenTwiceKeepsDataAndMigrations(t *testing.T) {
 func BenchmarkRecordSignups(b *testing.B) {
 	storetest.BenchRecordSignups(b, open(b))
 }
+
+func BenchmarkSendLedger(b *testing.B) {
+	storetest.BenchSendLedger(b, open(b))
+}

@@ -232,6 +232,36 @@ func testCampaignPauseResume(t *testing.T, st Store) {
 	}
 }
 
+// testHandedBackWhilePausedIsHeld hands a row back unsent after its
+// campaign was paused: it waits with the held rows, out of the queue, and
+// goes out after the campaign resumes.
+func testHandedBackWhilePausedIsHeld(t *testing.T, st Store) {
+	ctx := context.Background()
+	t0 := time.Now().UTC().Truncate(time.Millisecond)
+	importConfirmed(t, st, t0, subscriber.ImportRow{Email: "r1@example.com"}, subscriber.ImportRow{Email: "r2@example.com"})
+	id := createCampaign(t, st, campaign.Campaign{NewsletterID: 1, Kind: campaign.Manual, Subject: "Now", Markdown: "x", ArticleMode: campaign.Full, State: campaign.Sending})
+	freezeAll(t, st, id, 10, t0)
+	out := claim(t, st, "w", t0, time.Minute)
+	if len(out) != 2 {
+		t.Fatalf("claimed %+v, want both rows", out)
+	}
+	move(t, st, id, campaign.Paused, t0, time.Time{})
+	if depth, _, err := st.QueueStats(ctx); err != nil || depth != 2 {
+		t.Errorf("QueueStats() with two rows out with a worker = %d, %v; want 2 waiting", depth, err)
+	}
+	record(t, st, 2,
+		delivery.Result{ID: out[0].ID, Fence: out[0].Fence, State: delivery.Queued, At: t0, NextAttempt: t0, FirstAttempt: t0},
+		delivery.Result{ID: out[1].ID, Fence: out[1].Fence, State: delivery.Sent, At: t0, Attempted: true})
+	if depth, _, err := st.QueueStats(ctx); err != nil || depth != 0 {
+		t.Errorf("QueueStats() after the paused campaign's row came back = %d, %v; want 0: it is held", depth, err)
+	}
+	move(t, st, id, campaign.Sending, t0.Add(time.Minute), time.Time{})
+	again := claim(t, st, "w", t0.Add(time.Minute), time.Minute)
+	if len(again) != 1 || again[0].ID != out[0].ID || again[0].LeaseExpired {
+		t.Errorf("claimed after resuming = %+v; want row %d, its lease not counted as lapsed", again, out[0].ID)
+	}
+}
+
 func testCampaignCancelSkipsTheRest(t *testing.T, st Store) {
 	ctx := context.Background()
 	t0 := time.Now().UTC().Truncate(time.Millisecond)

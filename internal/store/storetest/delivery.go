@@ -51,6 +51,9 @@ func testExpiredLeaseIsClaimedAgainWithNewFence(t *testing.T, st Store) {
 	if len(second) != 1 || second[0].ID != first[0].ID || second[0].Fence <= first[0].Fence {
 		t.Fatalf("claim after expiry = %+v; want row %d with a higher fence than %d", second, first[0].ID, first[0].Fence)
 	}
+	if first[0].LeaseExpired || !second[0].LeaseExpired {
+		t.Errorf("LeaseExpired = %v on the first claim, %v on the claim after expiry; want false, true", first[0].LeaseExpired, second[0].LeaseExpired)
+	}
 	// The dead owner's late answer is ignored; the new owner's counts.
 	record(t, st, 0, delivery.Result{ID: first[0].ID, Fence: first[0].Fence, State: delivery.Sent, At: now, Attempted: true})
 	record(t, st, 1, delivery.Result{ID: second[0].ID, Fence: second[0].Fence, State: delivery.Queued, NextAttempt: now.Add(time.Hour),
@@ -59,8 +62,8 @@ func testExpiredLeaseIsClaimedAgainWithNewFence(t *testing.T, st Store) {
 		t.Errorf("a delivery deferred for an hour was claimed after a minute: %+v", later)
 	}
 	later := claim(t, st, "x", now.Add(2*time.Hour), time.Minute)
-	if len(later) != 1 || later[0].Attempts != 1 || !later[0].FirstAttemptAt.Equal(now.Truncate(time.Millisecond)) || later[0].Fence <= second[0].Fence {
-		t.Errorf("deferred delivery after its time = %+v; want one with 1 attempt, first tried at %v, fence above %d", later, now, second[0].Fence)
+	if len(later) != 1 || later[0].Attempts != 1 || !later[0].FirstAttemptAt.Equal(now.Truncate(time.Millisecond)) || later[0].Fence <= second[0].Fence || later[0].LeaseExpired {
+		t.Errorf("deferred delivery after its time = %+v; want one with 1 attempt, first tried at %v, fence above %d, no lapsed lease", later, now, second[0].Fence)
 	}
 	// A delivery handed back unsent does not count as an attempt.
 	record(t, st, 1, delivery.Result{ID: later[0].ID, Fence: later[0].Fence, State: delivery.Queued, NextAttempt: now.Add(2 * time.Hour), FirstAttempt: now, At: now})

@@ -46,6 +46,8 @@ type Store interface {
 	ClaimDeliveries(ctx context.Context, c delivery.Claim) ([]delivery.Delivery, error)
 	RecordResults(ctx context.Context, rs []delivery.Result) (int, error)
 	SentSince(ctx context.Context, since time.Time) (int, error)
+	QueueStats(ctx context.Context) (depth int, oldest time.Time, err error)
+	TakeFromWindow(ctx context.Context, key string, window time.Duration, now time.Time, want, limit int) (int, error)
 
 	CreateCampaign(ctx context.Context, c *campaign.Campaign) (int64, error)
 	Campaign(ctx context.Context, id int64) (campaign.Campaign, error)
@@ -94,6 +96,9 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"ArticlesByID", testArticlesByID},
 		{"CampaignLifecycle", testCampaignLifecycle},
 		{"CampaignPauseResume", testCampaignPauseResume},
+		{"HandedBackWhilePausedIsHeld", testHandedBackWhilePausedIsHeld},
+		{"TakeFromWindow", testTakeFromWindow},
+		{"TakeFromWindowConcurrently", testTakeFromWindowConcurrently},
 		{"CampaignCancelSkipsTheRest", testCampaignCancelSkipsTheRest},
 		{"FreezeConcurrently", testFreezeConcurrently},
 		{"NewslettersAndDigestClock", testNewslettersAndDigestClock},
