@@ -25,6 +25,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"herald/bench/internal/pgdb"
 	"herald/internal/smtptest"
 )
 
@@ -39,6 +40,7 @@ func run() error {
 	duration := flag.Duration("duration", 10*time.Second, "length of each measurement")
 	conns := flag.Int("connections", 16, "concurrent connections")
 	rounds := flag.Int("rounds", 3, "rounds of the three measurements; medians are reported")
+	postgres := flag.String("postgres", "", "a PostgreSQL server URL (bash .ci/postgres.sh prints one): Herald runs on a fresh database there instead of SQLite")
 	serveStatic := flag.String("serve-static", "", "internal: serve this folder on -addr and do nothing else")
 	addr := flag.String("addr", "", "internal: address for -serve-static")
 	flag.Parse()
@@ -63,9 +65,20 @@ func run() error {
 	}
 	defer sink.Close()
 
+	store := "SQLite"
+	args := []string{"--data", filepath.Join(tmp, "data")}
+	if *postgres != "" {
+		db, drop, err := pgdb.Create(context.Background(), *postgres)
+		if err != nil {
+			return err
+		}
+		defer drop()
+		store = "PostgreSQL"
+		args = append(args, "--database", db)
+	}
 	heraldAddr := freeAddr()
-	herald := exec.Command(bin, "serve", "--addr", heraldAddr, "--data", filepath.Join(tmp, "data"),
-		"--signup-limit", "0", "--smtp", sink.URL(), "--log-level", "warn")
+	herald := exec.Command(bin, append([]string{"serve", "--addr", heraldAddr,
+		"--signup-limit", "0", "--smtp", sink.URL(), "--log-level", "warn"}, args...)...)
 	herald.Stderr = os.Stderr
 	if err := herald.Start(); err != nil {
 		return err
@@ -97,8 +110,8 @@ func run() error {
 		return err
 	}
 
-	fmt.Printf("machine: %d CPUs (GOMAXPROCS %d), %s; page %d bytes; %d connections, %s per measurement, %d rounds\n",
-		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), len(page), *conns, *duration, *rounds)
+	fmt.Printf("machine: %d CPUs (GOMAXPROCS %d), %s; Herald on %s; page %d bytes; %d connections, %s per measurement, %d rounds\n",
+		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), store, len(page), *conns, *duration, *rounds)
 	var signupSeq atomic.Int64
 	targets := []target{
 		{name: "static file (net/http FileServer)", req: getter("http://" + staticAddr + "/article.html")},

@@ -130,6 +130,13 @@ func newCampaignWith(t *testing.T, cli func(args ...string) string, addrs []stri
 	return strings.TrimSpace(cli("campaign", "create", "--newsletter", "news", "--subject", "This week", "--markdown", md))
 }
 
+// repeatBound is what one kill of a sending process may repeat: the
+// messages in flight (a worker sends up to the engine's pipeline depth of
+// 8 back to back), plus the answers waiting to be written (the engine's
+// result buffer, one per worker, the recorder group being written and the
+// one being collected, 64 each).
+func repeatBound(workers int) int { return workers*8 + workers + 64 + 64 }
+
 // TestCampaignSurvivesKills kills the sending process with SIGKILL at
 // random moments during a 20,000-recipient campaign, restarts it each time,
 // and checks at the SMTP server that nobody was missed and that the repeats
@@ -139,11 +146,7 @@ func TestCampaignSurvivesKills(t *testing.T) {
 		t.Skip("long: kills and restarts a sending process")
 	}
 	const recipients, kills, workers = 20000, 10, 8
-	// What one kill may repeat: a message in flight at each worker, plus the
-	// answers waiting to be written (the engine's result buffer, one per
-	// worker, the recorder group being written and the one being collected,
-	// 64 each).
-	const perKill = workers + workers + 64 + 64
+	perKill := repeatBound(workers)
 
 	sink, err := smtptest.Start(smtptest.Options{Discard: true})
 	if err != nil {

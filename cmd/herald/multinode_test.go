@@ -21,7 +21,7 @@ func TestSeveralNodesShareACampaign(t *testing.T) {
 	}
 	db := pgtest.Database(t)
 	const recipients, workers = 6000, 8
-	const perKill = workers + workers + 64 // as in TestCampaignSurvivesKills
+	perKill := repeatBound(workers)
 
 	sink, err := smtptest.Start(smtptest.Options{Discard: true})
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"herald/internal/mail"
 )
 
 // Kind says what a delivery carries; each kind has its own Renderer.
@@ -121,6 +123,14 @@ type Renderer interface {
 // Sender hands a message to a mail server (or the built-in outbox).
 type Sender interface {
 	Send(ctx context.Context, from, to string, data []byte) error
+}
+
+// BatchSender is a Sender that can send several messages back to back over
+// one connection. It calls report with each message's outcome as soon as
+// it is known; a message it never started gets mail.ErrNotSent.
+type BatchSender interface {
+	Sender
+	SendBatch(ctx context.Context, msgs []mail.Envelope, report func(i int, err error))
 }
 
 // ErrSkip, wrapped by a Renderer, means the message must not be sent at all:

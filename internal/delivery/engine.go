@@ -37,6 +37,7 @@ type Config struct {
 	Observer Observer
 
 	Workers      int           // concurrent sends; default 8
+	Pipeline     int           // messages a worker sends back to back on one connection; default 8
 	Batch        int           // deliveries claimed at once; default 250
 	Lease        time.Duration // how long a claim holds; default 60 s
 	SendTimeout  time.Duration // one attempt; default 20 s
@@ -86,6 +87,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Batch <= 0 {
 		cfg.Batch = 250
 	}
+	if cfg.Pipeline <= 0 {
+		cfg.Pipeline = 8
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -130,14 +134,33 @@ func (e *Engine) Run(ctx context.Context) error {
 	work := make(chan claimed, e.claimSize())
 	results := make(chan Result, e.cfg.Workers) // small: what a crash may repeat is bounded by it
 	var workers sync.WaitGroup
+	report := func(d Delivery, r Result) {
+		if r.Attempted && e.cfg.Observer != nil {
+			e.cfg.Observer.DeliveryResult(string(d.Kind), string(r.State))
+		}
+		results <- r
+	}
 	for range e.cfg.Workers {
 		workers.Go(func() {
+			batch := make([]claimed, 0, e.cfg.Pipeline)
 			for c := range work {
-				r := e.attempt(ctx, c)
-				if r.Attempted && e.cfg.Observer != nil {
-					e.cfg.Observer.DeliveryResult(string(c.d.Kind), string(r.State))
+				// Take what else is waiting, up to the pipeline's depth: under
+				// load a worker sends several messages back to back, and a
+				// lone message goes at once.
+				batch = append(batch[:0], c)
+			more:
+				for len(batch) < e.cfg.Pipeline {
+					select {
+					case c, ok := <-work:
+						if !ok {
+							break more
+						}
+						batch = append(batch, c)
+					default:
+						break more
+					}
 				}
-				results <- r
+				e.attempt(ctx, batch, report)
 			}
 		})
 	}
@@ -227,14 +250,25 @@ func release(d Delivery, now time.Time) Result {
 	return Result{ID: d.ID, Fence: d.Fence, State: Queued, At: now, NextAttempt: now, FirstAttempt: d.FirstAttemptAt}
 }
 
-// attempt renders and sends one delivery and says what happened.
-func (e *Engine) attempt(ctx context.Context, c claimed) Result {
+// job is a delivery rendered and ready for the wire.
+type job struct {
+	d      Delivery
+	r      Result // filled in as far as it is known before sending
+	out    Outgoing
+	sender Sender
+	own    bool // sent by a sender of its kind's own, not the mail sender
+}
+
+// prepare renders and signs one delivery and waits for the rate limit. It
+// returns the job, or the delivery's result when it ends here (handed back,
+// skipped, failed to render).
+func (e *Engine) prepare(ctx, sendCtx context.Context, c claimed) (job, Result, bool) {
 	d := c.d
 	now := e.cfg.Now()
 	// Never start a send that could outlive the lease: another worker may
 	// claim the row once it expires.
 	if ctx.Err() != nil || now.Add(e.cfg.SendTimeout).After(c.at.Add(e.cfg.Lease)) {
-		return release(d, now)
+		return job{}, release(d, now), false
 	}
 	first := d.FirstAttemptAt
 	if first.IsZero() {
@@ -244,41 +278,44 @@ func (e *Engine) attempt(ctx context.Context, c claimed) Result {
 	renderer := e.cfg.Renderers[d.Kind]
 	if renderer == nil {
 		r.State, r.Text = Failed, "no renderer for "+string(d.Kind)
-		return r
+		return job{}, r, false
 	}
-	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.SendTimeout)
-	defer cancel()
 	out, err := renderer.Render(sendCtx, d)
 	if errors.Is(err, ErrSkip) {
 		r.State, r.Text = Skipped, err.Error()
-		return r
+		return job{}, r, false
 	}
 	if err != nil {
 		e.cfg.Logger.Error("render delivery", "delivery", d.ID, "kind", d.Kind, "err", err)
-		return e.retry(d, r, 0, "", err.Error())
+		return job{}, e.retry(d, r, 0, "", err.Error()), false
 	}
 	r.MessageID = out.MessageID
 	sender, own := e.cfg.Senders[d.Kind]
-	if !own {
-		sender = e.cfg.Sender
-		waited, err := e.limits.wait(ctx)
-		if waited > time.Millisecond && e.cfg.Observer != nil {
-			e.cfg.Observer.RateLimited("per_second", waited)
-		}
-		if err != nil {
-			if ctx.Err() == nil {
-				e.cfg.Logger.Error("take from the shared send rate", "err", err)
-			}
-			return release(d, e.cfg.Now())
-		}
+	if own {
+		return job{d: d, r: r, out: out, sender: sender, own: true}, Result{}, true
 	}
-	if e.cfg.Sign != nil && !own {
+	waited, err := e.limits.wait(ctx)
+	if waited > time.Millisecond && e.cfg.Observer != nil {
+		e.cfg.Observer.RateLimited("per_second", waited)
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			e.cfg.Logger.Error("take from the shared send rate", "err", err)
+		}
+		return job{}, release(d, e.cfg.Now()), false
+	}
+	if e.cfg.Sign != nil {
 		if out.Data, err = e.cfg.Sign(out.Data); err != nil {
 			e.cfg.Logger.Error("sign delivery", "delivery", d.ID, "err", err)
-			return e.retry(d, r, 0, "", "signing failed: "+err.Error())
+			return job{}, e.retry(d, r, 0, "", "signing failed: "+err.Error()), false
 		}
 	}
-	err = sender.Send(sendCtx, out.From, out.To, out.Data)
+	return job{d: d, r: r, out: out, sender: e.cfg.Sender}, Result{}, true
+}
+
+// outcome turns what the sender said about a job into its result.
+func (e *Engine) outcome(j job, err error) Result {
+	d, r := j.d, j.r
 	r.At = e.cfg.Now()
 	if err == nil {
 		r.State = Sent
@@ -295,6 +332,39 @@ func (e *Engine) attempt(ctx context.Context, c claimed) Result {
 		return e.retry(d, r, se.Code, se.Enhanced, se.Text)
 	}
 	return e.retry(d, r, 0, "", err.Error())
+}
+
+// attempt renders and sends the claimed deliveries and reports each one's
+// result. Mail goes back to back over one connection when the sender can
+// do that (see BatchSender); the batch as a whole gets SendTimeout.
+func (e *Engine) attempt(ctx context.Context, batch []claimed, report func(Delivery, Result)) {
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.SendTimeout)
+	defer cancel()
+	bs, _ := e.cfg.Sender.(BatchSender)
+	var jobs []job
+	var msgs []mail.Envelope
+	for _, c := range batch {
+		j, r, ok := e.prepare(ctx, sendCtx, c)
+		switch {
+		case !ok:
+			report(c.d, r)
+		case j.own || bs == nil:
+			report(j.d, e.outcome(j, j.sender.Send(sendCtx, j.out.From, j.out.To, j.out.Data)))
+		default:
+			jobs = append(jobs, j)
+			msgs = append(msgs, mail.Envelope{From: j.out.From, To: j.out.To, Data: j.out.Data})
+		}
+	}
+	if len(msgs) == 0 {
+		return
+	}
+	bs.SendBatch(sendCtx, msgs, func(i int, err error) {
+		if errors.Is(err, mail.ErrNotSent) {
+			report(jobs[i].d, release(jobs[i].d, e.cfg.Now()))
+			return
+		}
+		report(jobs[i].d, e.outcome(jobs[i], err))
+	})
 }
 
 // retry schedules another attempt with exponential backoff and jitter, or

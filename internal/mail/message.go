@@ -4,6 +4,7 @@
 package mail
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -69,3 +70,14 @@ func (e *SendError) HardBounce() bool {
 	// fault, not a sign that the subscriber's mailbox is gone.
 	return e.Enhanced != "5.1.7" && e.Enhanced != "5.1.8"
 }
+
+// Envelope is one message ready for the wire, with its envelope sender and
+// recipient.
+type Envelope struct {
+	From, To string
+	Data     []byte
+}
+
+// ErrNotSent is reported for a message of a batch that was never started,
+// because the connection failed on an earlier one: it may go again at once.
+var ErrNotSent = errors.New("not sent: the connection failed before this message")

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	gosmtp "github.com/emersion/go-smtp"
+
+	"herald/internal/mail"
 )
 
 // sendPipelined runs one transaction with MAIL, RCPT and DATA sent in one
@@ -18,26 +20,85 @@ import (
 // doubles what one connection can carry. The session itself (EHLO,
 // STARTTLS, AUTH) stays with go-smtp; only transactions go this way.
 func (cn *conn) sendPipelined(cfg Config, from, to string, data []byte) (stage, error) {
+	var st stage
+	var err error
+	n, _, lastStage, lastErr := cn.sendChain(cfg, []mail.Envelope{{From: from, To: to, Data: data}}, func(_ int, s stage, e error) {
+		st, err = s, e
+	})
+	if n == 0 {
+		return lastStage, lastErr // the envelope failed on the network
+	}
+	return st, err
+}
+
+// sendChain runs transactions for msgs back to back, each message's content
+// going out in one write with the next one's envelope (RFC 2920 lets
+// message content lead a group of commands), so that a message costs one
+// write and one read. It reports each message's outcome in order as soon
+// as it is read and returns how many it reported.
+//
+// It stops early in two cases. When the server refuses an envelope, the
+// refusal is reported and returned as err: the session needs RSET before
+// the next transaction. When the connection fails, broken is true: a
+// message whose content had gone out is reported with the failure; one
+// whose envelope failed is not reported, as it was never started.
+func (cn *conn) sendChain(cfg Config, msgs []mail.Envelope, report func(i int, st stage, err error)) (n int, broken bool, st stage, err error) {
 	if cn.r == nil {
 		cn.r = bufio.NewReaderSize(cn.wire, 4<<10)
 		cn.w = bufio.NewWriterSize(cn.wire, 32<<10)
 	}
-	cn.raw.SetDeadline(time.Now().Add(cfg.Timeout))
 	defer cn.raw.SetDeadline(time.Time{})
+	cn.raw.SetDeadline(time.Now().Add(cfg.Timeout))
+	cn.writeEnvelope(msgs[0])
+	if err := cn.w.Flush(); err != nil {
+		return 0, true, stageMail, err
+	}
+	for i, m := range msgs {
+		if st, err := cn.envelopeReplies(); err != nil {
+			if isNetwork(err) {
+				return i, true, st, err
+			}
+			report(i, st, err)
+			return i + 1, false, st, err
+		}
+		cn.raw.SetDeadline(time.Now().Add(cfg.Timeout))
+		writeDotStuffed(cn.w, m.Data)
+		if i+1 < len(msgs) {
+			cn.writeEnvelope(msgs[i+1])
+		}
+		if err := cn.w.Flush(); err != nil {
+			report(i, stageData, err)
+			return i + 1, true, stageData, err
+		}
+		err := cn.reply(250)
+		report(i, stageData, err)
+		if isNetwork(err) {
+			return i + 1, true, stageData, err
+		}
+		// A refused message ends its own transaction only; the next
+		// envelope, already sent, is answered as usual.
+	}
+	return len(msgs), false, stageData, nil
+}
 
+// writeEnvelope buffers MAIL, RCPT and DATA for one message.
+func (cn *conn) writeEnvelope(m mail.Envelope) {
 	cn.w.WriteString("MAIL FROM:<")
-	cn.w.WriteString(from)
+	cn.w.WriteString(m.From)
 	cn.w.WriteString(">")
 	if cn.size {
 		cn.w.WriteString(" SIZE=")
-		cn.w.WriteString(strconv.Itoa(len(data)))
+		cn.w.WriteString(strconv.Itoa(len(m.Data)))
 	}
 	cn.w.WriteString("\r\nRCPT TO:<")
-	cn.w.WriteString(to)
+	cn.w.WriteString(m.To)
 	cn.w.WriteString(">\r\nDATA\r\n")
-	if err := cn.w.Flush(); err != nil {
-		return stageMail, err
-	}
+}
+
+// envelopeReplies reads the answers to MAIL, RCPT and DATA. When the
+// envelope was refused but the server took DATA anyway, it ends the empty
+// message so the session stays in step.
+func (cn *conn) envelopeReplies() (stage, error) {
 	mailErr := cn.reply(250)
 	if isNetwork(mailErr) {
 		return stageMail, mailErr
@@ -50,34 +111,26 @@ func (cn *conn) sendPipelined(cfg Config, from, to string, data []byte) (stage, 
 	if isNetwork(dataErr) {
 		return stageData, dataErr
 	}
-	if mailErr != nil || rcptErr != nil || dataErr != nil {
-		if dataErr == nil {
-			// The server took DATA although the envelope failed: end the
-			// empty message so the session stays in step.
-			cn.w.WriteString(".\r\n")
-			if err := cn.w.Flush(); err != nil {
-				return stageData, err
-			}
-			if err := cn.reply(250); isNetwork(err) {
-				return stageData, err
-			}
+	if mailErr == nil && rcptErr == nil && dataErr == nil {
+		return stageData, nil
+	}
+	if dataErr == nil {
+		cn.w.WriteString(".\r\n")
+		if err := cn.w.Flush(); err != nil {
+			return stageData, &netError{err}
 		}
-		switch {
-		case mailErr != nil:
-			return stageMail, mailErr
-		case rcptErr != nil:
-			return stageRcpt, rcptErr
-		default:
-			return stageData, dataErr
+		if err := cn.reply(250); isNetwork(err) {
+			return stageData, err
 		}
 	}
-	if err := writeDotStuffed(cn.w, data); err != nil {
-		return stageData, err
+	switch {
+	case mailErr != nil:
+		return stageMail, mailErr
+	case rcptErr != nil:
+		return stageRcpt, rcptErr
+	default:
+		return stageData, dataErr
 	}
-	if err := cn.w.Flush(); err != nil {
-		return stageData, err
-	}
-	return stageData, cn.reply(250)
 }
 
 // writeDotStuffed writes a message body for DATA: a dot that starts a line
