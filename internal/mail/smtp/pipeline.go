@@ -39,9 +39,10 @@ func (cn *conn) sendPipelined(cfg Config, from, to string, data []byte) (stage, 
 //
 // It stops early in two cases. When the server refuses an envelope, the
 // refusal is reported and returned as err: the session needs RSET before
-// the next transaction. When the connection fails, broken is true: a
-// message whose content had gone out is reported with the failure; one
-// whose envelope failed is not reported, as it was never started.
+// the next transaction. When the connection fails or the server says it is
+// closing (421), broken is true: a message whose content had gone out, or
+// whose envelope got the 421, is reported with the failure; one whose
+// envelope met a network failure is not reported, as it was never started.
 func (cn *conn) sendChain(cfg Config, msgs []mail.Envelope, report func(i int, st stage, err error)) (n int, broken bool, st stage, err error) {
 	if cn.r == nil {
 		cn.r = bufio.NewReaderSize(cn.wire, 4<<10)
@@ -59,7 +60,7 @@ func (cn *conn) sendChain(cfg Config, msgs []mail.Envelope, report func(i int, s
 				return i, true, st, err
 			}
 			report(i, st, err)
-			return i + 1, false, st, err
+			return i + 1, brokenConn(err), st, err
 		}
 		cn.raw.SetDeadline(time.Now().Add(cfg.Timeout))
 		writeDotStuffed(cn.w, m.Data)
@@ -72,8 +73,8 @@ func (cn *conn) sendChain(cfg Config, msgs []mail.Envelope, report func(i int, s
 		}
 		err := cn.reply(250)
 		report(i, stageData, err)
-		if isNetwork(err) {
-			return i + 1, true, stageData, err
+		if err != nil && brokenConn(err) {
+			return i + 1, true, stageData, err // the network failed, or 421: the server is closing
 		}
 		// A refused message ends its own transaction only; the next
 		// envelope, already sent, is answered as usual.

@@ -47,45 +47,9 @@ func New(cfg Config, logger *slog.Logger) *Sender {
 // Every failure is a *mail.SendError. When ctx ends, Send gives up at once
 // (closing the connection in use) and the error wraps ctx.Err().
 func (s *Sender) Send(ctx context.Context, from, to string, data []byte) error {
-	if err := checkEnvelope(from, to, data); err != nil {
-		return err
-	}
-	if ctx.Err() != nil {
-		return sendError(ctx, stageSession, s.cfg.addr(), ctx.Err())
-	}
-	select {
-	case s.slots <- struct{}{}:
-		defer func() { <-s.slots }()
-	case <-ctx.Done():
-		return sendError(ctx, stageSession, s.cfg.addr(), ctx.Err())
-	}
-	for {
-		cn, reused, err := s.get(ctx)
-		if err != nil {
-			return sendError(ctx, stageSession, s.cfg.addr(), err)
-		}
-		stop := context.AfterFunc(ctx, func() { cn.raw.Close() })
-		st, err := cn.send(s.cfg, from, to, data)
-		// A session survives a refused transaction once RSET succeeds; a
-		// network error or 421 ends it, and so does cancellation.
-		usable := err == nil || !brokenConn(err) && cn.reset() == nil
-		if !stop() {
-			usable = false
-		}
-		if usable {
-			s.put(cn)
-		} else {
-			cn.raw.Close()
-		}
-		if err == nil {
-			return nil
-		}
-		if reused && st == stageMail && brokenConn(err) && ctx.Err() == nil {
-			s.logger.Debug("pooled connection was closed by the server; reconnecting", "err", err)
-			continue
-		}
-		return sendError(ctx, st, s.cfg.addr(), err)
-	}
+	var err error
+	s.SendBatch(ctx, []mail.Envelope{{From: from, To: to, Data: data}}, func(_ int, e error) { err = e })
+	return err
 }
 
 // checkEnvelope refuses addresses that would break the SMTP command line
