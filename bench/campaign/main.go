@@ -329,7 +329,7 @@ func sourceCeiling(o options, size int) (float64, error) {
 	}
 	defer func() { sink.Process.Kill(); sink.Wait() }()
 	waitPort(addr)
-	n := max(o.recipients, 20000)
+	n := min(max(o.recipients, 20000), 100000)
 	start := time.Now()
 	if err := sh(nil, source, "-d", "-s", fmt.Sprint(o.connections), "-l", fmt.Sprint(size), "-m", fmt.Sprint(n), addr); err != nil {
 		return 0, err

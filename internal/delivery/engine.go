@@ -253,6 +253,7 @@ func release(d Delivery, now time.Time) Result {
 // job is a delivery rendered and ready for the wire.
 type job struct {
 	d      Delivery
+	at     time.Time // when its lease began
 	r      Result // filled in as far as it is known before sending
 	out    Outgoing
 	sender Sender
@@ -292,7 +293,7 @@ func (e *Engine) prepare(ctx, sendCtx context.Context, c claimed) (job, Result, 
 	r.MessageID = out.MessageID
 	sender, own := e.cfg.Senders[d.Kind]
 	if own {
-		return job{d: d, r: r, out: out, sender: sender, own: true}, Result{}, true
+		return job{d: d, at: c.at, r: r, out: out, sender: sender, own: true}, Result{}, true
 	}
 	waited, err := e.limits.wait(ctx)
 	if waited > time.Millisecond && e.cfg.Observer != nil {
@@ -310,7 +311,7 @@ func (e *Engine) prepare(ctx, sendCtx context.Context, c claimed) (job, Result, 
 			return job{}, e.retry(d, r, 0, "", "signing failed: "+err.Error()), false
 		}
 	}
-	return job{d: d, r: r, out: out, sender: e.cfg.Sender}, Result{}, true
+	return job{d: d, at: c.at, r: r, out: out, sender: e.cfg.Sender}, Result{}, true
 }
 
 // outcome turns what the sender said about a job into its result.
@@ -336,34 +337,49 @@ func (e *Engine) outcome(j job, err error) Result {
 
 // attempt renders and sends the claimed deliveries and reports each one's
 // result. Mail goes back to back over one connection when the sender can
-// do that (see BatchSender); the batch as a whole gets SendTimeout.
+// do that (see BatchSender). Rendering and sending each get SendTimeout.
 func (e *Engine) attempt(ctx context.Context, batch []claimed, report func(Delivery, Result)) {
-	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.SendTimeout)
+	renderCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.SendTimeout)
 	defer cancel()
 	bs, _ := e.cfg.Sender.(BatchSender)
 	var jobs []job
-	var msgs []mail.Envelope
 	for _, c := range batch {
-		j, r, ok := e.prepare(ctx, sendCtx, c)
+		j, r, ok := e.prepare(ctx, renderCtx, c)
 		switch {
 		case !ok:
 			report(c.d, r)
 		case j.own || bs == nil:
+			sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.SendTimeout)
 			report(j.d, e.outcome(j, j.sender.Send(sendCtx, j.out.From, j.out.To, j.out.Data)))
+			cancel()
 		default:
 			jobs = append(jobs, j)
-			msgs = append(msgs, mail.Envelope{From: j.out.From, To: j.out.To, Data: j.out.Data})
 		}
+	}
+	// Waiting for the rate limit may have taken a while: what could no
+	// longer be sent within its lease goes back.
+	now := e.cfg.Now()
+	msgs := make([]mail.Envelope, 0, len(jobs))
+	ready := jobs[:0]
+	for _, j := range jobs {
+		if now.Add(e.cfg.SendTimeout).After(j.at.Add(e.cfg.Lease)) {
+			report(j.d, release(j.d, now))
+			continue
+		}
+		ready = append(ready, j)
+		msgs = append(msgs, mail.Envelope{From: j.out.From, To: j.out.To, Data: j.out.Data})
 	}
 	if len(msgs) == 0 {
 		return
 	}
+	sendCtx, cancelSend := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.SendTimeout)
+	defer cancelSend()
 	bs.SendBatch(sendCtx, msgs, func(i int, err error) {
 		if errors.Is(err, mail.ErrNotSent) {
-			report(jobs[i].d, release(jobs[i].d, e.cfg.Now()))
+			report(ready[i].d, release(ready[i].d, e.cfg.Now()))
 			return
 		}
-		report(jobs[i].d, e.outcome(jobs[i], err))
+		report(ready[i].d, e.outcome(ready[i], err))
 	})
 }
 

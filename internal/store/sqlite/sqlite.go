@@ -54,31 +54,37 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			return nil, fmt.Errorf("sqlite: create folder for database: %w", err)
 		}
 	}
-	pragmas := []string{
-		"journal_mode(WAL)",
-		"busy_timeout(10000)",
-		"foreign_keys(1)",
-		// FULL: a commit is on disk before it returns, so an answered
-		// signup survives a power cut. Group commit keeps this cheap.
-		"synchronous(FULL)",
-		"temp_store(MEMORY)",
-		"cache_size(-16000)",
+	// dsn names the database with the settings every connection gets. The
+	// page cache is per connection: the one writer gets a large one, the
+	// readers (whose pages the site mostly serves from its own cache)
+	// small ones, and SQLite's whole heap is kept under a soft limit, so
+	// memory stays flat however large the ledger grows.
+	dsn := func(cacheKiB int, txlock string) string {
+		q := url.Values{}
+		for _, p := range []string{
+			"journal_mode(WAL)",
+			"busy_timeout(10000)",
+			"foreign_keys(1)",
+			// FULL: a commit is on disk before it returns, so an answered
+			// signup survives a power cut. Group commit keeps this cheap.
+			"synchronous(FULL)",
+			"temp_store(MEMORY)",
+			fmt.Sprintf("cache_size(-%d)", cacheKiB),
+			"soft_heap_limit(50000000)",
+		} {
+			q.Add("_pragma", p)
+		}
+		q.Set("_txlock", txlock)
+		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 	}
-	q := url.Values{}
-	for _, p := range pragmas {
-		q.Add("_pragma", p)
-	}
-	q.Set("_txlock", "immediate")
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
-	write, err := sql.Open("sqlite", dsn)
+	write, err := sql.Open("sqlite", dsn(16000, "immediate"))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	write.SetMaxOpenConns(1)
 	write.SetMaxIdleConns(1)
 	write.SetConnMaxLifetime(0)
-	q.Set("_txlock", "deferred")
-	read, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
+	read, err := sql.Open("sqlite", dsn(4000, "deferred"))
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
