@@ -8,6 +8,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -225,11 +227,11 @@ func sendOnce(bin, tmp, csv, md, dkim string, o options) (result, error) {
 	elapsed := time.Since(start)
 	r := result{rate: float64(o.recipients) / elapsed.Seconds(), seconds: elapsed.Seconds()}
 	for _, srv := range nodes {
+		r.rssMB = max(r.rssMB, peakRSS(srv.Process.Pid))
 		srv.Process.Signal(syscall.SIGTERM)
 		srv.Wait()
 		if ru, ok := srv.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			r.cpu += time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-			r.rssMB = max(r.rssMB, ru.Maxrss/1024)
 		}
 	}
 	return r, nil
@@ -338,12 +340,37 @@ func sourceCeiling(o options, size int) (float64, error) {
 }
 
 func writeList(path string, n int) error {
-	var b bytes.Buffer
-	b.WriteString("email,name\n")
-	for i := range n {
-		fmt.Fprintf(&b, "reader%d@example.org,Reader %d\n", i, i)
+	f, err := os.Create(path)
+	if err != nil {
+		return err
 	}
-	return os.WriteFile(path, b.Bytes(), 0o600)
+	w := bufio.NewWriter(f)
+	w.WriteString("email,name\n")
+	for i := range n {
+		fmt.Fprintf(w, "reader%d@example.org,Reader %d\n", i, i)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// peakRSS reads a running process's peak resident memory, in MB, from
+// /proc. (The rusage of a finished child is no use here: Linux counts in
+// it the memory of the parent that started it.)
+func peakRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb / 1024
+		}
+	}
+	return 0
 }
 
 // issue is a newsletter of the given number of stories, as a Markdown file.
