@@ -96,27 +96,33 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // tick tries again, and nothing here is lost by waiting.
 func (s *Scheduler) Tick(ctx context.Context) {
 	now := s.now()
+	// fail logs an error, unless it only says that the server is stopping.
+	fail := func(msg string, args ...any) {
+		if ctx.Err() == nil {
+			s.logger.Error(msg, args...)
+		}
+	}
 	if ids, err := s.store.StartDueCampaigns(ctx, now); err != nil {
-		s.logger.Error("start due campaigns", "err", err)
+		fail("start due campaigns", "err", err)
 	} else {
 		for _, id := range ids {
 			s.logger.Info("campaign started", "campaign", id)
 		}
 	}
 	if s.digests != nil {
-		if err := s.digests.Run(ctx, now); err != nil && ctx.Err() == nil {
-			s.logger.Error("digests", "err", err)
+		if err := s.digests.Run(ctx, now); err != nil {
+			fail("digests", "err", err)
 		}
 	}
 	ids, err := s.store.CampaignsToFreeze(ctx)
 	if err != nil {
-		s.logger.Error("campaigns to freeze", "err", err)
+		fail("campaigns to freeze", "err", err)
 	}
 	for _, id := range ids {
 		for ctx.Err() == nil {
 			added, done, err := s.store.FreezeChunk(ctx, id, s.chunk, s.now())
 			if err != nil {
-				s.logger.Error("freeze campaign audience", "campaign", id, "err", err)
+				fail("freeze campaign audience", "campaign", id, "err", err)
 				break
 			}
 			if added > 0 {
@@ -129,13 +135,13 @@ func (s *Scheduler) Tick(ctx context.Context) {
 		}
 	}
 	if ids, err := s.store.FinishCampaigns(ctx, s.now()); err != nil {
-		s.logger.Error("finish campaigns", "err", err)
+		fail("finish campaigns", "err", err)
 	} else {
 		for _, id := range ids {
 			s.logger.Info("campaign sent", "campaign", id)
 			if s.events != nil {
 				if err := s.events.Emit(ctx, "campaign.sent", map[string]any{"id": id, "finished_at": s.now()}); err != nil {
-					s.logger.Error("emit campaign.sent", "campaign", id, "err", err)
+					fail("emit campaign.sent", "campaign", id, "err", err)
 				}
 			}
 		}
