@@ -140,7 +140,12 @@ func (s *Scheduler) Tick(ctx context.Context) {
 		for _, id := range ids {
 			s.logger.Info("campaign sent", "campaign", id)
 			if s.events != nil {
-				if err := s.events.Emit(ctx, "campaign.sent", map[string]any{"id": id, "finished_at": s.now()}); err != nil {
+				// The campaign is marked sent already: its event must not be
+				// lost to a shutdown that began meanwhile.
+				ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+				err := s.events.Emit(ectx, "campaign.sent", map[string]any{"id": id, "finished_at": s.now()})
+				cancel()
+				if err != nil {
 					fail("emit campaign.sent", "campaign", id, "err", err)
 				}
 			}
