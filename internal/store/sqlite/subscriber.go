@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -37,59 +38,49 @@ func (s *Store) Newsletters(ctx context.Context) ([]subscriber.Newsletter, error
 	return list, nil
 }
 
-// RecordSignups applies a group of signups in one transaction.
+// RecordSignups applies a group of signups in one transaction. The group
+// is cut into runs in which no address repeats, usually just one; each run
+// is five statements over JSON arrays of its values, whatever its size, and
+// the runs apply in order, so a signup sees what an earlier signup of the
+// same address did, as if each were applied alone. (Text that is not
+// UTF-8 is stored with U+FFFD in its place.)
 func (s *Store) RecordSignups(ctx context.Context, batch []subscriber.Signup, confirmEvery time.Duration) error {
 	err := s.txWith(ctx, []string{
-		`INSERT INTO subscriber (email, email_key, name, created_at) VALUES (?, ?, ?, ?)
-				ON CONFLICT (email_key) DO UPDATE SET email_key = excluded.email_key
-				RETURNING id, confirm_sent_at`,
+		// New subscribers get their IDs in signup order; every one of the
+		// run comes back with its ID.
+		`INSERT INTO subscriber (email, email_key, name, created_at)
+			SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) WHERE true
+			ON CONFLICT (email_key) DO UPDATE SET email_key = excluded.email_key
+			RETURNING id, email_key, confirm_sent_at`,
+		// A confirmed subscription stays as it is; an unknown newsletter
+		// is passed over.
 		`INSERT INTO subscription (subscriber_id, newsletter_id, state, created_at, updated_at)
-				SELECT ?, id, 'pending', ?, ? FROM newsletter WHERE id = ?
-				ON CONFLICT (subscriber_id, newsletter_id) DO UPDATE SET state = 'pending', updated_at = excluded.updated_at
-				WHERE subscription.state = 'unsubscribed'`,
+			SELECT j.value ->> 0, nl.id, 'pending', j.value ->> 2, j.value ->> 2
+			FROM json_each(?) j JOIN newsletter nl ON nl.id = j.value ->> 1 WHERE true
+			ON CONFLICT (subscriber_id, newsletter_id) DO UPDATE SET state = 'pending', updated_at = excluded.updated_at
+			WHERE subscription.state = 'unsubscribed'`,
 		`INSERT INTO consent (subscriber_id, newsletter_id, action, at, source, wording, ip)
-				SELECT ?, id, 'signup', ?, ?, ?, ? FROM newsletter WHERE id = ?`,
+			SELECT j.value ->> 0, nl.id, 'signup', j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5
+			FROM json_each(?) j JOIN newsletter nl ON nl.id = j.value ->> 1`,
 		// Mail only when something is left to confirm and the address may
 		// be mailed at all.
 		`INSERT INTO delivery (kind, priority, subscriber_id, recipient, state, next_attempt_at, created_at)
-				SELECT ?, ?, ?3, ?4, 'queued', ?5, ?5
-				WHERE EXISTS (SELECT 1 FROM subscription WHERE subscriber_id = ?3 AND state = 'pending')
-				AND NOT EXISTS (SELECT 1 FROM suppression WHERE email_key = ?6)`,
-		`UPDATE subscriber SET confirm_sent_at = ? WHERE id = ?`,
-	}, func(tx *sql.Tx, stmts []*sql.Stmt) error {
-		upsertSub, subscribe, consent, queue, markSent := stmts[0], stmts[1], stmts[2], stmts[3], stmts[4]
-		mailed := map[int64]bool{} // a second signup of an address in the same group
-		for _, in := range batch {
-			at := ms(in.At)
-			key := subscriber.EmailKey(in.Email)
-			var id, confirmSent int64
-			if err := upsertSub.QueryRowContext(ctx, in.Email, key, in.Name, at).Scan(&id, &confirmSent); err != nil {
+			SELECT ?1, ?2, j.value ->> 0, j.value ->> 1, 'queued', j.value ->> 2, j.value ->> 2 FROM json_each(?3) j
+			WHERE EXISTS (SELECT 1 FROM subscription WHERE subscriber_id = j.value ->> 0 AND state = 'pending')
+				AND NOT EXISTS (SELECT 1 FROM suppression WHERE email_key = j.value ->> 3)
+			RETURNING subscriber_id, created_at`,
+		`UPDATE subscriber SET confirm_sent_at = j.value ->> 1 FROM json_each(?) j WHERE subscriber.id = j.value ->> 0`,
+	}, func(tx *sql.Tx, st []*sql.Stmt) error {
+		for start := 0; start < len(batch); {
+			end, seen := start, map[string]bool{}
+			for end < len(batch) && !seen[subscriber.EmailKey(batch[end].Email)] {
+				seen[subscriber.EmailKey(batch[end].Email)] = true
+				end++
+			}
+			if err := recordSignupRun(ctx, st, batch[start:end], confirmEvery); err != nil {
 				return err
 			}
-			for _, nl := range in.Newsletters {
-				// A confirmed subscription stays as it is; an unknown
-				// newsletter is passed over.
-				if _, err := subscribe.ExecContext(ctx, id, at, at, nl); err != nil {
-					return err
-				}
-				if _, err := consent.ExecContext(ctx, id, at, in.Source, in.Wording, in.IP, nl); err != nil {
-					return err
-				}
-			}
-			if mailed[id] || (confirmSent > 0 && in.At.Sub(fromMS(confirmSent)) < confirmEvery) {
-				continue
-			}
-			res, err := queue.ExecContext(ctx, string(delivery.KindConfirm), delivery.PriorityTransactional, id, in.Email, at, key)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				continue
-			}
-			mailed[id] = true
-			if _, err := markSent.ExecContext(ctx, at, id); err != nil {
-				return err
-			}
+			start = end
 		}
 		return nil
 	})
@@ -97,6 +88,92 @@ func (s *Store) RecordSignups(ctx context.Context, batch []subscriber.Signup, co
 		return fmt.Errorf("sqlite: record signups: %w", err)
 	}
 	return nil
+}
+
+// recordSignupRun applies a run of signups of distinct addresses with the
+// statements of RecordSignups.
+func recordSignupRun(ctx context.Context, st []*sql.Stmt, run []subscriber.Signup, confirmEvery time.Duration) error {
+	subs := make([][]any, len(run))
+	for i, in := range run {
+		subs[i] = []any{in.Email, subscriber.EmailKey(in.Email), in.Name, ms(in.At)}
+	}
+	type known struct{ id, confirmSent int64 }
+	ids := make(map[string]known, len(run))
+	rows, err := st[0].QueryContext(ctx, jsonText(subs))
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var k known
+		var key string
+		if err := rows.Scan(&k.id, &key, &k.confirmSent); err != nil {
+			rows.Close()
+			return err
+		}
+		ids[key] = k
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var joins, consents, mails [][]any
+	for _, in := range run {
+		key := subscriber.EmailKey(in.Email)
+		k, ok := ids[key]
+		if !ok {
+			return fmt.Errorf("subscriber %s was not stored", in.Email)
+		}
+		at := ms(in.At)
+		joined := map[int64]bool{}
+		for _, nl := range in.Newsletters {
+			// A newsletter named twice is joined once, and its consent
+			// kept twice.
+			if !joined[nl] {
+				joined[nl] = true
+				joins = append(joins, []any{k.id, nl, at})
+			}
+			consents = append(consents, []any{k.id, nl, at, in.Source, in.Wording, in.IP})
+		}
+		if k.confirmSent == 0 || in.At.Sub(fromMS(k.confirmSent)) >= confirmEvery {
+			mails = append(mails, []any{k.id, in.Email, at, key})
+		}
+	}
+	if len(joins) > 0 {
+		if _, err := st[1].ExecContext(ctx, jsonText(joins)); err != nil {
+			return err
+		}
+		if _, err := st[2].ExecContext(ctx, jsonText(consents)); err != nil {
+			return err
+		}
+	}
+	if len(mails) == 0 {
+		return nil
+	}
+	rows, err = st[3].QueryContext(ctx, string(delivery.KindConfirm), delivery.PriorityTransactional, jsonText(mails))
+	if err != nil {
+		return err
+	}
+	var sent [][]any
+	for rows.Next() {
+		var id, at int64
+		if err := rows.Scan(&id, &at); err != nil {
+			rows.Close()
+			return err
+		}
+		sent = append(sent, []any{id, at})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(sent) == 0 {
+		return err
+	}
+	_, err = st[4].ExecContext(ctx, jsonText(sent))
+	return err
+}
+
+// jsonText encodes rows of plain values as a JSON array for json_each.
+func jsonText(rows [][]any) string {
+	b, _ := json.Marshal(rows) // strings, integers: nothing that fails
+	return string(b)
 }
 
 // SubscriberByID returns a subscriber with its subscriptions.
