@@ -254,7 +254,7 @@ func release(d Delivery, now time.Time) Result {
 type job struct {
 	d      Delivery
 	at     time.Time // when its lease began
-	r      Result // filled in as far as it is known before sending
+	r      Result    // filled in as far as it is known before sending
 	out    Outgoing
 	sender Sender
 	own    bool // sent by a sender of its kind's own, not the mail sender
