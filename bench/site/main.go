@@ -40,6 +40,7 @@ func run() error {
 	duration := flag.Duration("duration", 10*time.Second, "length of each measurement")
 	conns := flag.Int("connections", 16, "concurrent connections")
 	rounds := flag.Int("rounds", 3, "rounds of the three measurements; medians are reported")
+	sinkPath := flag.String("sink", "/usr/sbin/smtp-sink", "Postfix's smtp-sink, for the confirmation emails")
 	postgres := flag.String("postgres", "", "a PostgreSQL server URL (bash .ci/postgres.sh prints one): Herald runs on a fresh database there instead of SQLite")
 	serveStatic := flag.String("serve-static", "", "internal: serve this folder on -addr and do nothing else")
 	addr := flag.String("addr", "", "internal: address for -serve-static")
@@ -59,11 +60,29 @@ func run() error {
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build herald (run from the repository root): %w", err)
 	}
-	sink, err := smtptest.Start(smtptest.Options{Discard: true})
-	if err != nil {
-		return err
+	// The confirmation emails go to Postfix's smtp-sink when it is
+	// installed (apt-get install postfix): a sink written in C leaves the
+	// cores to Herald. Otherwise a Go SMTP server in this process takes them.
+	var smtpURL, sinkName string
+	if _, err := os.Stat(*sinkPath); err == nil {
+		addr := freeAddr()
+		sink := exec.Command(*sinkPath, "-u", "nobody", addr, "1024")
+		if err := sink.Start(); err != nil {
+			return err
+		}
+		defer func() { sink.Process.Kill(); sink.Wait() }()
+		if err := waitPort(addr); err != nil {
+			return err
+		}
+		smtpURL, sinkName = "smtp://"+addr, *sinkPath
+	} else {
+		sink, err := smtptest.Start(smtptest.Options{Discard: true})
+		if err != nil {
+			return err
+		}
+		defer sink.Close()
+		smtpURL, sinkName = sink.URL(), "a Go SMTP server in this process"
 	}
-	defer sink.Close()
 
 	store := "SQLite"
 	args := []string{"--data", filepath.Join(tmp, "data")}
@@ -78,7 +97,7 @@ func run() error {
 	}
 	heraldAddr := freeAddr()
 	herald := exec.Command(bin, append([]string{"serve", "--addr", heraldAddr,
-		"--signup-limit", "0", "--smtp", sink.URL(), "--log-level", "warn"}, args...)...)
+		"--signup-limit", "0", "--smtp", smtpURL, "--log-level", "warn"}, args...)...)
 	herald.Stderr = os.Stderr
 	if err := herald.Start(); err != nil {
 		return err
@@ -145,8 +164,34 @@ func run() error {
 		fmt.Printf("| %s | %.0f | %.2f | %.2f |\n", t.name, m.rps, ms(m.p50), ms(m.p99))
 	}
 	fmt.Printf("\narticle page at %.0f%% of the static file's rate\n", 100*medians[1].rps/medians[0].rps)
-	fmt.Printf("signups committed: %d; confirmation emails received by the sink so far: %d\n", signupSeq.Load(), sink.Count())
+	fmt.Printf("signups committed: %d; confirmation emails sent to %s so far: %s\n", signupSeq.Load(), sinkName, sentConfirmations(base))
 	return nil
+}
+
+// sentConfirmations reads from Herald's metrics how many confirmation
+// emails (transactional mail) the mail server accepted.
+func sentConfirmations(base string) string {
+	body, err := fetch(base + "/metrics")
+	if err != nil {
+		return "unknown (" + err.Error() + ")"
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, `herald_mail_sent_total{kind="transactional"} `) {
+			return strings.Fields(line)[1]
+		}
+	}
+	return "0"
+}
+
+func waitPort(addr string) error {
+	for range 100 {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("nothing listens on %s", addr)
 }
 
 type target struct {
