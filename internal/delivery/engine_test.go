@@ -59,6 +59,11 @@ func setup(t *testing.T, opts smtptest.Options, addresses ...string) fixture {
 
 func (f fixture) run(t *testing.T, until func() bool) {
 	t.Helper()
+	f.runObserved(t, nil, until)
+}
+
+func (f fixture) runObserved(t *testing.T, obs delivery.Observer, until func() bool) {
+	t.Helper()
 	cfg, err := smtp.ParseURL(f.smtp.URL())
 	if err != nil {
 		t.Fatal(err)
@@ -68,6 +73,7 @@ func (f fixture) run(t *testing.T, until func() bool) {
 	e, err := delivery.New(delivery.Config{
 		Store: f.st, Sender: sender, Renderers: map[delivery.Kind]delivery.Renderer{delivery.KindConfirm: plainRenderer{}},
 		RetryMin: 20 * time.Millisecond, RetryMax: 100 * time.Millisecond, PollInterval: 10 * time.Millisecond,
+		Observer: obs,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -184,12 +190,14 @@ func TestPerSecondLimitHoldsForTwoProcesses(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 2)
 	start := time.Now()
+	var obs waitObserver
 	for i, st := range []*sqlite.Store{f.st, second} {
 		sender := smtp.New(cfg, nil)
 		defer sender.Close()
 		e, err := delivery.New(delivery.Config{
 			Store: st, Sender: sender, Renderers: map[delivery.Kind]delivery.Renderer{delivery.KindConfirm: plainRenderer{}},
 			Owner: fmt.Sprintf("process-%d", i), PerSecond: perSecond, Window: st, PollInterval: 10 * time.Millisecond,
+			Observer: &obs,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -208,5 +216,37 @@ func TestPerSecondLimitHoldsForTwoProcesses(t *testing.T) {
 	bound := perSecond * (int(elapsed/time.Second) + 2)
 	if n := f.smtp.Count(); n > bound || n < perSecond {
 		t.Errorf("two processes sent %d messages in %v under a shared limit of %d/s; want between %d and %d", n, elapsed.Round(time.Millisecond), perSecond, perSecond, bound)
+	}
+	if obs.waits.Load() == 0 {
+		t.Error("no wait for the per-second limit was reported to the observer")
+	}
+}
+
+// TestExpiredLeaseIsTakenOverAndCounted leaves a claimed delivery with a
+// worker that never answers: once its lease runs out the engine sends it,
+// and says that a lease expired.
+func TestExpiredLeaseIsTakenOverAndCounted(t *testing.T) {
+	f := setup(t, smtptest.Options{}, "late@example.com")
+	dead, err := f.st.ClaimDeliveries(context.Background(), delivery.Claim{Owner: "dead", Now: time.Now(), Lease: time.Millisecond, Limit: 10})
+	if err != nil || len(dead) != 1 {
+		t.Fatalf("ClaimDeliveries by the dead worker = %+v, %v", dead, err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	var obs waitObserver
+	f.runObserved(t, &obs, func() bool { return f.smtp.Count() == 1 })
+	if n := obs.expired.Load(); n != 1 {
+		t.Errorf("expired leases reported = %d, want 1", n)
+	}
+}
+
+// waitObserver counts the waits for the per-second limit and the expired
+// leases it hears of.
+type waitObserver struct{ waits, expired atomic.Int64 }
+
+func (o *waitObserver) DeliveryResult(kind, state string) {}
+func (o *waitObserver) LeasesExpired(n int)               { o.expired.Add(int64(n)) }
+func (o *waitObserver) RateLimited(limit string, waited time.Duration) {
+	if limit == "per_second" && waited > 0 {
+		o.waits.Add(1)
 	}
 }
