@@ -39,6 +39,8 @@ type Renderer struct {
 
 	mu     sync.Mutex
 	emails map[int64]*compiled
+
+	buffers sync.Pool // of *[]byte, for messages on their way
 }
 
 type compiled struct {
@@ -83,11 +85,20 @@ func (r *Renderer) Render(ctx context.Context, d delivery.Delivery) (delivery.Ou
 		rc.PreferencesURL = r.cfg.BaseURL + "/unsubscribe/" + r.cfg.Signer.Sign(subscriber.Token{
 			Purpose: subscriber.PurposeUnsubscribe, SubscriberID: d.SubscriberID})
 	}
-	data, err := c.email.Render(make([]byte, 0, 8<<10), rc)
+	buf, _ := r.buffers.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	data, err := c.email.Render((*buf)[:0], rc)
 	if err != nil {
+		r.buffers.Put(buf)
 		return delivery.Outgoing{}, fmt.Errorf("campaign %d: %w", d.CampaignID, err)
 	}
-	return delivery.Outgoing{From: c.from, To: d.Recipient, Data: data, MessageID: rc.MessageID}, nil
+	release := func() {
+		*buf = data[:0]
+		r.buffers.Put(buf)
+	}
+	return delivery.Outgoing{From: c.from, To: d.Recipient, Data: data, MessageID: rc.MessageID, Release: release}, nil
 }
 
 // compiled returns the campaign's built email, from the cache when keep.

@@ -112,6 +112,10 @@ type Outgoing struct {
 	To        string
 	Data      []byte
 	MessageID string
+	// Release, when set, is called once Data is on the wire, so that the
+	// renderer may use its buffer again. A message dropped on the way is
+	// left to the garbage collector.
+	Release func()
 }
 
 // Renderer builds the message for a delivery at send time, so that it

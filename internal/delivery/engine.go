@@ -314,6 +314,14 @@ func (e *Engine) prepare(ctx, sendCtx context.Context, c claimed) (job, Result, 
 	return job{d: d, at: c.at, r: r, out: out, sender: e.cfg.Sender}, Result{}, true
 }
 
+// release lets the renderer reuse the job's buffer: the sender is done
+// with it.
+func (j job) release() {
+	if j.out.Release != nil {
+		j.out.Release()
+	}
+}
+
 // outcome turns what the sender said about a job into its result.
 func (e *Engine) outcome(j job, err error) Result {
 	d, r := j.d, j.r
@@ -350,8 +358,10 @@ func (e *Engine) attempt(ctx context.Context, batch []claimed, report func(Deliv
 			report(c.d, r)
 		case j.own || bs == nil:
 			sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.SendTimeout)
-			report(j.d, e.outcome(j, j.sender.Send(sendCtx, j.out.From, j.out.To, j.out.Data)))
+			err := j.sender.Send(sendCtx, j.out.From, j.out.To, j.out.Data)
 			cancel()
+			j.release()
+			report(j.d, e.outcome(j, err))
 		default:
 			jobs = append(jobs, j)
 		}
@@ -375,6 +385,7 @@ func (e *Engine) attempt(ctx context.Context, batch []claimed, report func(Deliv
 	sendCtx, cancelSend := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.SendTimeout)
 	defer cancelSend()
 	bs.SendBatch(sendCtx, msgs, func(i int, err error) {
+		ready[i].release()
 		if errors.Is(err, mail.ErrNotSent) {
 			report(ready[i].d, release(ready[i].d, e.cfg.Now()))
 			return
