@@ -1,15 +1,22 @@
 // Command import measures `herald subscriber import`: it writes a CSV file
 // of generated subscribers (the same file for the same flags: some names and
 // tags, about 1% bad rows and 1% repeated addresses), builds the herald
-// binary, imports the file into a fresh data folder several times, and
-// reports rows, seconds, rows per second, CPU time and peak memory.
+// binary, imports the file into a fresh database several times, and
+// reports rows, seconds, rows per second, CPU time and peak memory of the
+// herald process.
 //
 //	go run ./bench/import -rows 1000000 -runs 3
+//	go run ./bench/import -postgres "$(bash .ci/postgres.sh)"
+//
+// -baseline names a second herald binary, such as one built from an older
+// commit; its runs alternate with the new build's, so that both meet the
+// same load on a shared machine, and both medians are printed.
 package main
 
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -19,10 +26,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
 	"time"
+
+	"herald/bench/internal/pgdb"
 )
 
 func main() {
@@ -53,13 +63,31 @@ type measure struct {
 	sum       summary
 }
 
+// build is one herald binary under test.
+type build struct {
+	name, bin string
+	runs      []measure
+}
+
+type options struct {
+	rows, runs int
+	confirmed  bool
+	postgres   string // server URL: import into PostgreSQL instead of SQLite
+	baseline   string
+	keep       string
+}
+
 func run() error {
-	rows := flag.Int("rows", 1_000_000, "data rows in the generated file")
-	runs := flag.Int("runs", 3, "imports to run; the median is reported")
-	keep := flag.String("keep", "", "keep the generated file and data folders in this folder")
+	var o options
+	flag.IntVar(&o.rows, "rows", 1_000_000, "data rows in the generated file")
+	flag.IntVar(&o.runs, "runs", 3, "imports to run with each binary; the median is reported")
+	flag.BoolVar(&o.confirmed, "confirmed", true, "import with --confirmed")
+	flag.StringVar(&o.postgres, "postgres", "", "a PostgreSQL server URL (bash .ci/postgres.sh prints one): each run gets a fresh database on it")
+	flag.StringVar(&o.baseline, "baseline", "", "another herald binary to measure, run by run alternating with the current build")
+	flag.StringVar(&o.keep, "keep", "", "keep the generated file and data folders in this folder")
 	flag.Parse()
 
-	tmp := *keep
+	tmp := o.keep
 	if tmp == "" {
 		var err error
 		if tmp, err = os.MkdirTemp("", "herald-bench-import-"); err != nil {
@@ -70,14 +98,22 @@ func run() error {
 		return err
 	}
 	bin := filepath.Join(tmp, "herald")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/herald")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/herald")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("build herald (run from the repository root): %w", err)
+	}
+	builds := []*build{{name: "current", bin: bin}}
+	if o.baseline != "" {
+		abs, err := filepath.Abs(o.baseline)
+		if err != nil {
+			return err
+		}
+		builds = append(builds, &build{name: "baseline", bin: abs})
 	}
 	file := filepath.Join(tmp, "subscribers.csv")
 	t0 := time.Now()
-	want, err := generate(file, *rows)
+	want, err := generate(file, o.rows)
 	if err != nil {
 		return err
 	}
@@ -85,42 +121,84 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	store := "SQLite"
+	if o.postgres != "" {
+		store = "PostgreSQL (a fresh database per run)"
+	}
+	fmt.Printf("machine: %d CPUs, %s; %s; --confirmed=%t; load average %s\n", runtime.NumCPU(), runtime.Version(), store, o.confirmed, loadAverage())
 	fmt.Printf("file: %d rows (%d good, %d distinct addresses), %.1f MB, written in %.1f s\n",
 		want.rows, want.good, want.unique, float64(fi.Size())/1e6, time.Since(t0).Seconds())
-
-	var all []measure
-	for i := range *runs {
-		data := filepath.Join(tmp, fmt.Sprintf("data-%d", i))
-		os.RemoveAll(data)
-		m, err := importOnce(bin, file, data)
-		if err != nil {
-			return err
-		}
-		s := m.sum
-		if s.Read != want.rows || s.Imported != want.unique || s.Merged != want.good-want.unique || s.Skipped != want.rows-want.good {
-			return fmt.Errorf("run %d reported %+v; want %d read, %d imported, %d merged, %d skipped",
-				i+1, s, want.rows, want.unique, want.good-want.unique, want.rows-want.good)
-		}
-		fmt.Printf("run %d: %d rows in %.2f s = %.0f rows/s; CPU %.2f s; peak RSS %.0f MB\n",
-			i+1, s.Read, m.wall.Seconds(), float64(s.Read)/m.wall.Seconds(), m.cpu.Seconds(), float64(m.maxRSS)/1e6)
-		all = append(all, m)
-		if *keep == "" {
-			os.RemoveAll(data)
-		}
+	if err := measureAll(o, builds, tmp, file, want); err != nil {
+		return err
 	}
-	if len(all) == 0 {
-		return nil
+	for _, b := range builds {
+		if len(b.runs) == 0 {
+			continue
+		}
+		slices.SortFunc(b.runs, func(x, y measure) int { return int(x.wall - y.wall) })
+		fmt.Printf("%-8s median: %s\n", b.name, b.runs[len(b.runs)/2])
 	}
-	slices.SortFunc(all, func(a, b measure) int { return int(a.wall - b.wall) })
-	med := all[len(all)/2]
-	fmt.Printf("median: %d rows in %.2f s = %.0f rows/s; CPU %.2f s; peak RSS %.0f MB\n",
-		med.sum.Read, med.wall.Seconds(), float64(med.sum.Read)/med.wall.Seconds(), med.cpu.Seconds(), float64(med.maxRSS)/1e6)
+	fmt.Printf("load average %s\n", loadAverage())
 	return nil
 }
 
-func importOnce(bin, file, data string) (measure, error) {
+// measureAll imports the file o.runs times with each build, taking turns,
+// and checks every run's counts against want.
+func measureAll(o options, builds []*build, tmp, file string, want expected) error {
+	for i := range o.runs {
+		for _, b := range builds {
+			data := filepath.Join(tmp, fmt.Sprintf("data-%s-%d", b.name, i))
+			os.RemoveAll(data)
+			m, err := importOnce(b.bin, file, data, o.postgres, o.confirmed)
+			if err != nil {
+				return fmt.Errorf("%s: %w", b.name, err)
+			}
+			s := m.sum
+			if s.Read != want.rows || s.Imported != want.unique || s.Merged != want.good-want.unique || s.Skipped != want.rows-want.good {
+				return fmt.Errorf("%s run %d reported %+v; want %d read, %d imported, %d merged, %d skipped",
+					b.name, i+1, s, want.rows, want.unique, want.good-want.unique, want.rows-want.good)
+			}
+			fmt.Printf("%-8s run %d: %s\n", b.name, i+1, m)
+			b.runs = append(b.runs, m)
+			if o.keep == "" {
+				os.RemoveAll(data)
+			}
+		}
+	}
+	return nil
+}
+
+func (m measure) String() string {
+	return fmt.Sprintf("%d rows in %.2f s = %.0f rows/s; CPU %.2f s; peak RSS %.0f MB",
+		m.sum.Read, m.wall.Seconds(), float64(m.sum.Read)/m.wall.Seconds(), m.cpu.Seconds(), float64(m.maxRSS)/1e6)
+}
+
+// loadAverage is the first three fields of /proc/loadavg, or "?".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "?"
+}
+
+// importOnce imports the file into a new database: a data folder for
+// SQLite, or a fresh database on the PostgreSQL server, dropped afterwards.
+func importOnce(bin, file, data, postgres string, confirmed bool) (measure, error) {
+	args := []string{"subscriber", "import", file, "--data", data, "--json"}
+	if confirmed {
+		args = append(args, "--confirmed")
+	}
+	if postgres != "" {
+		db, drop, err := pgdb.Create(context.Background(), postgres)
+		if err != nil {
+			return measure{}, err
+		}
+		defer drop()
+		args = append(args, "--database", db)
+	}
 	var out, errOut bytes.Buffer
-	cmd := exec.Command(bin, "subscriber", "import", file, "--data", data, "--json")
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	cmd.Env = append(os.Environ(), "HERALD_LOG_LEVEL=warn")
 	start := time.Now()

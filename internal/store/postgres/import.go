@@ -15,11 +15,12 @@ import (
 type importGroup struct {
 	key, email, name string
 	tags             []string
-	lines            []int
-	pending          bool // a row says the person never confirmed
-	unsubscribed     bool // a row says the person left
+	rows             []subscriber.ImportRow // in file order
+	pending          bool                   // a row says the person never confirmed
+	unsubscribed     bool                   // a row says the person left
 
-	id         int64 // the subscriber, once known
+	inserted   bool  // stored by this chunk, with its subscription, consent and tags
+	id         int64 // the subscriber, when stored before
 	existed    bool  // stored before this chunk
 	oldName    string
 	state      subscriber.State // of the subscription, "" for none
@@ -36,16 +37,14 @@ func (s *Store) LastSubscriberID(ctx context.Context) (int64, error) {
 	return id, nil
 }
 
-// ImportSubscribers applies one chunk of an import in one transaction. Each
-// step is one statement over arrays of the chunk's values, whatever its
-// size; new addresses are inserted first, and only those already stored
-// cost a look-up.
+// ImportSubscribers applies one chunk of an import in one transaction. The
+// chunk is copied (COPY) into a temporary table, and each step is then one
+// statement over that table, whatever the chunk's size: new addresses are
+// inserted first, with their subscriptions, consent records and tags, and
+// only those already stored come back to be looked up and updated.
 func (s *Store) ImportSubscribers(ctx context.Context, newsletterID int64, rows []subscriber.ImportRow, opts subscriber.ImportOptions) (subscriber.ImportResult, error) {
 	var res subscriber.ImportResult
 	groups := groupImportRows(rows)
-	// In key order, new IDs follow the addresses' order, as in the SQLite
-	// store, and two imports lock index entries in the same order.
-	slices.SortFunc(groups, func(a, b *importGroup) int { return strings.Compare(a.key, b.key) })
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var ok bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM newsletter WHERE id = $1)`, newsletterID).Scan(&ok); err != nil {
@@ -54,10 +53,10 @@ func (s *Store) ImportSubscribers(ctx context.Context, newsletterID int64, rows 
 		if !ok {
 			return fmt.Errorf("newsletter %d does not exist", newsletterID)
 		}
-		if err := markSuppressed(ctx, tx, groups); err != nil {
+		if err := stageImport(ctx, tx, groups, opts); err != nil {
 			return err
 		}
-		if err := insertSubscribers(ctx, tx, newsletterID, groups, ms(opts.At)); err != nil {
+		if err := insertSubscribers(ctx, tx, newsletterID, groups, opts); err != nil {
 			return err
 		}
 		if err := loadTags(ctx, tx, groups); err != nil {
@@ -71,86 +70,186 @@ func (s *Store) ImportSubscribers(ctx context.Context, newsletterID int64, rows 
 	return res, nil
 }
 
-// groupImportRows merges the rows of a chunk by address, in file order.
-func groupImportRows(rows []subscriber.ImportRow) []*importGroup {
-	index := make(map[string]*importGroup, len(rows))
-	groups := make([]*importGroup, 0, len(rows))
-	for _, r := range rows {
-		key := subscriber.EmailKey(r.Email)
-		g := index[key]
-		if g == nil {
-			g = &importGroup{key: key, email: r.Email, name: r.Name, tags: r.Tags}
-			index[key] = g
-			groups = append(groups, g)
-		} else {
+// groupImportRows merges the rows of a chunk by address, in key order, and
+// the rows of one address in file order. Rows come from the importer
+// sorted by key, which is checked rather than assumed. In key order, new
+// IDs follow the addresses' order, as in the SQLite store, and two imports
+// lock index entries in the same order.
+func groupImportRows(rows []subscriber.ImportRow) []importGroup {
+	keys := make([]string, len(rows))
+	sorted := true
+	for i, r := range rows {
+		keys[i] = subscriber.EmailKey(r.Email)
+		if i > 0 && keys[i] < keys[i-1] {
+			sorted = false
+		}
+	}
+	if !sorted {
+		order := make([]int, len(rows))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
+		sortedRows, sortedKeys := make([]subscriber.ImportRow, len(rows)), make([]string, len(rows))
+		for i, j := range order {
+			sortedRows[i], sortedKeys[i] = rows[j], keys[j]
+		}
+		rows, keys = sortedRows, sortedKeys
+	}
+	groups := make([]importGroup, 0, len(rows))
+	for i := 0; i < len(rows); {
+		j := i + 1
+		for j < len(rows) && keys[j] == keys[i] {
+			j++
+		}
+		g := importGroup{key: keys[i], email: rows[i].Email, rows: rows[i:j]}
+		for _, r := range g.rows {
 			if g.name == "" {
 				g.name = r.Name
 			}
-			for _, t := range r.Tags {
-				if !slices.Contains(g.tags, t) {
-					g.tags = append(g.tags, t)
-				}
-			}
+			g.tags = mergeTags(g.tags, r.Tags)
+			g.pending = g.pending || r.Pending
+			g.unsubscribed = g.unsubscribed || r.Unsubscribed
 		}
-		g.lines = append(g.lines, r.Line)
-		g.pending = g.pending || r.Pending
-		g.unsubscribed = g.unsubscribed || r.Unsubscribed
+		groups = append(groups, g)
+		i = j
 	}
 	return groups
 }
 
-func markSuppressed(ctx context.Context, tx pgx.Tx, groups []*importGroup) error {
-	byKey := make(map[string]*importGroup, len(groups))
-	keys := make([]string, len(groups))
-	for i, g := range groups {
-		byKey[g.key], keys[i] = g, g.key
+// mergeTags returns tags with those of more it lacks added. Neither
+// slice is written to, so that the first row's tags can be taken as they
+// are.
+func mergeTags(tags, more []string) []string {
+	if tags == nil && !hasRepeat(more) {
+		return more
 	}
-	rows, err := tx.Query(ctx, `SELECT email_key FROM suppression WHERE email_key = ANY($1)`, keys)
+	for _, t := range more {
+		if !slices.Contains(tags, t) {
+			tags = append(slices.Clip(tags), t)
+		}
+	}
+	return tags
+}
+
+func hasRepeat(s []string) bool {
+	for i, v := range s {
+		if slices.Contains(s[:i], v) {
+			return true
+		}
+	}
+	return false
+}
+
+// stageImport copies the groups the file does not leave out into a
+// temporary table, import_row, and marks those whose address must never be
+// mailed, taking them out of the table. The table goes with the
+// transaction; being temporary, it is written without the write-ahead log.
+func stageImport(ctx context.Context, tx pgx.Tx, groups []importGroup, opts subscriber.ImportOptions) error {
+	if _, err := tx.Exec(ctx, `CREATE TEMPORARY TABLE import_row (
+		n         INTEGER PRIMARY KEY,
+		email     TEXT    NOT NULL,
+		email_key TEXT    NOT NULL,
+		name      TEXT    NOT NULL,
+		tags      TEXT[],
+		confirmed BOOLEAN NOT NULL
+	) ON COMMIT DROP`); err != nil {
+		return err
+	}
+	var staged []int32
+	for i := range groups {
+		if !groups[i].unsubscribed {
+			staged = append(staged, int32(i))
+		}
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"import_row"}, []string{"n", "email", "email_key", "name", "tags", "confirmed"},
+		pgx.CopyFromSlice(len(staged), func(i int) ([]any, error) {
+			n := staged[i]
+			g := &groups[n]
+			tags := g.tags
+			if slices.ContainsFunc(tags, needsClean) {
+				tags = make([]string, len(g.tags))
+				for j, t := range g.tags {
+					tags[j] = clean(t)
+				}
+			}
+			return []any{n, g.email, g.key, clean(g.name), tags, opts.Confirmed && !g.pending}, nil
+		}))
 	if err != nil {
 		return err
 	}
-	found, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	for _, key := range found {
-		byKey[key].suppressed = true
+	rows, err := tx.Query(ctx, `DELETE FROM import_row r USING suppression s WHERE s.email_key = r.email_key RETURNING r.n`)
+	if err != nil {
+		return err
 	}
+	var n int32
+	_, err = pgx.ForEachRow(rows, []any{&n}, func() error {
+		groups[n].suppressed = true
+		return nil
+	})
 	return err
 }
 
-// insertSubscribers stores the addresses not stored yet and finds the rest
-// with their subscription to the newsletter. An address another process
-// stores meanwhile is found like one stored before.
-func insertSubscribers(ctx context.Context, tx pgx.Tx, newsletterID int64, groups []*importGroup, at int64) error {
-	byKey := make(map[string]*importGroup, len(groups))
-	var emails, keys, names []string
-	for _, g := range groups {
-		if !g.suppressed && !g.unsubscribed {
-			byKey[g.key] = g
-			emails, keys, names = append(emails, g.email), append(keys, g.key), append(names, clean(g.name))
-		}
-	}
-	if len(keys) == 0 {
-		return nil
-	}
-	rows, err := tx.Query(ctx, `INSERT INTO subscriber (email, email_key, name, created_at)
-		SELECT email, email_key, name, $4 FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[]) WITH ORDINALITY AS u (email, email_key, name, n)
-		ORDER BY n
-		ON CONFLICT (email_key) DO NOTHING
-		RETURNING id, email_key`, emails, keys, names, at)
+// needsClean reports whether clean would change s.
+func needsClean(s string) bool { return clean(s) != s }
+
+// insertSubscribers stores the staged addresses not stored yet, with their
+// subscriptions, consent records and tags, and finds the rest with their
+// subscription to the newsletter. An address another process stores
+// meanwhile is found like one stored before.
+func insertSubscribers(ctx context.Context, tx pgx.Tx, newsletterID int64, groups []importGroup, opts subscriber.ImportOptions) error {
+	at := ms(opts.At)
+	pending, confirmed := opts, opts
+	pending.Confirmed, confirmed.Confirmed = false, true
+	signup, signupWording := pending.Consent()
+	confirm, confirmWording := confirmed.Consent()
+	// One statement: the rows of new subscribers follow from what the
+	// insert returns, and what it passed over comes back. New IDs are
+	// given in key order, the order of n. Foreign keys are checked at the
+	// end of the statement, when the new subscribers are there.
+	rows, err := tx.Query(ctx, `WITH new AS (
+			INSERT INTO subscriber (email, email_key, name, created_at)
+			SELECT email, email_key, name, $1 FROM import_row ORDER BY n
+			ON CONFLICT (email_key) DO NOTHING
+			RETURNING id, email_key
+		), added AS (
+			SELECT new.id, r.n, r.confirmed, r.tags FROM new JOIN import_row r USING (email_key)
+		), subscriptions AS (
+			INSERT INTO subscription (subscriber_id, newsletter_id, state, created_at, updated_at)
+			SELECT id, $2, CASE WHEN confirmed THEN $3 ELSE $4 END, $1, $1 FROM added
+		), consents AS (
+			INSERT INTO consent (subscriber_id, newsletter_id, action, at, source, wording, ip)
+			SELECT id, $2, CASE WHEN confirmed THEN $5 ELSE $6 END, $1, $7, CASE WHEN confirmed THEN $8 ELSE $9 END, ''
+			FROM added ORDER BY n
+		), tagged AS (
+			INSERT INTO subscriber_tag (subscriber_id, tag)
+			SELECT id, unnest(tags) FROM added WHERE cardinality(tags) > 0
+		)
+		SELECT r.n FROM import_row r WHERE NOT EXISTS (SELECT 1 FROM new WHERE new.email_key = r.email_key)`,
+		at, newsletterID, string(subscriber.Confirmed), string(subscriber.Pending),
+		string(confirm), string(signup), clean(opts.Source), confirmWording, signupWording)
 	if err != nil {
 		return err
 	}
-	var id int64
-	var key string
-	_, err = pgx.ForEachRow(rows, []any{&id, &key}, func() error {
-		byKey[key].id = id
-		delete(byKey, key)
+	byKey := map[string]*importGroup{}
+	var n int32
+	_, err = pgx.ForEachRow(rows, []any{&n}, func() error {
+		byKey[groups[n].key] = &groups[n]
 		return nil
 	})
-	if err != nil || len(byKey) == 0 {
+	if err != nil {
 		return err
 	}
+	for i := range groups {
+		if g := &groups[i]; !g.suppressed && !g.unsubscribed && byKey[g.key] == nil {
+			g.inserted = true
+		}
+	}
+	if len(byKey) == 0 {
+		return nil
+	}
 	// Some addresses were stored before: find them.
-	keys = keys[:0]
+	keys := make([]string, 0, len(byKey))
 	for key := range byKey {
 		keys = append(keys, key)
 	}
@@ -160,7 +259,8 @@ func insertSubscribers(ctx context.Context, tx pgx.Tx, newsletterID int64, group
 	if err != nil {
 		return err
 	}
-	var name, state string
+	var id int64
+	var key, name, state string
 	_, err = pgx.ForEachRow(rows, []any{&id, &key, &name, &state}, func() error {
 		if g := byKey[key]; g != nil {
 			g.id, g.existed, g.oldName, g.state = id, true, name, subscriber.State(state)
@@ -171,11 +271,11 @@ func insertSubscribers(ctx context.Context, tx pgx.Tx, newsletterID int64, group
 }
 
 // loadTags reads the tags of stored subscribers the file gives tags to.
-func loadTags(ctx context.Context, tx pgx.Tx, groups []*importGroup) error {
+func loadTags(ctx context.Context, tx pgx.Tx, groups []importGroup) error {
 	byID := map[int64]*importGroup{}
 	var ids []int64
-	for _, g := range groups {
-		if g.existed && len(g.tags) > 0 {
+	for i := range groups {
+		if g := &groups[i]; g.existed && len(g.tags) > 0 {
 			byID[g.id] = g
 			ids = append(ids, g.id)
 		}
@@ -196,26 +296,81 @@ func loadTags(ctx context.Context, tx pgx.Tx, groups []*importGroup) error {
 	return err
 }
 
+// importPlan is what applyImport writes for addresses stored before this
+// chunk; new ones are written by insertSubscribers.
+type importPlan struct {
+	subIDs     []int64 // without a subscription
+	subStates  []string
+	upgrades   []int64 // pending subscriptions to confirm
+	consentIDs []int64 // given a subscription or an upgrade
+	actions    []string
+	wordings   []string
+	namedIDs   []int64
+	names      []string
+	tagIDs     []int64 // tags new to them
+	tags       []string
+}
+
 // applyImport decides each address by subscriber.ImportState and writes the
-// subscriptions, consent records, names and tags that follow.
-func applyImport(ctx context.Context, tx pgx.Tx, newsletterID int64, groups []*importGroup, opts subscriber.ImportOptions, res *subscriber.ImportResult) error {
-	var (
-		subIDs, consentIDs, tagIDs, upgrades, namedIDs []int64
-		subStates, actions, wordings, tags, names      []string
-	)
-	skip := func(g *importGroup, reason string) {
-		for _, l := range g.lines {
-			res.Skips = append(res.Skips, subscriber.RowError{Line: l, Reason: reason})
-		}
-		res.Skipped += len(g.lines)
+// subscriptions, consent records, names and tags that follow for those
+// stored before.
+func applyImport(ctx context.Context, tx pgx.Tx, newsletterID int64, groups []importGroup, opts subscriber.ImportOptions, res *subscriber.ImportResult) error {
+	p := planImport(groups, opts, res)
+	at := ms(opts.At)
+	b := &pgx.Batch{}
+	if len(p.subIDs) > 0 {
+		// A signup may have added the subscription since the look-up; it
+		// stands.
+		b.Queue(`INSERT INTO subscription (subscriber_id, newsletter_id, state, created_at, updated_at)
+			SELECT id, $1, state, $2, $2 FROM unnest($3::BIGINT[], $4::TEXT[]) AS u (id, state)
+			ON CONFLICT (subscriber_id, newsletter_id) DO NOTHING`, newsletterID, at, p.subIDs, p.subStates)
 	}
-	for _, g := range groups {
+	if len(p.consentIDs) > 0 {
+		b.Queue(`INSERT INTO consent (subscriber_id, newsletter_id, action, at, source, wording, ip)
+			SELECT id, $1, action, $2, $3, wording, '' FROM unnest($4::BIGINT[], $5::TEXT[], $6::TEXT[]) WITH ORDINALITY AS u (id, action, wording, n)
+			ORDER BY n`, newsletterID, at, clean(opts.Source), p.consentIDs, p.actions, p.wordings)
+	}
+	if len(p.tagIDs) > 0 {
+		b.Queue(`INSERT INTO subscriber_tag (subscriber_id, tag)
+			SELECT id, tag FROM unnest($1::BIGINT[], $2::TEXT[]) AS u (id, tag)
+			ON CONFLICT (subscriber_id, tag) DO NOTHING`, p.tagIDs, p.tags)
+	}
+	if len(p.upgrades) > 0 {
+		b.Queue(`UPDATE subscription SET state = 'confirmed', updated_at = $1
+			WHERE subscriber_id = ANY($2) AND newsletter_id = $3 AND state = 'pending'`, at, p.upgrades, newsletterID)
+	}
+	if len(p.namedIDs) > 0 {
+		b.Queue(`UPDATE subscriber s SET name = u.name FROM unnest($1::BIGINT[], $2::TEXT[]) AS u (id, name)
+			WHERE s.id = u.id AND s.name = ''`, p.namedIDs, p.names)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// planImport decides each address by subscriber.ImportState, counts it in
+// res and lists what is to be written.
+func planImport(groups []importGroup, opts subscriber.ImportOptions, res *subscriber.ImportResult) importPlan {
+	var p importPlan
+	skip := func(g *importGroup, reason string) {
+		for _, r := range g.rows {
+			res.Skips = append(res.Skips, subscriber.RowError{Line: r.Line, Reason: reason})
+		}
+		res.Skipped += len(g.rows)
+	}
+	for i := range groups {
+		g := &groups[i]
 		switch {
 		case g.suppressed:
 			skip(g, subscriber.ReasonSuppressed)
 			continue
 		case g.unsubscribed:
 			skip(g, subscriber.ReasonUnsubscribedFile)
+			continue
+		case g.inserted:
+			res.Imported++
+			res.Merged += len(g.rows) - 1
 			continue
 		}
 		o := opts
@@ -228,67 +383,34 @@ func applyImport(ctx context.Context, tx pgx.Tx, newsletterID int64, groups []*i
 		changed := false
 		if next != g.state {
 			if g.state == "" {
-				subIDs, subStates = append(subIDs, g.id), append(subStates, string(next))
+				p.subIDs, p.subStates = append(p.subIDs, g.id), append(p.subStates, string(next))
 			} else {
-				upgrades = append(upgrades, g.id)
+				p.upgrades = append(p.upgrades, g.id)
 			}
 			action, wording := o.Consent()
-			consentIDs, actions, wordings = append(consentIDs, g.id), append(actions, string(action)), append(wordings, wording)
+			p.consentIDs, p.actions, p.wordings = append(p.consentIDs, g.id), append(p.actions, string(action)), append(p.wordings, wording)
 			changed = true
 		}
-		if g.existed && g.oldName == "" && g.name != "" {
-			namedIDs, names = append(namedIDs, g.id), append(names, clean(g.name))
+		if g.oldName == "" && g.name != "" {
+			p.namedIDs, p.names = append(p.namedIDs, g.id), append(p.names, clean(g.name))
 			changed = true
 		}
 		for _, t := range g.tags {
 			if !slices.Contains(g.oldTags, t) {
-				tagIDs, tags = append(tagIDs, g.id), append(tags, clean(t))
+				p.tagIDs, p.tags = append(p.tagIDs, g.id), append(p.tags, clean(t))
 				changed = true
 			}
 		}
 		switch {
-		case !g.existed:
-			res.Imported++
-			res.Merged += len(g.lines) - 1
 		case g.id > opts.Since:
-			res.Merged += len(g.lines)
+			res.Merged += len(g.rows)
 		case changed:
 			res.Updated++
-			res.Merged += len(g.lines) - 1
+			res.Merged += len(g.rows) - 1
 		default:
 			res.Unchanged++
-			res.Merged += len(g.lines) - 1
+			res.Merged += len(g.rows) - 1
 		}
 	}
-	at := ms(opts.At)
-	b := &pgx.Batch{}
-	if len(subIDs) > 0 {
-		// A signup may have added the subscription since the look-up; it
-		// stands.
-		b.Queue(`INSERT INTO subscription (subscriber_id, newsletter_id, state, created_at, updated_at)
-			SELECT id, $1, state, $2, $2 FROM unnest($3::BIGINT[], $4::TEXT[]) AS u (id, state)
-			ON CONFLICT (subscriber_id, newsletter_id) DO NOTHING`, newsletterID, at, subIDs, subStates)
-	}
-	if len(consentIDs) > 0 {
-		b.Queue(`INSERT INTO consent (subscriber_id, newsletter_id, action, at, source, wording, ip)
-			SELECT id, $1, action, $2, $3, wording, '' FROM unnest($4::BIGINT[], $5::TEXT[], $6::TEXT[]) WITH ORDINALITY AS u (id, action, wording, n)
-			ORDER BY n`, newsletterID, at, clean(opts.Source), consentIDs, actions, wordings)
-	}
-	if len(tagIDs) > 0 {
-		b.Queue(`INSERT INTO subscriber_tag (subscriber_id, tag)
-			SELECT id, tag FROM unnest($1::BIGINT[], $2::TEXT[]) AS u (id, tag)
-			ON CONFLICT (subscriber_id, tag) DO NOTHING`, tagIDs, tags)
-	}
-	if len(upgrades) > 0 {
-		b.Queue(`UPDATE subscription SET state = 'confirmed', updated_at = $1
-			WHERE subscriber_id = ANY($2) AND newsletter_id = $3 AND state = 'pending'`, at, upgrades, newsletterID)
-	}
-	if len(namedIDs) > 0 {
-		b.Queue(`UPDATE subscriber s SET name = u.name FROM unnest($1::BIGINT[], $2::TEXT[]) AS u (id, name)
-			WHERE s.id = u.id AND s.name = ''`, namedIDs, names)
-	}
-	if b.Len() == 0 {
-		return nil
-	}
-	return tx.SendBatch(ctx, b).Close()
+	return p
 }

@@ -290,9 +290,110 @@ func TestImportSubscribersUnknownNewsletter(t *testing.T) {
 	}
 }
 
+func TestImportSubscribersStatesByRowInOneChunk(t *testing.T) {
+	db := openImportDB(t)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	db.importChunks(t, subscriber.ImportOptions{Source: "import a.csv", At: at},
+		[]subscriber.ImportRow{{Line: 2, Email: "c-old@example.org"}})
+	// New addresses confirmed and pending by turns, with a stored one
+	// between them, so that the new ones' IDs come in several runs.
+	res := db.importChunks(t, subscriber.ImportOptions{Source: "import b.csv", At: at.Add(time.Hour), Confirmed: true},
+		[]subscriber.ImportRow{
+			{Line: 2, Email: "a@example.org"},
+			{Line: 3, Email: "b@example.org", Pending: true},
+			{Line: 4, Email: "c-old@example.org"},
+			{Line: 5, Email: "d@example.org", Pending: true},
+			{Line: 6, Email: "e@example.org"},
+			{Line: 7, Email: "f@example.org"},
+		})
+	if diff := cmp.Diff(subscriber.ImportResult{Imported: 5, Updated: 1}, res); diff != "" {
+		t.Errorf("import (-want +got):\n%s", diff)
+	}
+	want := map[string]subscriber.ConsentAction{
+		"a@example.org": subscriber.ConsentConfirm, "b@example.org": subscriber.ConsentSignup,
+		"d@example.org": subscriber.ConsentSignup, "e@example.org": subscriber.ConsentConfirm, "f@example.org": subscriber.ConsentConfirm,
+	}
+	for _, r := range db.export(t) {
+		cs, err := db.st.Consents(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantState := subscriber.Confirmed
+		if r.Email == "b@example.org" || r.Email == "d@example.org" {
+			wantState = subscriber.Pending
+		}
+		if r.State != wantState {
+			t.Errorf("state of %s = %s; want %s", r.Email, r.State, wantState)
+		}
+		if r.Email == "c-old@example.org" {
+			if len(cs) != 2 || cs[1].Action != subscriber.ConsentConfirm || cs[1].Source != "import b.csv" {
+				t.Errorf("consents of the upgraded c-old@example.org = %+v; want its signup, then the confirmation", cs)
+			}
+			continue
+		}
+		action, wording := subscriber.ImportOptions{Confirmed: want[r.Email] == subscriber.ConsentConfirm}.Consent()
+		wantConsent := []subscriber.Consent{{SubscriberID: r.ID, NewsletterID: 1, Action: action, At: at.Add(time.Hour),
+			Source: "import b.csv", Wording: wording}}
+		if diff := cmp.Diff(wantConsent, cs); diff != "" {
+			t.Errorf("consents of %s (-want +got):\n%s", r.Email, diff)
+		}
+	}
+	if n := db.count(t, `SELECT count(*) FROM subscription`); n != 6 {
+		t.Errorf("subscriptions: %d; want 6", n)
+	}
+}
+
+func TestImportSubscribersMergesTagsWithoutTouchingRows(t *testing.T) {
+	db := openImportDB(t)
+	// The first row's tags have room to grow in place, over the third
+	// row's; the third row repeats a tag.
+	first := []string{"b", "a", "b"}
+	rows := []subscriber.ImportRow{
+		{Line: 2, Email: "x@example.org", Tags: first[:2:3]},
+		{Line: 3, Email: "X@example.org", Tags: []string{"c", "a"}},
+		{Line: 4, Email: "y@example.org", Tags: first},
+	}
+	db.importChunks(t, subscriber.ImportOptions{At: time.Now()}, rows)
+	wantRows := []subscriber.ExportRow{
+		{Email: "x@example.org", State: subscriber.Pending, Tags: []string{"a", "b", "c"}},
+		{Email: "y@example.org", State: subscriber.Pending, Tags: []string{"a", "b"}},
+	}
+	if diff := cmp.Diff(wantRows, db.export(t), ignoreExportTimes); diff != "" {
+		t.Errorf("tags merged from rows (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"b", "a", "b"}, first); diff != "" {
+		t.Errorf("a row's tags were written over (-before +after):\n%s", diff)
+	}
+}
+
+func TestImportSubscribersLeavesForeignKeysOn(t *testing.T) {
+	db := openImportDB(t)
+	ctx := context.Background()
+	// A failed import and a good one both hand the connection back.
+	if _, err := db.st.ImportSubscribers(ctx, 99, []subscriber.ImportRow{{Line: 2, Email: "a@example.org"}}, subscriber.ImportOptions{At: time.Now()}); err == nil {
+		t.Fatal("ImportSubscribers into newsletter 99 succeeded")
+	}
+	db.importChunks(t, subscriber.ImportOptions{At: time.Now(), Confirmed: true},
+		[]subscriber.ImportRow{{Line: 2, Email: "a@example.org", Tags: []string{"x"}}, {Line: 3, Email: "b@example.org", Tags: []string{"y"}}})
+	list := db.export(t)
+	if err := db.st.EraseSubscriber(ctx, list[0].ID, "erased-key", "erased", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// Erasing deletes the subscriber row; foreign keys delete the rest.
+	for _, table := range []string{"subscription", "consent", "subscriber_tag"} {
+		if n := db.count(t, `SELECT count(*) FROM `+table+` WHERE subscriber_id = ?`, list[0].ID); n != 0 {
+			t.Errorf("%d rows of %s left after erasing subscriber %d after an import; want 0 (foreign keys off?)", n, table, list[0].ID)
+		}
+	}
+	if n := db.count(t, `SELECT count(*) FROM subscription WHERE subscriber_id = ?`, list[1].ID); n != 1 {
+		t.Errorf("subscriptions of the other subscriber: %d; want 1", n)
+	}
+}
+
 // BenchmarkImportSubscribers stores b.N generated rows into a fresh database
-// on disk, in chunks of 50,000 sorted rows as `herald subscriber import`
-// hands them over. CPU seconds are reported beside the time because on a
+// on disk, confirmed, in chunks of 50,000 sorted rows as `herald subscriber
+// import --confirmed` hands them over. CPU seconds are reported beside the time because on a
 // busy machine they vary less.
 //
 //	go test -run '^$' -bench ImportSubscribers -benchtime 1000000x -cpuprofile cpu.out ./internal/store/sqlite
@@ -321,7 +422,7 @@ func BenchmarkImportSubscribers(b *testing.B) {
 		part := rows[from:min(from+chunk, len(rows))]
 		slices.SortFunc(part, func(a, b subscriber.ImportRow) int { return strings.Compare(a.Email, b.Email) })
 	}
-	opts := subscriber.ImportOptions{Source: "import bench.csv", At: time.Now()}
+	opts := subscriber.ImportOptions{Source: "import bench.csv", At: time.Now(), Confirmed: true}
 	var before, after syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &before)
 	b.ResetTimer()
