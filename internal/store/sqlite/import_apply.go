@@ -1,0 +1,182 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+
+	"herald/internal/subscriber"
+)
+
+// idRange is a run of new subscribers whose IDs lie from first to last,
+// all given the same state. The range may hold IDs that were offered and
+// not taken: those rows do not exist, so a statement over the range never
+// meets them.
+type idRange struct {
+	first, last int64
+	confirmed   bool
+}
+
+// importPlan is what applyImport writes.
+type importPlan struct {
+	ranges []idRange // new subscribers
+	// Addresses stored before.
+	subs     []*importGroup // without a subscription
+	upgrades []*importGroup // pending, to be confirmed
+	consents []*importGroup // given a subscription or an upgrade
+	named    []*importGroup // given a name
+	// Everyone's.
+	tagIDs []int64
+	tags   []string
+}
+
+// applyImport decides each address by subscriber.ImportState and writes the
+// subscriptions, consent records, names and tags that follow.
+func applyImport(ctx context.Context, tx *sql.Tx, newsletterID int64, groups []importGroup, opts subscriber.ImportOptions, res *subscriber.ImportResult) error {
+	p := planImport(groups, opts, res)
+	at := ms(opts.At)
+	consentOf := func(confirmed bool) (string, string) {
+		o := opts
+		o.Confirmed = confirmed
+		action, wording := o.Consent()
+		return string(action), wording
+	}
+	if len(p.ranges) > 0 {
+		sub, err := tx.PrepareContext(ctx, `INSERT INTO subscription (subscriber_id, newsletter_id, state, created_at, updated_at)
+			SELECT id, ?, ?, ?, ? FROM subscriber WHERE id BETWEEN ? AND ?`)
+		if err != nil {
+			return err
+		}
+		defer sub.Close()
+		consent, err := tx.PrepareContext(ctx, `INSERT INTO consent (subscriber_id, newsletter_id, action, at, source, wording, ip)
+			SELECT id, ?, ?, ?, ?, ?, '' FROM subscriber WHERE id BETWEEN ? AND ?`)
+		if err != nil {
+			return err
+		}
+		defer consent.Close()
+		for _, r := range p.ranges {
+			state := subscriber.Pending
+			if r.confirmed {
+				state = subscriber.Confirmed
+			}
+			if _, err := sub.ExecContext(ctx, newsletterID, string(state), at, at, r.first, r.last); err != nil {
+				return err
+			}
+			action, wording := consentOf(r.confirmed)
+			if _, err := consent.ExecContext(ctx, newsletterID, action, at, opts.Source, wording, r.first, r.last); err != nil {
+				return err
+			}
+		}
+	}
+	err := exec(ctx, tx, bulkQuery{
+		head: `INSERT INTO subscription (subscriber_id, newsletter_id, state, created_at, updated_at)
+			SELECT column1, ?, column2, ?, ? FROM (VALUES `,
+		row: `(?, ?)`, tail: `)`, fixed: []any{newsletterID, at, at},
+	}, len(p.subs), func(i int, args []any) []any {
+		next, _ := subscriber.ImportState("", opts.Confirmed && !p.subs[i].pending)
+		return append(args, p.subs[i].id, string(next))
+	}, nil)
+	if err != nil {
+		return err
+	}
+	err = exec(ctx, tx, bulkQuery{
+		head: `UPDATE subscription SET state = 'confirmed', updated_at = ?
+			WHERE newsletter_id = ? AND state = 'pending' AND subscriber_id IN (`,
+		row: `?`, tail: `)`, fixed: []any{at, newsletterID},
+	}, len(p.upgrades), func(i int, args []any) []any { return append(args, p.upgrades[i].id) }, nil)
+	if err != nil {
+		return err
+	}
+	err = exec(ctx, tx, bulkQuery{
+		head: `INSERT INTO consent (subscriber_id, newsletter_id, action, at, source, wording, ip)
+			SELECT column1, ?, column2, ?, ?, column3, '' FROM (VALUES `,
+		row: `(?, ?, ?)`, tail: `)`, fixed: []any{newsletterID, at, opts.Source},
+	}, len(p.consents), func(i int, args []any) []any {
+		action, wording := consentOf(opts.Confirmed && !p.consents[i].pending)
+		return append(args, p.consents[i].id, action, wording)
+	}, nil)
+	if err != nil {
+		return err
+	}
+	err = exec(ctx, tx, bulkQuery{
+		head: `UPDATE subscriber SET name = v.column2 FROM (VALUES `,
+		row:  `(?, ?)`, tail: `) AS v WHERE subscriber.id = v.column1 AND subscriber.name = ''`,
+	}, len(p.named), func(i int, args []any) []any { return append(args, p.named[i].id, p.named[i].name) }, nil)
+	if err != nil {
+		return err
+	}
+	return exec(ctx, tx, bulkQuery{
+		head: `INSERT OR IGNORE INTO subscriber_tag (subscriber_id, tag) VALUES `,
+		row:  `(?, ?)`,
+	}, len(p.tags), func(i int, args []any) []any { return append(args, p.tagIDs[i], p.tags[i]) }, nil)
+}
+
+// planImport decides each address by subscriber.ImportState, counts it in
+// res and lists what is to be written.
+func planImport(groups []importGroup, opts subscriber.ImportOptions, res *subscriber.ImportResult) importPlan {
+	var p importPlan
+	skip := func(g *importGroup, reason string) {
+		for _, r := range g.rows {
+			res.Skips = append(res.Skips, subscriber.RowError{Line: r.Line, Reason: reason})
+		}
+		res.Skipped += len(g.rows)
+	}
+	for i := range groups {
+		g := &groups[i]
+		switch {
+		case g.suppressed:
+			skip(g, subscriber.ReasonSuppressed)
+			continue
+		case g.unsubscribed:
+			skip(g, subscriber.ReasonUnsubscribedFile)
+			continue
+		}
+		confirmed := opts.Confirmed && !g.pending
+		next, ok := subscriber.ImportState(g.state, confirmed)
+		if !ok {
+			skip(g, subscriber.ReasonUnsubscribed)
+			continue
+		}
+		changed := false
+		switch {
+		case !g.existed:
+			if n := len(p.ranges); n > 0 && p.ranges[n-1].confirmed == confirmed {
+				p.ranges[n-1].last = g.id
+			} else {
+				p.ranges = append(p.ranges, idRange{g.id, g.id, confirmed})
+			}
+		case next != g.state:
+			if g.state == "" {
+				p.subs = append(p.subs, g)
+			} else {
+				p.upgrades = append(p.upgrades, g)
+			}
+			p.consents = append(p.consents, g)
+			changed = true
+		}
+		if g.existed && g.oldName == "" && g.name != "" {
+			p.named = append(p.named, g)
+			changed = true
+		}
+		for _, t := range g.tags {
+			if !slices.Contains(g.oldTags, t) {
+				p.tagIDs, p.tags = append(p.tagIDs, g.id), append(p.tags, t)
+				changed = true
+			}
+		}
+		switch {
+		case !g.existed:
+			res.Imported++
+			res.Merged += len(g.rows) - 1
+		case g.id > opts.Since:
+			res.Merged += len(g.rows)
+		case changed:
+			res.Updated++
+			res.Merged += len(g.rows) - 1
+		default:
+			res.Unchanged++
+			res.Merged += len(g.rows) - 1
+		}
+	}
+	return p
+}
