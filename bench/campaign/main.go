@@ -10,6 +10,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -118,6 +120,7 @@ func run() error {
 			fmt.Printf("dkim %-7s %8.0f msg/s  %6.1f s  cpu %6.1f s  peak RSS %4d MB\n",
 				cfg, r.rate, r.seconds, r.cpu, r.rssMB)
 		}
+		slices.SortFunc(results, func(a, b result) int { return cmp.Compare(a.rate, b.rate) })
 		m := results[len(results)/2]
 		fmt.Printf("median dkim %-7s %8.0f msg/s  cpu %.1f s  peak RSS %d MB\n", cfg, m.rate, m.cpu, m.rssMB)
 		if cfg != "none" {
