@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -70,75 +69,16 @@ func (s *Store) ImportSubscribers(ctx context.Context, newsletterID int64, rows 
 	return res, nil
 }
 
-// groupImportRows merges the rows of a chunk by address, in key order, and
-// the rows of one address in file order. Rows come from the importer
-// sorted by key, which is checked rather than assumed. In key order, new
-// IDs follow the addresses' order, as in the SQLite store, and two imports
-// lock index entries in the same order.
+// groupImportRows merges the rows of a chunk by address, in key order (see
+// subscriber.GroupImportRows).
 func groupImportRows(rows []subscriber.ImportRow) []importGroup {
-	keys := make([]string, len(rows))
-	sorted := true
-	for i, r := range rows {
-		keys[i] = subscriber.EmailKey(r.Email)
-		if i > 0 && keys[i] < keys[i-1] {
-			sorted = false
-		}
-	}
-	if !sorted {
-		order := make([]int, len(rows))
-		for i := range order {
-			order[i] = i
-		}
-		slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
-		sortedRows, sortedKeys := make([]subscriber.ImportRow, len(rows)), make([]string, len(rows))
-		for i, j := range order {
-			sortedRows[i], sortedKeys[i] = rows[j], keys[j]
-		}
-		rows, keys = sortedRows, sortedKeys
-	}
-	groups := make([]importGroup, 0, len(rows))
-	for i := 0; i < len(rows); {
-		j := i + 1
-		for j < len(rows) && keys[j] == keys[i] {
-			j++
-		}
-		g := importGroup{key: keys[i], email: rows[i].Email, rows: rows[i:j]}
-		for _, r := range g.rows {
-			if g.name == "" {
-				g.name = r.Name
-			}
-			g.tags = mergeTags(g.tags, r.Tags)
-			g.pending = g.pending || r.Pending
-			g.unsubscribed = g.unsubscribed || r.Unsubscribed
-		}
-		groups = append(groups, g)
-		i = j
+	addrs := subscriber.GroupImportRows(rows)
+	groups := make([]importGroup, len(addrs))
+	for i, a := range addrs {
+		groups[i] = importGroup{key: a.Key, email: a.Email, name: a.Name, tags: a.Tags, rows: a.Rows,
+			pending: a.Pending, unsubscribed: a.Unsubscribed}
 	}
 	return groups
-}
-
-// mergeTags returns tags with those of more it lacks added. Neither
-// slice is written to, so that the first row's tags can be taken as they
-// are.
-func mergeTags(tags, more []string) []string {
-	if tags == nil && !hasRepeat(more) {
-		return more
-	}
-	for _, t := range more {
-		if !slices.Contains(tags, t) {
-			tags = append(slices.Clip(tags), t)
-		}
-	}
-	return tags
-}
-
-func hasRepeat(s []string) bool {
-	for i, v := range s {
-		if slices.Contains(s[:i], v) {
-			return true
-		}
-	}
-	return false
 }
 
 // stageImport copies the groups the file does not leave out into a
