@@ -7,6 +7,8 @@ package delivery
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"herald/internal/mail"
@@ -58,11 +60,15 @@ type Delivery struct {
 	// are now: Name to greet them, Subscribed whether they are still on
 	// the campaign's newsletter, Suppressed whether the address may not
 	// be mailed at all.
-	Name           string
-	Subscribed     bool
-	Suppressed     bool
-	CreatedAt      time.Time
-	FirstAttemptAt time.Time // zero before the first attempt
+	Name       string
+	Subscribed bool
+	Suppressed bool
+	// SubscriptionStates is, for mail about a subscriber's own
+	// subscriptions (confirmation, welcome), their state with each
+	// newsletter by ID, also read at claim time.
+	SubscriptionStates map[int64]string
+	CreatedAt          time.Time
+	FirstAttemptAt     time.Time // zero before the first attempt
 	// LeaseExpired says an earlier claim of this row ran out before its
 	// answer was recorded: a worker died or stalled, and the message may
 	// have gone out already.
@@ -104,6 +110,23 @@ type Store interface {
 	// RecordResults applies results whose fence still matches, in one
 	// transaction; stale ones are dropped. It returns how many applied.
 	RecordResults(ctx context.Context, rs []Result) (int, error)
+}
+
+// ParseSubscriptionStates reads the states a store lists as
+// "newsletter:state,newsletter:state"; what does not parse is left out.
+func ParseSubscriptionStates(list string) map[int64]string {
+	if list == "" {
+		return nil
+	}
+	states := map[int64]string{}
+	for _, item := range strings.Split(list, ",") {
+		id, state, ok := strings.Cut(item, ":")
+		n, err := strconv.ParseInt(id, 10, 64)
+		if ok && err == nil {
+			states[n] = state
+		}
+	}
+	return states
 }
 
 // Outgoing is a message ready for the wire.

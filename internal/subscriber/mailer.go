@@ -3,7 +3,6 @@ package subscriber
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"strings"
@@ -19,7 +18,6 @@ var templateFiles embed.FS
 
 // MailStore is what the transactional emails need to look up at send time.
 type MailStore interface {
-	SubscriberByID(ctx context.Context, id int64) (Subscriber, error)
 	Newsletters(ctx context.Context) ([]Newsletter, error)
 }
 
@@ -79,18 +77,16 @@ type mailView struct {
 }
 
 // Render builds the email for a confirm or welcome delivery as the
-// subscriber stands now: nothing is sent to a suppressed address or to one
-// with nothing left to confirm or welcome.
+// subscriber stood when it was claimed (name and subscriptions come with
+// the delivery): nothing is sent to a suppressed address or to one with
+// nothing left to confirm or welcome, such as a subscriber since erased.
 func (m *Mailer) Render(ctx context.Context, d delivery.Delivery) (delivery.Outgoing, error) {
 	if d.Suppressed {
 		return delivery.Outgoing{}, fmt.Errorf("address is suppressed: %w", delivery.ErrSkip)
 	}
-	sub, err := m.store.SubscriberByID(ctx, d.SubscriberID)
-	if errors.Is(err, ErrNotFound) {
-		return delivery.Outgoing{}, fmt.Errorf("subscriber %d is gone: %w", d.SubscriberID, delivery.ErrSkip)
-	}
-	if err != nil {
-		return delivery.Outgoing{}, err
+	sub := Subscriber{ID: d.SubscriberID, Email: d.Recipient, Name: d.Name}
+	for id, state := range d.SubscriptionStates {
+		sub.Subscriptions = append(sub.Subscriptions, Subscription{NewsletterID: id, State: State(state)})
 	}
 	nls, err := m.newsletters.get(ctx)
 	if err != nil {

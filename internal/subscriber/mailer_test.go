@@ -2,6 +2,8 @@ package subscriber_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -33,8 +35,23 @@ func TestConfirmationEmail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The mailer renders deliveries as the engine claims them: with the
+	// subscriber's name and subscriptions.
+	claimed, err := st.ClaimDeliveries(ctx, delivery.Claim{Owner: "test", Now: now, Lease: time.Minute, Limit: 10})
+	if err != nil || len(claimed) != 2 {
+		t.Fatalf("ClaimDeliveries = %+v, %v; want the two confirmation emails", claimed, err)
+	}
+	of := func(id int64) delivery.Delivery {
+		for _, c := range claimed {
+			if c.SubscriberID == id {
+				return c
+			}
+		}
+		t.Fatalf("no confirmation email claimed for subscriber %d", id)
+		return delivery.Delivery{}
+	}
 	render := func(id int64) mail.ParsedMessage {
-		out, err := m.Render(ctx, delivery.Delivery{ID: 40 + id, Kind: delivery.KindConfirm, SubscriberID: id, CreatedAt: now})
+		out, err := m.Render(ctx, of(id))
 		if err != nil {
 			t.Fatalf("Render(subscriber %d): %v", id, err)
 		}
@@ -57,8 +74,8 @@ func TestConfirmationEmail(t *testing.T) {
 	if lu := p.Header.Get("List-Unsubscribe"); !strings.HasPrefix(lu, "<https://news.example/unsubscribe/") {
 		t.Errorf("List-Unsubscribe = %q", lu)
 	}
-	if p.Header.Get("Message-Id") != "<41.confirm@news.example>" {
-		t.Errorf("Message-ID = %q", p.Header.Get("Message-Id"))
+	if want := fmt.Sprintf("<%d.confirm@news.example>", of(1).ID); p.Header.Get("Message-Id") != want {
+		t.Errorf("Message-ID = %q, want %q", p.Header.Get("Message-Id"), want)
 	}
 	// The token in the link confirms this subscriber and no other.
 	link := p.Text[strings.Index(p.Text, "https://news.example/confirm/"):]
@@ -70,7 +87,14 @@ func TestConfirmationEmail(t *testing.T) {
 	if anon := render(2); !strings.Contains(anon.Text, "Hello,\n") || strings.Contains(anon.Text, "Hello ,") {
 		t.Errorf("greeting without a name:\n%s", anon.Text)
 	}
-	if _, err := m.Render(ctx, delivery.Delivery{ID: 9, Kind: delivery.KindConfirm, SubscriberID: 1, Suppressed: true}); err == nil {
-		t.Error("a suppressed address was rendered")
+	suppressed := claimed[0]
+	suppressed.Suppressed = true
+	if _, err := m.Render(ctx, suppressed); !errors.Is(err, delivery.ErrSkip) {
+		t.Errorf("rendering for a suppressed address: %v, want delivery.ErrSkip", err)
+	}
+	left := claimed[0]
+	left.SubscriptionStates = map[int64]string{1: string(subscriber.Unsubscribed)}
+	if _, err := m.Render(ctx, left); !errors.Is(err, delivery.ErrSkip) {
+		t.Errorf("rendering a confirmation for someone who left: %v, want delivery.ErrSkip", err)
 	}
 }

@@ -73,7 +73,9 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c delivery.Claim) ([]delive
 				coalesce((SELECT name FROM subscriber WHERE subscriber.id = c.subscriber_id), ''),
 				coalesce((SELECT sp.state = 'confirmed' FROM subscription sp JOIN campaign cp ON cp.newsletter_id = sp.newsletter_id
 					WHERE cp.id = c.campaign_id AND sp.subscriber_id = c.subscriber_id), false),
-				EXISTS (SELECT 1 FROM suppression WHERE email_key = lower(c.recipient))
+				EXISTS (SELECT 1 FROM suppression WHERE email_key = lower(c.recipient)),
+				CASE WHEN c.kind IN ('confirm', 'welcome') THEN coalesce((SELECT string_agg(newsletter_id || ':' || state, ',')
+					FROM subscription WHERE subscriber_id = c.subscriber_id), '') ELSE '' END
 			FROM claimed c ORDER BY c.priority, c.next_attempt_at, c.id`,
 			c.Owner, ms(c.Now.Add(c.Lease)), ids)
 		if err != nil {
@@ -82,13 +84,14 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c delivery.Claim) ([]delive
 		defer rows.Close()
 		for rows.Next() {
 			var d delivery.Delivery
-			var kind string
+			var kind, states string
 			var created, first int64
 			if err := rows.Scan(&d.ID, &d.Fence, &kind, &d.SubscriberID, &d.CampaignID, &d.Recipient, &d.Attempts,
-				&created, &first, &d.Name, &d.Subscribed, &d.Suppressed); err != nil {
+				&created, &first, &d.Name, &d.Subscribed, &d.Suppressed, &states); err != nil {
 				return err
 			}
 			d.LeaseExpired = expired[d.ID]
+			d.SubscriptionStates = delivery.ParseSubscriptionStates(states)
 			d.Kind, d.CreatedAt, d.FirstAttemptAt = delivery.Kind(kind), fromMS(created), fromMS(first)
 			list = append(list, d)
 		}

@@ -30,7 +30,9 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c delivery.Claim) ([]delive
 				coalesce((SELECT name FROM subscriber WHERE subscriber.id = delivery.subscriber_id), ''),
 				coalesce((SELECT sp.state = 'confirmed' FROM subscription sp JOIN campaign cp ON cp.newsletter_id = sp.newsletter_id
 					WHERE cp.id = delivery.campaign_id AND sp.subscriber_id = delivery.subscriber_id), 0),
-				EXISTS (SELECT 1 FROM suppression WHERE email_key = lower(delivery.recipient))`,
+				EXISTS (SELECT 1 FROM suppression WHERE email_key = lower(delivery.recipient)),
+				CASE WHEN kind IN ('confirm', 'welcome') THEN coalesce((SELECT group_concat(newsletter_id || ':' || state)
+					FROM subscription WHERE subscriber_id = delivery.subscriber_id), '') ELSE '' END`,
 	}, func(tx *sql.Tx, st []*sql.Stmt) error {
 		list = list[:0]
 		// Pick first, in queue order, noting which rows had a lease that
@@ -76,14 +78,15 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c delivery.Claim) ([]delive
 		n := 0
 		for rows.Next() {
 			var d delivery.Delivery
-			var kind string
+			var kind, states string
 			var created, first int64
 			if err := rows.Scan(&d.ID, &d.Fence, &kind, &d.SubscriberID, &d.CampaignID, &d.Recipient, &d.Attempts,
-				&created, &first, &d.Name, &d.Subscribed, &d.Suppressed); err != nil {
+				&created, &first, &d.Name, &d.Subscribed, &d.Suppressed, &states); err != nil {
 				return err
 			}
 			d.Kind, d.CreatedAt, d.FirstAttemptAt = delivery.Kind(kind), fromMS(created), fromMS(first)
 			d.LeaseExpired = expired[d.ID]
+			d.SubscriptionStates = delivery.ParseSubscriptionStates(states)
 			list[order[d.ID]] = d
 			n++
 		}

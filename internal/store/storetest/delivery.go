@@ -27,6 +27,10 @@ func testClaimOrderAndLimit(t *testing.T, st Store) {
 	if diff := cmp.Diff([]string{"early@example.com"}, recipients(first)); diff != "" {
 		t.Errorf("ClaimDeliveries(limit 1): the longest due first (-want +got):\n%s", diff)
 	}
+	// A confirmation email comes with the subscriber's standing.
+	if len(first) == 1 && !cmp.Equal(first[0].SubscriptionStates, map[int64]string{1: "pending"}) {
+		t.Errorf("claimed confirmation email's SubscriptionStates = %v, want newsletter 1 pending", first[0].SubscriptionStates)
+	}
 	// What is not due yet stays in the queue.
 	if diff := cmp.Diff([]string{"now@example.com"}, recipients(claim(t, st, "two", t0, time.Minute))); diff != "" {
 		t.Errorf("ClaimDeliveries at t0 (-want +got):\n%s", diff)
