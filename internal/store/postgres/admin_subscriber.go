@@ -21,14 +21,38 @@ func (s *Store) SearchSubscribers(ctx context.Context, email string, state subsc
 	if beforeID <= 0 {
 		beforeID = 1<<63 - 1
 	}
+	return s.pageSubscribers(ctx, subscriberPage{beforeID: beforeID, emailHolds: email}, state, newsletterID, tag, limit)
+}
+
+// subscriberPage is where a page of subscribers starts, which way it runs,
+// and how the address narrows it.
+type subscriberPage struct {
+	afterID, beforeID int64  // the page runs up from afterID, or down from beforeID when set
+	emailHolds        string // addresses holding this, in any case
+	email             string // this address, in any case
+}
+
+// pageSubscribers runs a page of subscribers, in ID order, narrowed by p and
+// by the filters that are not zero (see SearchSubscribers), with their
+// subscriptions.
+func (s *Store) pageSubscribers(ctx context.Context, p subscriberPage, state subscriber.State, newsletterID int64, tag string, limit int) ([]subscriber.Subscriber, error) {
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	where := []string{`s.id < ` + arg(beforeID)}
-	if email != "" {
-		where = append(where, `s.email_key LIKE `+arg(likePattern(email))+` ESCAPE '\'`)
+	var where []string
+	order := `s.id`
+	if p.beforeID > 0 {
+		where, order = []string{`s.id < ` + arg(p.beforeID)}, `s.id DESC`
+	} else {
+		where = []string{`s.id > ` + arg(p.afterID)}
+	}
+	if p.emailHolds != "" {
+		where = append(where, `s.email_key LIKE `+arg(likePattern(p.emailHolds))+` ESCAPE '\'`)
+	}
+	if p.email != "" {
+		where = append(where, `s.email_key = `+arg(subscriber.EmailKey(p.email)))
 	}
 	if state != "" || newsletterID != 0 {
 		cond := `EXISTS (SELECT 1 FROM subscription sp WHERE sp.subscriber_id = s.id`
@@ -44,9 +68,9 @@ func (s *Store) SearchSubscribers(ctx context.Context, email string, state subsc
 		where = append(where, `EXISTS (SELECT 1 FROM subscriber_tag t WHERE t.subscriber_id = s.id AND t.tag = `+arg(clean(tag))+`)`)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT s.id, s.email, s.name, s.created_at FROM subscriber s WHERE `+
-		strings.Join(where, ` AND `)+` ORDER BY s.id DESC LIMIT `+arg(limit), args...)
+		strings.Join(where, ` AND `)+` ORDER BY `+order+` LIMIT `+arg(limit), args...)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: search subscribers: %w", err)
+		return nil, fmt.Errorf("postgres: subscribers: %w", err)
 	}
 	defer rows.Close()
 	var list []subscriber.Subscriber
@@ -54,49 +78,15 @@ func (s *Store) SearchSubscribers(ctx context.Context, email string, state subsc
 		var sub subscriber.Subscriber
 		var created int64
 		if err := rows.Scan(&sub.ID, &sub.Email, &sub.Name, &created); err != nil {
-			return nil, fmt.Errorf("postgres: search subscribers: %w", err)
+			return nil, fmt.Errorf("postgres: subscribers: %w", err)
 		}
 		sub.CreatedAt = fromMS(created)
 		list = append(list, sub)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: search subscribers: %w", err)
+		return nil, fmt.Errorf("postgres: subscribers: %w", err)
 	}
-	return list, s.fillSubscriptionsOf(ctx, list)
-}
-
-// fillSubscriptionsOf loads the subscriptions of the subscribers in list,
-// whatever their order.
-func (s *Store) fillSubscriptionsOf(ctx context.Context, list []subscriber.Subscriber) error {
-	if len(list) == 0 {
-		return nil
-	}
-	index := make(map[int64]int, len(list))
-	ids := make([]int64, len(list))
-	for i, sub := range list {
-		index[sub.ID], ids[i] = i, sub.ID
-	}
-	rows, err := s.pool.Query(ctx, `SELECT sp.subscriber_id, sp.newsletter_id, n.slug, sp.state, sp.updated_at
-		FROM subscription sp JOIN newsletter n ON n.id = sp.newsletter_id
-		WHERE sp.subscriber_id = ANY($1) ORDER BY sp.subscriber_id, sp.newsletter_id`, ids)
-	if err != nil {
-		return fmt.Errorf("postgres: subscriptions: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var sid, upd int64
-		var sp subscriber.Subscription
-		var state string
-		if err := rows.Scan(&sid, &sp.NewsletterID, &sp.NewsletterSlug, &state, &upd); err != nil {
-			return fmt.Errorf("postgres: subscriptions: %w", err)
-		}
-		sp.State, sp.UpdatedAt = subscriber.State(state), fromMS(upd)
-		list[index[sid]].Subscriptions = append(list[index[sid]].Subscriptions, sp)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("postgres: subscriptions: %w", err)
-	}
-	return nil
+	return list, s.subscriptionsOf(ctx, list)
 }
 
 // SubscriptionCounts counts subscriptions by newsletter and state.

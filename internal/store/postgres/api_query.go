@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -43,49 +41,7 @@ func (s *Store) SubscriberByEmail(ctx context.Context, email string) (subscriber
 // applies when not zero: email to that address in any case; newsletterID
 // and state to subscribers with such a subscription; tag to those with it.
 func (s *Store) FilterSubscribers(ctx context.Context, email string, state subscriber.State, newsletterID int64, tag string, afterID int64, limit int) ([]subscriber.Subscriber, error) {
-	args := []any{afterID}
-	next := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	where := []string{`s.id > $1`}
-	if email != "" {
-		where = append(where, `s.email_key = `+next(subscriber.EmailKey(email)))
-	}
-	if state != "" || newsletterID != 0 {
-		cond := `EXISTS (SELECT 1 FROM subscription sp WHERE sp.subscriber_id = s.id`
-		if newsletterID != 0 {
-			cond += ` AND sp.newsletter_id = ` + next(newsletterID)
-		}
-		if state != "" {
-			cond += ` AND sp.state = ` + next(string(state))
-		}
-		where = append(where, cond+`)`)
-	}
-	if tag != "" {
-		where = append(where, `EXISTS (SELECT 1 FROM subscriber_tag t WHERE t.subscriber_id = s.id AND t.tag = `+next(tag)+`)`)
-	}
-	query := `SELECT s.id, s.email, s.name, s.created_at FROM subscriber s WHERE ` +
-		strings.Join(where, ` AND `) + ` ORDER BY s.id LIMIT ` + next(limit)
-	rows, err := s.pool.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: filter subscribers: %w", err)
-	}
-	defer rows.Close()
-	var list []subscriber.Subscriber
-	for rows.Next() {
-		var sub subscriber.Subscriber
-		var created int64
-		if err := rows.Scan(&sub.ID, &sub.Email, &sub.Name, &created); err != nil {
-			return nil, fmt.Errorf("postgres: filter subscribers: %w", err)
-		}
-		sub.CreatedAt = fromMS(created)
-		list = append(list, sub)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: filter subscribers: %w", err)
-	}
-	return list, s.subscriptionsOf(ctx, list)
+	return s.pageSubscribers(ctx, subscriberPage{afterID: afterID, email: email}, state, newsletterID, tag, limit)
 }
 
 // subscriptionsOf loads the subscriptions of a page of subscribers, which

@@ -19,9 +19,30 @@ func (s *Store) SearchSubscribers(ctx context.Context, email string, state subsc
 	if beforeID <= 0 {
 		beforeID = 1<<63 - 1
 	}
-	where, args := []string{`s.id < ?`}, []any{beforeID}
-	if email != "" {
-		where, args = append(where, `s.email_key LIKE ? ESCAPE '\'`), append(args, likePattern(email))
+	return s.pageSubscribers(ctx, subscriberPage{beforeID: beforeID, emailHolds: email}, state, newsletterID, tag, limit)
+}
+
+// subscriberPage is where a page of subscribers starts, which way it runs,
+// and how the address narrows it.
+type subscriberPage struct {
+	afterID, beforeID int64  // the page runs up from afterID, or down from beforeID when set
+	emailHolds        string // addresses holding this, in any case
+	email             string // this address, in any case
+}
+
+// pageSubscribers runs a page of subscribers, in ID order, narrowed by p and
+// by the filters that are not zero (see SearchSubscribers), with their
+// subscriptions.
+func (s *Store) pageSubscribers(ctx context.Context, p subscriberPage, state subscriber.State, newsletterID int64, tag string, limit int) ([]subscriber.Subscriber, error) {
+	where, args, order := []string{`s.id > ?`}, []any{p.afterID}, `s.id`
+	if p.beforeID > 0 {
+		where, args, order = []string{`s.id < ?`}, []any{p.beforeID}, `s.id DESC`
+	}
+	if p.emailHolds != "" {
+		where, args = append(where, `s.email_key LIKE ? ESCAPE '\'`), append(args, likePattern(p.emailHolds))
+	}
+	if p.email != "" {
+		where, args = append(where, `s.email_key = ?`), append(args, subscriber.EmailKey(p.email))
 	}
 	if state != "" || newsletterID != 0 {
 		cond := `EXISTS (SELECT 1 FROM subscription sp WHERE sp.subscriber_id = s.id`
@@ -37,11 +58,10 @@ func (s *Store) SearchSubscribers(ctx context.Context, email string, state subsc
 		where = append(where, `EXISTS (SELECT 1 FROM subscriber_tag t WHERE t.subscriber_id = s.id AND t.tag = ?)`)
 		args = append(args, tag)
 	}
-	args = append(args, limit)
 	rows, err := s.query(ctx, `SELECT s.id, s.email, s.name, s.created_at FROM subscriber s WHERE `+
-		strings.Join(where, ` AND `)+` ORDER BY s.id DESC LIMIT ?`, args...)
+		strings.Join(where, ` AND `)+` ORDER BY `+order+` LIMIT ?`, append(args, limit)...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: search subscribers: %w", err)
+		return nil, fmt.Errorf("sqlite: subscribers: %w", err)
 	}
 	defer rows.Close()
 	var list []subscriber.Subscriber
@@ -49,47 +69,15 @@ func (s *Store) SearchSubscribers(ctx context.Context, email string, state subsc
 		var sub subscriber.Subscriber
 		var created int64
 		if err := rows.Scan(&sub.ID, &sub.Email, &sub.Name, &created); err != nil {
-			return nil, fmt.Errorf("sqlite: search subscribers: %w", err)
+			return nil, fmt.Errorf("sqlite: subscribers: %w", err)
 		}
 		sub.CreatedAt = fromMS(created)
 		list = append(list, sub)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: search subscribers: %w", err)
+		return nil, fmt.Errorf("sqlite: subscribers: %w", err)
 	}
-	return list, s.fillSubscriptionsOf(ctx, list)
-}
-
-// fillSubscriptionsOf loads the subscriptions of the subscribers in list,
-// whatever their order.
-func (s *Store) fillSubscriptionsOf(ctx context.Context, list []subscriber.Subscriber) error {
-	if len(list) == 0 {
-		return nil
-	}
-	index := make(map[int64]int, len(list))
-	args := make([]any, len(list))
-	for i, sub := range list {
-		index[sub.ID], args[i] = i, sub.ID
-	}
-	rows, err := s.read.QueryContext(ctx, `SELECT sp.subscriber_id, sp.newsletter_id, n.slug, sp.state, sp.updated_at
-		FROM subscription sp JOIN newsletter n ON n.id = sp.newsletter_id
-		WHERE sp.subscriber_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(args)), ",")+`)
-		ORDER BY sp.subscriber_id, sp.newsletter_id`, args...)
-	if err != nil {
-		return fmt.Errorf("sqlite: subscriptions: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var sid, upd int64
-		var sp subscriber.Subscription
-		var state string
-		if err := rows.Scan(&sid, &sp.NewsletterID, &sp.NewsletterSlug, &state, &upd); err != nil {
-			return fmt.Errorf("sqlite: subscriptions: %w", err)
-		}
-		sp.State, sp.UpdatedAt = subscriber.State(state), fromMS(upd)
-		list[index[sid]].Subscriptions = append(list[index[sid]].Subscriptions, sp)
-	}
-	return rows.Err()
+	return list, s.subscriptionsOf(ctx, list)
 }
 
 // SubscriptionCounts counts subscriptions by newsletter and state.

@@ -41,45 +41,7 @@ func (s *Store) SubscriberByEmail(ctx context.Context, email string) (subscriber
 // applies when not zero: email to that address in any case; newsletterID
 // and state to subscribers with such a subscription; tag to those with it.
 func (s *Store) FilterSubscribers(ctx context.Context, email string, state subscriber.State, newsletterID int64, tag string, afterID int64, limit int) ([]subscriber.Subscriber, error) {
-	where, args := []string{`s.id > ?`}, []any{afterID}
-	if email != "" {
-		where, args = append(where, `s.email_key = ?`), append(args, subscriber.EmailKey(email))
-	}
-	if state != "" || newsletterID != 0 {
-		cond := `EXISTS (SELECT 1 FROM subscription sp WHERE sp.subscriber_id = s.id`
-		if newsletterID != 0 {
-			cond, args = cond+` AND sp.newsletter_id = ?`, append(args, newsletterID)
-		}
-		if state != "" {
-			cond, args = cond+` AND sp.state = ?`, append(args, string(state))
-		}
-		where = append(where, cond+`)`)
-	}
-	if tag != "" {
-		where = append(where, `EXISTS (SELECT 1 FROM subscriber_tag t WHERE t.subscriber_id = s.id AND t.tag = ?)`)
-		args = append(args, tag)
-	}
-	args = append(args, limit)
-	rows, err := s.query(ctx, `SELECT s.id, s.email, s.name, s.created_at FROM subscriber s WHERE `+
-		strings.Join(where, ` AND `)+` ORDER BY s.id LIMIT ?`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: filter subscribers: %w", err)
-	}
-	defer rows.Close()
-	var list []subscriber.Subscriber
-	for rows.Next() {
-		var sub subscriber.Subscriber
-		var created int64
-		if err := rows.Scan(&sub.ID, &sub.Email, &sub.Name, &created); err != nil {
-			return nil, fmt.Errorf("sqlite: filter subscribers: %w", err)
-		}
-		sub.CreatedAt = fromMS(created)
-		list = append(list, sub)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: filter subscribers: %w", err)
-	}
-	return list, s.subscriptionsOf(ctx, list)
+	return s.pageSubscribers(ctx, subscriberPage{afterID: afterID, email: email}, state, newsletterID, tag, limit)
 }
 
 // idList returns the placeholders and arguments for an IN list of IDs.
