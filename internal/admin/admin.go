@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"herald/internal/article"
+	"herald/internal/assets"
 	"herald/internal/mail"
 	"herald/internal/user"
 )
@@ -77,7 +78,7 @@ type Handler struct {
 	cfg    Config
 	csrf   *user.CSRF
 	pages  *pages
-	assets *assets
+	assets *assets.Set
 	table  []route
 	mux    *http.ServeMux
 	log    *slog.Logger

@@ -126,7 +126,7 @@ var menu = []struct {
 // found from the title when it names a section.
 func (h *Handler) basePage(s *staff, title string) page {
 	p := page{Title: title, Site: h.cfg.Site.Name, Public: h.cfg.Site.BaseURL,
-		CSS: h.assets.url("admin.css"), JS: h.assets.url("admin.js"), Icon: h.assets.url("icon.svg")}
+		CSS: h.assets.URL("admin.css"), JS: h.assets.URL("admin.js"), Icon: h.assets.URL("icon.svg")}
 	if s == nil {
 		return p
 	}

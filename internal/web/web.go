@@ -96,7 +96,7 @@ type Handler struct {
 	now      func() time.Time
 
 	pages  *pages
-	assets *assets
+	assets *siteAssets
 	snapshotHolder
 	limiter signupLimiter // nil: no limit
 	counts  Counts
