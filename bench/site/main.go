@@ -133,15 +133,12 @@ func run() error {
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), store, len(page), *conns, *duration, *rounds)
 	var signupSeq atomic.Int64
 	targets := []target{
-		{name: "static file (net/http FileServer)", req: getter("http://" + staticAddr + "/article.html")},
-		{name: "article page (Herald)", req: getter(base + articlePath)},
-		{name: "signup POST (Herald, durable)", req: func() *http.Request {
+		{name: "static file (net/http FileServer)", addr: staticAddr, req: getter(getRequest(staticAddr, "/article.html"))},
+		{name: "article page (Herald)", addr: heraldAddr, req: getter(getRequest(heraldAddr, articlePath))},
+		{name: "signup POST (Herald, durable)", addr: heraldAddr, req: func(buf []byte) []byte {
 			n := signupSeq.Add(1)
 			form := url.Values{"email": {fmt.Sprintf("bench%d@example.com", n)}, "newsletter": {"1"}, "language": {"en"}, "source": {articlePath}}
-			r, _ := http.NewRequest("POST", base+"/subscribe", strings.NewReader(form.Encode()))
-			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			r.Header.Set("Accept", "application/json")
-			return r
+			return postForm(buf[:0], heraldAddr, "/subscribe", []byte(form.Encode()))
 		}},
 	}
 	results := make([][]result, len(targets))
@@ -194,17 +191,17 @@ func waitPort(addr string) error {
 	return fmt.Errorf("nothing listens on %s", addr)
 }
 
+// target is one measurement: the server's address and what encodes the
+// next request into a buffer.
 type target struct {
 	name string
-	req  func() *http.Request
+	addr string
+	req  func(buf []byte) []byte
 }
 
-func getter(u string) func() *http.Request {
-	return func() *http.Request {
-		r, _ := http.NewRequest("GET", u, nil)
-		r.Header.Set("Accept-Encoding", "identity")
-		return r
-	}
+// getter repeats one encoded request.
+func getter(req []byte) func([]byte) []byte {
+	return func([]byte) []byte { return req }
 }
 
 type result struct {
@@ -231,11 +228,9 @@ func median(rs []result) result {
 	}
 }
 
-// load keeps conns requests in flight for d and measures each one.
+// load keeps conns requests in flight, one per keep-alive connection, for d
+// and measures each one.
 func load(t target, conns int, d time.Duration) result {
-	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	var mu sync.Mutex
@@ -245,17 +240,14 @@ func load(t target, conns int, d time.Duration) result {
 	start := time.Now()
 	for range conns {
 		wg.Go(func() {
+			c := &conn{addr: t.addr}
+			defer c.close()
 			lat := make([]time.Duration, 0, 1<<16)
+			var buf []byte
 			for ctx.Err() == nil {
+				buf = t.req(buf)
 				t0 := time.Now()
-				resp, err := client.Do(t.req())
-				if err != nil {
-					errs.Add(1)
-					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
+				if err := c.do(buf); err != nil {
 					errs.Add(1)
 					continue
 				}

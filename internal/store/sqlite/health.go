@@ -10,8 +10,13 @@ import (
 )
 
 // Ping reports whether the database answers a query, for readiness checks.
-// It goes through the read pool, which the request handlers use too.
+// It goes through the read pool, which the request handlers use too. A
+// store whose log could not be flushed to the disk is not ready: it can no
+// longer promise that a write survives.
 func (s *Store) Ping(ctx context.Context) error {
+	if err := s.wal.failed(); err != nil {
+		return err
+	}
 	var one int
 	if err := s.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
 		return fmt.Errorf("sqlite: ping: %w", err)

@@ -34,7 +34,7 @@ func importPragmas() []pragma {
 		// rewrites most of its pages. A checkpoint after each chunk
 		// would copy them into the database file each time; one per
 		// 64 Ki pages (256 MiB) of log copies them once for several
-		// chunks. Commits stay durable: the log is synced at each.
+		// chunks. Commits stay durable: the log is flushed at each.
 		{"wal_autocheckpoint", 64 << 10},
 	}
 }
@@ -104,52 +104,41 @@ func (s *Store) ImportSubscribers(ctx context.Context, newsletterID int64, rows 
 }
 
 // importTx runs fn in a durable write transaction on the write connection
-// with importPragmas. The connection's own settings are put back before it
-// serves anything else; one whose settings cannot be put back is closed.
-func (s *Store) importTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
-	conn, err := s.write.Conn(ctx)
+// with importPragmas.
+func (s *Store) importTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	n, err := s.commit(ctx, importPragmas(), fn)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	pragmas := importPragmas()
+	return s.wal.wait(n)
+}
+
+// setPragmas sets pragmas on conn and returns what puts the old values
+// back. A connection whose settings cannot be put back is closed, so it
+// serves nothing else with them.
+func setPragmas(ctx context.Context, conn *sql.Conn, pragmas []pragma) (restore func() error, err error) {
 	old := make([]int64, len(pragmas))
 	for i, p := range pragmas {
 		if err := conn.QueryRowContext(ctx, `PRAGMA `+p.name).Scan(&old[i]); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	defer func() {
-		restore := context.WithoutCancel(ctx)
+	restore = func() error {
+		ctx := context.WithoutCancel(ctx)
 		for i, p := range pragmas {
-			if _, e := conn.ExecContext(restore, fmt.Sprintf(`PRAGMA %s = %d`, p.name, old[i])); e != nil {
+			if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA %s = %d`, p.name, old[i])); err != nil {
 				conn.Raw(func(any) error { return driver.ErrBadConn })
-				err = errors.Join(err, e)
-				return
+				return err
 			}
 		}
-	}()
-	// Holding the only write connection guards s.relaxed.
-	if s.relaxed {
-		if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = FULL`); err != nil {
-			return err
-		}
-		s.relaxed = false
+		return nil
 	}
 	for _, p := range pragmas {
 		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA %s = %d`, p.name, p.value)); err != nil {
-			return err
+			return nil, errors.Join(err, restore())
 		}
 	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return restore, nil
 }
 
 // groupImportRows merges the rows of a chunk by address, in key order (see

@@ -37,10 +37,11 @@ type Store struct {
 	// than running these small statements.
 	mu    sync.Mutex
 	stmts map[*sql.DB]map[string]*sql.Stmt
+	// signupStmts are RecordSignups' statements, once prepared.
+	signupStmts *signupStmts
 
-	// relaxed is whether the write connection commits without waiting for
-	// the disk; see txMode.
-	relaxed bool
+	// wal makes commits durable; see txMode.
+	wal *walSync
 }
 
 // Open opens (creating if needed) the database at path and applies any
@@ -65,9 +66,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			"journal_mode(WAL)",
 			"busy_timeout(10000)",
 			"foreign_keys(1)",
-			// FULL: a commit is on disk before it returns, so an answered
-			// signup survives a power cut. Group commit keeps this cheap.
-			"synchronous(FULL)",
+			// NORMAL: a commit is in the write-ahead log when it returns;
+			// durable transactions then wait for the log to reach the
+			// disk (walSync), so an answered signup survives a power cut.
+			"synchronous(NORMAL)",
 			"temp_store(MEMORY)",
 			fmt.Sprintf("cache_size(-%d)", cacheKiB),
 			"soft_heap_limit(50000000)",
@@ -92,7 +94,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0)*2)
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	s := &Store{write: write, read: read, stmts: map[*sql.DB]map[string]*sql.Stmt{}}
+	s := &Store{write: write, read: read, stmts: map[*sql.DB]map[string]*sql.Stmt{}, wal: newWALSync(path)}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -108,7 +110,7 @@ func (s *Store) Close() error {
 			st.Close()
 		}
 	}
-	s.stmts = nil
+	s.stmts, s.signupStmts = nil, nil
 	s.mu.Unlock()
 	return errors.Join(s.read.Close(), s.write.Close())
 }
@@ -229,38 +231,50 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return s.txMode(ctx, true, fn)
 }
 
-// txMode runs fn in a write transaction. A durable commit waits for the
-// disk; a relaxed one survives the process dying (the WAL is in the
-// operating system's hands) and reaches the disk with the next durable
-// commit or checkpoint. The send engine's bookkeeping is relaxed: a power
-// cut can then only repeat a few messages, never lose one, and sparing a
-// disk flush per claim leaves them to the signups that need them.
+// txMode runs fn in a write transaction. A durable commit is on the disk
+// before txMode returns, but the write connection goes on to the next
+// transaction while the disk catches up (see walSync). A relaxed one
+// survives the process dying (the log is in the operating system's hands)
+// and reaches the disk with the next durable commit or checkpoint. The send
+// engine's bookkeeping is relaxed: a power cut can then only repeat a few
+// messages, never lose one.
 func (s *Store) txMode(ctx context.Context, durable bool, fn func(*sql.Tx) error) error {
-	conn, err := s.write.Conn(ctx)
-	if err != nil {
+	n, err := s.commit(ctx, nil, fn)
+	if err != nil || !durable {
 		return err
 	}
+	return s.wal.wait(n)
+}
+
+// commit runs fn in a transaction on the write connection, with the
+// pragmas set for its duration, and returns the commit's number for
+// walSync. Pragma values are put back before the connection serves
+// anything else; a connection whose settings cannot be put back is closed.
+func (s *Store) commit(ctx context.Context, pragmas []pragma, fn func(*sql.Tx) error) (n uint64, err error) {
+	conn, err := s.write.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
 	defer conn.Close()
-	// Holding the only write connection guards s.relaxed.
-	if s.relaxed == durable {
-		mode := "FULL"
-		if !durable {
-			mode = "NORMAL"
+	if len(pragmas) > 0 {
+		restore, err := setPragmas(ctx, conn, pragmas)
+		if err != nil {
+			return 0, err
 		}
-		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = "+mode); err != nil {
-			return err
-		}
-		s.relaxed = !durable
+		defer func() { err = errors.Join(err, restore()) }()
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return err
+		return 0, err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	return s.wal.wrote(), nil
 }
 
 // ms turns a time into the stored form; the zero time is stored as 0.

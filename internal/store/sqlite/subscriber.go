@@ -3,9 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"herald/internal/delivery"
@@ -39,45 +39,23 @@ func (s *Store) Newsletters(ctx context.Context) ([]subscriber.Newsletter, error
 }
 
 // RecordSignups applies a group of signups in one transaction. The group
-// is cut into runs in which no address repeats, usually just one; each run
-// is five statements over JSON arrays of its values, whatever its size, and
-// the runs apply in order, so a signup sees what an earlier signup of the
-// same address did, as if each were applied alone. (Text that is not
-// UTF-8 is stored with U+FFFD in its place.)
+// is cut into runs of at most signupRun signups in which no address
+// repeats, usually just one; each run is five statements over VALUES lists,
+// whatever its size, and the runs apply in order, so a signup sees what an
+// earlier signup of the same address did, as if each were applied alone.
 func (s *Store) RecordSignups(ctx context.Context, batch []subscriber.Signup, confirmEvery time.Duration) error {
-	err := s.txWith(ctx, []string{
-		// New subscribers get their IDs in signup order; every one of the
-		// run comes back with its ID.
-		`INSERT INTO subscriber (email, email_key, name, created_at)
-			SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) WHERE true
-			ON CONFLICT (email_key) DO UPDATE SET email_key = excluded.email_key
-			RETURNING id, email_key, confirm_sent_at`,
-		// A confirmed subscription stays as it is; an unknown newsletter
-		// is passed over.
-		`INSERT INTO subscription (subscriber_id, newsletter_id, state, created_at, updated_at)
-			SELECT j.value ->> 0, nl.id, 'pending', j.value ->> 2, j.value ->> 2
-			FROM json_each(?) j JOIN newsletter nl ON nl.id = j.value ->> 1 WHERE true
-			ON CONFLICT (subscriber_id, newsletter_id) DO UPDATE SET state = 'pending', updated_at = excluded.updated_at
-			WHERE subscription.state = 'unsubscribed'`,
-		`INSERT INTO consent (subscriber_id, newsletter_id, action, at, source, wording, ip)
-			SELECT j.value ->> 0, nl.id, 'signup', j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5
-			FROM json_each(?) j JOIN newsletter nl ON nl.id = j.value ->> 1`,
-		// Mail only when something is left to confirm and the address may
-		// be mailed at all.
-		`INSERT INTO delivery (kind, priority, subscriber_id, recipient, state, next_attempt_at, created_at)
-			SELECT ?1, ?2, j.value ->> 0, j.value ->> 1, 'queued', j.value ->> 2, j.value ->> 2 FROM json_each(?3) j
-			WHERE EXISTS (SELECT 1 FROM subscription WHERE subscriber_id = j.value ->> 0 AND state = 'pending')
-				AND NOT EXISTS (SELECT 1 FROM suppression WHERE email_key = j.value ->> 3)
-			RETURNING subscriber_id, created_at`,
-		`UPDATE subscriber SET confirm_sent_at = j.value ->> 1 FROM json_each(?) j WHERE subscriber.id = j.value ->> 0`,
-	}, func(tx *sql.Tx, st []*sql.Stmt) error {
+	st, err := s.signupStatements(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: record signups: %w", err)
+	}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
 		for start := 0; start < len(batch); {
 			end, seen := start, map[string]bool{}
-			for end < len(batch) && !seen[subscriber.EmailKey(batch[end].Email)] {
+			for end < len(batch) && end-start < signupRun && !seen[subscriber.EmailKey(batch[end].Email)] {
 				seen[subscriber.EmailKey(batch[end].Email)] = true
 				end++
 			}
-			if err := recordSignupRun(ctx, st, batch[start:end], confirmEvery); err != nil {
+			if err := recordSignupRun(ctx, tx, st, batch[start:end], confirmEvery); err != nil {
 				return err
 			}
 			start = end
@@ -90,30 +68,133 @@ func (s *Store) RecordSignups(ctx context.Context, batch []subscriber.Signup, co
 	return nil
 }
 
-// recordSignupRun applies a run of signups of distinct addresses with the
-// statements of RecordSignups.
-func recordSignupRun(ctx context.Context, st []*sql.Stmt, run []subscriber.Signup, confirmEvery time.Duration) error {
+// signupRun is the most rows one signup statement takes; longer lists are
+// cut into pieces of this size.
+const signupRun = 16
+
+// signupStatement is one statement of RecordSignups: its VALUES list r
+// has the columns named, one row per ? group.
+type signupStatement struct {
+	cols string
+	body string
+	n    int // values per row
+}
+
+var signupStatementTexts = [5]signupStatement{
+	// New subscribers get their IDs in signup order; every one of the run
+	// comes back with its ID.
+	{"email, email_key, name, at", `INSERT INTO subscriber (email, email_key, name, created_at)
+		SELECT email, email_key, name, at FROM r WHERE true
+		ON CONFLICT (email_key) DO UPDATE SET email_key = excluded.email_key
+		RETURNING id, email_key, confirm_sent_at`, 4},
+	// A confirmed subscription stays as it is; an unknown newsletter is
+	// passed over.
+	{"subscriber_id, newsletter_id, at", `INSERT INTO subscription (subscriber_id, newsletter_id, state, created_at, updated_at)
+		SELECT r.subscriber_id, nl.id, 'pending', r.at, r.at FROM r JOIN newsletter nl ON nl.id = r.newsletter_id WHERE true
+		ON CONFLICT (subscriber_id, newsletter_id) DO UPDATE SET state = 'pending', updated_at = excluded.updated_at
+		WHERE subscription.state = 'unsubscribed'`, 3},
+	{"subscriber_id, newsletter_id, at, source, wording, ip", `INSERT INTO consent (subscriber_id, newsletter_id, action, at, source, wording, ip)
+		SELECT r.subscriber_id, nl.id, 'signup', r.at, r.source, r.wording, r.ip FROM r JOIN newsletter nl ON nl.id = r.newsletter_id`, 6},
+	// Mail only when something is left to confirm and the address may be
+	// mailed at all.
+	{"subscriber_id, recipient, at, email_key", `INSERT INTO delivery (kind, priority, subscriber_id, recipient, state, next_attempt_at, created_at)
+		SELECT '` + string(delivery.KindConfirm) + `', ` + fmt.Sprint(delivery.PriorityTransactional) + `, r.subscriber_id, r.recipient, 'queued', r.at, r.at FROM r
+		WHERE EXISTS (SELECT 1 FROM subscription WHERE subscriber_id = r.subscriber_id AND state = 'pending')
+			AND NOT EXISTS (SELECT 1 FROM suppression WHERE email_key = r.email_key)
+		RETURNING subscriber_id, created_at`, 4},
+	{"id, at", `UPDATE subscriber SET confirm_sent_at = r.at FROM r WHERE subscriber.id = r.id`, 2},
+}
+
+// signupStatements returns the statements of RecordSignups for every
+// list size up to signupRun, preparing them on first use: inside the
+// transaction the one write connection is taken.
+func (s *Store) signupStatements(ctx context.Context) (*signupStmts, error) {
+	s.mu.Lock()
+	st := s.signupStmts
+	s.mu.Unlock()
+	if st != nil {
+		return st, nil
+	}
+	st = new(signupStmts)
+	for i, t := range signupStatementTexts {
+		for n := 1; n <= signupRun; n++ {
+			var err error
+			if st[i][n], err = s.prepared(ctx, s.write, "WITH r ("+t.cols+") AS (VALUES "+placeholders(n, t.n)+") "+t.body); err != nil {
+				return nil, err
+			}
+		}
+	}
+	s.mu.Lock()
+	s.signupStmts = st
+	s.mu.Unlock()
+	return st, nil
+}
+
+// signupStmts holds the statements of RecordSignups by statement and by
+// the number of rows they take.
+type signupStmts [5][signupRun + 1]*sql.Stmt
+
+// placeholders is rows groups of cols question marks: (?,?),(?,?).
+func placeholders(rows, cols int) string {
+	group := "(" + strings.Repeat("?,", cols-1) + "?)"
+	return strings.Repeat(group+",", rows-1) + group
+}
+
+// execRows runs statement i for rows, signupRun rows at a time, and hands
+// each row it returns to scan.
+func execRows(ctx context.Context, tx *sql.Tx, st *signupStmts, i int, rows [][]any, scan func(*sql.Rows) error) error {
+	for len(rows) > 0 {
+		n := min(len(rows), signupRun)
+		args := make([]any, 0, n*signupStatementTexts[i].n)
+		for _, r := range rows[:n] {
+			args = append(args, r...)
+		}
+		rows = rows[n:]
+		stmt := tx.StmtContext(ctx, st[i][n])
+		if scan == nil {
+			if _, err := stmt.ExecContext(ctx, args...); err != nil {
+				return err
+			}
+			continue
+		}
+		res, err := stmt.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		for res.Next() {
+			if err := scan(res); err != nil {
+				res.Close()
+				return err
+			}
+		}
+		if err := res.Close(); err != nil {
+			return err
+		}
+		if err := res.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordSignupRun applies a run of signups of distinct addresses.
+func recordSignupRun(ctx context.Context, tx *sql.Tx, st *signupStmts, run []subscriber.Signup, confirmEvery time.Duration) error {
 	subs := make([][]any, len(run))
 	for i, in := range run {
 		subs[i] = []any{in.Email, subscriber.EmailKey(in.Email), in.Name, ms(in.At)}
 	}
 	type known struct{ id, confirmSent int64 }
 	ids := make(map[string]known, len(run))
-	rows, err := st[0].QueryContext(ctx, jsonText(subs))
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
+	err := execRows(ctx, tx, st, 0, subs, func(rows *sql.Rows) error {
 		var k known
 		var key string
 		if err := rows.Scan(&k.id, &key, &k.confirmSent); err != nil {
-			rows.Close()
 			return err
 		}
 		ids[key] = k
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	var joins, consents, mails [][]any
@@ -138,42 +219,25 @@ func recordSignupRun(ctx context.Context, st []*sql.Stmt, run []subscriber.Signu
 			mails = append(mails, []any{k.id, in.Email, at, key})
 		}
 	}
-	if len(joins) > 0 {
-		if _, err := st[1].ExecContext(ctx, jsonText(joins)); err != nil {
-			return err
-		}
-		if _, err := st[2].ExecContext(ctx, jsonText(consents)); err != nil {
-			return err
-		}
+	if err := execRows(ctx, tx, st, 1, joins, nil); err != nil {
+		return err
 	}
-	if len(mails) == 0 {
-		return nil
-	}
-	rows, err = st[3].QueryContext(ctx, string(delivery.KindConfirm), delivery.PriorityTransactional, jsonText(mails))
-	if err != nil {
+	if err := execRows(ctx, tx, st, 2, consents, nil); err != nil {
 		return err
 	}
 	var sent [][]any
-	for rows.Next() {
+	err = execRows(ctx, tx, st, 3, mails, func(rows *sql.Rows) error {
 		var id, at int64
 		if err := rows.Scan(&id, &at); err != nil {
-			rows.Close()
 			return err
 		}
 		sent = append(sent, []any{id, at})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(sent) == 0 {
+		return nil
+	})
+	if err != nil {
 		return err
 	}
-	_, err = st[4].ExecContext(ctx, jsonText(sent))
-	return err
-}
-
-// jsonText encodes rows of plain values as a JSON array for json_each.
-func jsonText(rows [][]any) string {
-	b, _ := json.Marshal(rows) // strings, integers: nothing that fails
-	return string(b)
+	return execRows(ctx, tx, st, 4, sent, nil)
 }
 
 // SubscriberByID returns a subscriber with its subscriptions.
