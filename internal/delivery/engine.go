@@ -45,6 +45,10 @@ type Config struct {
 	RetryMax     time.Duration // longest wait between retries; default 1 h
 	RetryMaxAge  time.Duration // give up this long after the first attempt; default 24 h
 	PollInterval time.Duration // how often to look for due work when not nudged; default 1 s
+	// Gather is how long a nudge lets more work arrive before the claim:
+	// under a stream of signups one claim, one connection's worth of sends
+	// and one write of answers then serve many commits. Default 10 ms.
+	Gather time.Duration
 	Now          func() time.Time
 	Logger       *slog.Logger
 }
@@ -81,6 +85,7 @@ func New(cfg Config) (*Engine, error) {
 	def(&cfg.RetryMax, time.Hour)
 	def(&cfg.RetryMaxAge, 24*time.Hour)
 	def(&cfg.PollInterval, time.Second)
+	def(&cfg.Gather, 10*time.Millisecond)
 	if cfg.Workers <= 0 {
 		cfg.Workers = 8
 	}
@@ -181,6 +186,8 @@ func (e *Engine) Run(ctx context.Context) error {
 func (e *Engine) claimLoop(ctx context.Context, work chan<- claimed, results chan<- Result) error {
 	poll := time.NewTimer(0)
 	defer poll.Stop()
+	gather := time.NewTimer(0)
+	defer gather.Stop()
 	for {
 		if ctx.Err() != nil {
 			return nil
@@ -230,6 +237,12 @@ func (e *Engine) claimLoop(ctx context.Context, work chan<- claimed, results cha
 		case <-ctx.Done():
 			return nil
 		case <-e.nudge:
+			gather.Reset(e.cfg.Gather)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-gather.C:
+			}
 		case <-poll.C:
 		}
 	}
