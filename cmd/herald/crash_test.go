@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,12 +25,21 @@ import (
 // herald, see TestMain), which a test may kill outright.
 type process struct {
 	cmd    *exec.Cmd
+	addr   string // where it serves
 	stderr bytes.Buffer
 }
 
 func startProcess(t *testing.T, args ...string) *process {
 	t.Helper()
-	p := &process{cmd: exec.Command(os.Args[0], append([]string{"serve"}, args...)...)}
+	// A later --addr wins: the test must know where to ask whether the
+	// process is up.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	p := &process{addr: addr, cmd: exec.Command(os.Args[0], append(append([]string{"serve"}, args...), "--addr", addr)...)}
 	p.cmd.Env = append(os.Environ(), "HERALD_RUN_MAIN=1")
 	p.cmd.Stderr = &p.stderr
 	if err := p.cmd.Start(); err != nil {
@@ -42,11 +53,30 @@ func (p *process) kill() {
 	p.cmd.Wait()
 }
 
+// stop sends SIGTERM once the process serves (before that it has not yet
+// taken the signal over) and checks that it exits cleanly.
 func (p *process) stop(t *testing.T) {
 	t.Helper()
-	p.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
 	go func() { done <- p.cmd.Wait() }()
+	for up := time.Now().Add(30 * time.Second); ; {
+		resp, err := http.Get("http://" + p.addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		select {
+		case err := <-done:
+			t.Errorf("herald serve exited with %v before it served\n%s", err, p.stderr.String())
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(up) {
+			t.Errorf("herald serve did not answer on %s within 30 s", p.addr)
+			break
+		}
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case err := <-done:
 		if err != nil {

@@ -44,6 +44,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	logger := newLogger(c, stderr)
 	st, err := c.openStore(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while starting: each migration is whole or absent
+		}
 		return err
 	}
 	defer st.Close()

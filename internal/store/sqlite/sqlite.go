@@ -194,17 +194,40 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
 	sort.Strings(names)
+	// Applied versions are read first, so a database that is up to date
+	// costs no write transaction.
+	applied := map[int]bool{}
+	rows, err := s.write.QueryContext(ctx, `SELECT version FROM schema_migration`)
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlite: migrate: %w", err)
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
 	for _, name := range names {
 		base := filepath.Base(name)
 		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
 			return fmt.Errorf("sqlite: migration %s has no number", base)
 		}
+		if applied[v] {
+			continue
+		}
 		body, err := migrationFiles.ReadFile(name)
 		if err != nil {
 			return fmt.Errorf("sqlite: migrate: %w", err)
 		}
 		err = s.tx(ctx, func(tx *sql.Tx) error {
+			// Another process may have applied it meanwhile.
 			var done int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migration WHERE version = ?`, v).Scan(&done); err != nil {
 				return err
