@@ -45,14 +45,14 @@ type Config struct {
 	RetryMax     time.Duration // longest wait between retries; default 1 h
 	RetryMaxAge  time.Duration // give up this long after the first attempt; default 24 h
 	PollInterval time.Duration // how often to look for due work when not nudged; default 1 s
+	Now          func() time.Time
+	Logger       *slog.Logger
 	// Gather is how long a nudge lets more work arrive before the claim:
 	// under a stream of signups one claim, full pipelines of sends and a
 	// few writes of answers then serve the commits of a tenth of a second,
 	// instead of each commit costing its own. Default 100 ms, which no
 	// reader waiting for a confirmation email notices.
 	Gather time.Duration
-	Now          func() time.Time
-	Logger       *slog.Logger
 }
 
 // Observer is told what the engine does, for metrics.
