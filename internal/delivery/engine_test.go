@@ -62,22 +62,33 @@ func (f fixture) run(t *testing.T, until func() bool) {
 	f.runObserved(t, nil, until)
 }
 
-func (f fixture) runObserved(t *testing.T, obs delivery.Observer, until func() bool) {
+// engine returns an engine sending the fixture's queue to its SMTP server,
+// with quick retries and polls unless change says otherwise.
+func (f fixture) engine(t *testing.T, change func(*delivery.Config)) *delivery.Engine {
 	t.Helper()
 	cfg, err := smtp.ParseURL(f.smtp.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
 	sender := smtp.New(cfg, nil)
-	defer sender.Close()
-	e, err := delivery.New(delivery.Config{
+	t.Cleanup(func() { sender.Close() })
+	c := delivery.Config{
 		Store: f.st, Sender: sender, Renderers: map[delivery.Kind]delivery.Renderer{delivery.KindConfirm: plainRenderer{}},
 		RetryMin: 20 * time.Millisecond, RetryMax: 100 * time.Millisecond, PollInterval: 10 * time.Millisecond,
-		Observer: obs,
-	})
+	}
+	if change != nil {
+		change(&c)
+	}
+	e, err := delivery.New(c)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return e
+}
+
+func (f fixture) runObserved(t *testing.T, obs delivery.Observer, until func() bool) {
+	t.Helper()
+	e := f.engine(t, func(c *delivery.Config) { c.Observer = obs })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- e.Run(ctx) }()

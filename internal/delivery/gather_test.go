@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"herald/internal/delivery"
-	"herald/internal/mail/smtp"
 	"herald/internal/smtptest"
 	"herald/internal/store/sqlite"
 	"herald/internal/subscriber"
@@ -35,19 +34,9 @@ func (c *claimCounter) ClaimDeliveries(ctx context.Context, cl delivery.Claim) (
 func TestNudgesWithinTheGatherTimeShareOneClaim(t *testing.T) {
 	f := setup(t, smtptest.Options{})
 	st := &claimCounter{Store: f.st}
-	cfg, err := smtp.ParseURL(f.smtp.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sender := smtp.New(cfg, nil)
-	defer sender.Close()
-	e, err := delivery.New(delivery.Config{
-		Store: st, Sender: sender, Renderers: map[delivery.Kind]delivery.Renderer{delivery.KindConfirm: plainRenderer{}},
-		PollInterval: time.Hour, Gather: 500 * time.Millisecond,
+	e := f.engine(t, func(c *delivery.Config) {
+		c.Store, c.PollInterval, c.Gather = st, time.Hour, 500*time.Millisecond
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- e.Run(ctx) }()
