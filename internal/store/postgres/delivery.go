@@ -133,6 +133,11 @@ func (s *Store) RecordResults(ctx context.Context, rs []delivery.Result) (int, e
 	var tally *delivery.Tally
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		tally = delivery.NewTally(rs)
+		// Rows are found by primary key, however the statistics of a ledger
+		// that grew since they were taken make a join look.
+		if _, err := tx.Exec(ctx, `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true)`); err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, `UPDATE delivery d SET attempts = d.attempts + r.attempted,
 				state = CASE WHEN r.state = 'queued' AND d.kind = 'campaign'
 					AND d.campaign_id IN (SELECT id FROM campaign WHERE state = 'paused') THEN 'held' ELSE r.state END,

@@ -90,6 +90,11 @@ func (s *Store) RecordSignups(ctx context.Context, batch []subscriber.Signup, co
 		return nil
 	}
 	b := &pgx.Batch{}
+	// The statements find rows by their keys, which stays cheap however
+	// large the tables grow; a plan cached while they were small (a new
+	// database, before autovacuum has counted anything) would scan them
+	// whole at every signup instead.
+	b.Queue(`SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true)`)
 	for start := 0; start < len(batch); {
 		end, seen := start, map[string]bool{}
 		for end < len(batch) && !seen[subscriber.EmailKey(batch[end].Email)] {
