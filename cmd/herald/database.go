@@ -55,6 +55,7 @@ type database interface {
 
 	Close() error
 	Ping(ctx context.Context) error
+	SchemaVersion(ctx context.Context) (version, applied int, err error)
 	Setting(ctx context.Context, key string) (string, error)
 	EnsureSetting(ctx context.Context, key, value string) (string, error)
 	ListSubscribers(ctx context.Context, afterID int64, limit int) ([]subscriber.Subscriber, error)

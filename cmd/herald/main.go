@@ -62,6 +62,7 @@ Usage:
   herald user totp EMAIL [--off]     switch the second factor (an authenticator app's codes) on or off
   herald subscriber import FILE.csv [--newsletter SLUG] [--confirmed]
   herald subscriber export [--newsletter SLUG] [--out FILE]
+  herald migrate                     apply the database migrations this program has and the database lacks
   herald migrate-data --to postgres://… [--from sqlite:PATH]
                                      copy the SQLite data into a new, empty PostgreSQL database
   herald help                        show this text
@@ -92,6 +93,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return dkimCommand(ctx, args, getenv, stdout, stderr)
 	case "user":
 		return userCommand(ctx, args, getenv, stdin, stdout, stderr)
+	case "migrate":
+		return migrateCommand(ctx, args, getenv, stdout, stderr)
 	case "migrate-data":
 		return migrateDataCommand(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":

@@ -30,6 +30,14 @@ func (s *Store) MigrationsApplied(ctx context.Context) (bool, error) {
 	return missing == 0, nil
 }
 
+// SchemaVersion returns the highest migration applied and how many are.
+func (s *Store) SchemaVersion(ctx context.Context) (version, applied int, err error) {
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(max(version), 0), count(*) FROM schema_migration`).Scan(&version, &applied); err != nil {
+		return 0, 0, fmt.Errorf("postgres: schema version: %w", err)
+	}
+	return version, applied, nil
+}
+
 // embeddedMigrationVersions lists the numbers of the migration files built
 // into the program.
 func embeddedMigrationVersions(files fs.FS) ([]int64, error) {

@@ -24,6 +24,14 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// SchemaVersion returns the highest migration applied and how many are.
+func (s *Store) SchemaVersion(ctx context.Context) (version, applied int, err error) {
+	if err := s.read.QueryRowContext(ctx, `SELECT coalesce(max(version), 0), count(*) FROM schema_migration`).Scan(&version, &applied); err != nil {
+		return 0, 0, fmt.Errorf("sqlite: schema version: %w", err)
+	}
+	return version, applied, nil
+}
+
 // MigrationsApplied reports whether every migration built into this
 // program is recorded as applied. Open applies them, so false means another
 // process shares the file and this one is older or newer than its schema
