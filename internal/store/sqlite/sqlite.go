@@ -95,6 +95,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 	s := &Store{write: write, read: read, stmts: map[*sql.DB]map[string]*sql.Stmt{}, wal: newWALSync(path)}
+	// Durable commits rest on flushing the write-ahead log; a file system
+	// where SQLite cannot keep one would make them silently weaker.
+	var mode string
+	if err := write.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: %s cannot be kept in write-ahead-log mode (journal mode %q); put the data folder on a local file system", path, mode)
+	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
