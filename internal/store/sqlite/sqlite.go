@@ -94,7 +94,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0)*2)
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	s := &Store{write: write, read: read, stmts: map[*sql.DB]map[string]*sql.Stmt{}, wal: newWALSync(path)}
+	s := &Store{write: write, read: read, stmts: map[*sql.DB]map[string]*sql.Stmt{}}
 	// Durable commits rest on flushing the write-ahead log; a file system
 	// where SQLite cannot keep one would make them silently weaker.
 	var mode string
@@ -106,6 +106,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: %s cannot be kept in write-ahead-log mode (journal mode %q); put the data folder on a local file system", path, mode)
 	}
+	// SQLite keeps the log beside the file a symbolic link points to.
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	s.wal = newWALSync(real)
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err

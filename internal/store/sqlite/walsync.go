@@ -21,7 +21,7 @@ import (
 // that depends on it waits for it. A failed flush may have lost pages that
 // a later flush would not write again, so after one every wait fails.
 type walSync struct {
-	path string // the database's -wal file
+	path string // the database file; its log is path-wal
 	// flush writes a file's data to the disk.
 	flush func(*os.File) error
 
@@ -39,7 +39,7 @@ type walSync struct {
 const maxFlushes = 4
 
 func newWALSync(dbPath string) *walSync {
-	w := &walSync{path: dbPath + "-wal", flush: flushData}
+	w := &walSync{path: dbPath, flush: flushData}
 	w.done = sync.NewCond(&w.mu)
 	return w
 }
@@ -90,12 +90,12 @@ func (w *walSync) failed() error {
 }
 
 // flushLog flushes the log file to the disk. A log that is gone was
-// checkpointed into the database file, and flushed there, when the last
-// connection closed.
+// checkpointed into the database file when the last connection closed; the
+// database file is flushed then.
 func (w *walSync) flushLog() error {
-	f, err := os.OpenFile(w.path, os.O_RDWR, 0)
+	f, err := os.OpenFile(w.path+"-wal", os.O_RDWR, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		f, err = os.OpenFile(w.path, os.O_RDWR, 0)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: flush the write-ahead log: %w", err)

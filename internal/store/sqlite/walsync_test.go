@@ -126,3 +126,39 @@ func TestAFailedFlushFailsEveryLaterDurableCommit(t *testing.T) {
 		t.Fatal("Ping after a failed flush = nil, want the store reported not ready")
 	}
 }
+
+// Opened through a symbolic link, the store flushes the log SQLite keeps
+// beside the file the link points to.
+func TestTheLogFlushedIsBesideTheLinkedFile(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	realPath := filepath.Join(dir, "real", "herald.db")
+	if err := os.MkdirAll(filepath.Dir(realPath), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	first, err := Open(ctx, realPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Close()
+	link := filepath.Join(dir, "herald.db")
+	if err := os.Symlink(realPath, link); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	f := watchFlushes(t, s)
+	if err := setSetting(ctx, s, true, "durable"); err != nil {
+		t.Fatal(err)
+	}
+	want, err := filepath.EvalSymlinks(realPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.files[want+"-wal"] || len(f.files) != 1 {
+		t.Fatalf("flushed %v, want only %s-wal", f.files, want)
+	}
+}
