@@ -173,12 +173,7 @@ func (s *Store) RecordResults(ctx context.Context, rs []delivery.Result) (int, e
 func recordQuery(n int) string {
 	var b strings.Builder
 	b.WriteString(`WITH r (id, fence, state, attempted, next_at, first_at, code, status, text, message_id, done_at) AS (VALUES `)
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?)")
-	}
+	b.WriteString(placeholders(n, 11))
 	b.WriteString(`)
 		UPDATE delivery SET attempts = attempts + r.attempted,
 			state = CASE WHEN r.state = 'queued' AND delivery.kind = 'campaign'
