@@ -318,6 +318,12 @@ func (s *Store) commit(ctx context.Context, pragmas []pragma, fn func(*sql.Tx) e
 	return s.wal.wrote(), nil
 }
 
+// placeholders is rows groups of cols question marks: (?,?),(?,?).
+func placeholders(rows, cols int) string {
+	group := "(" + strings.Repeat("?,", cols-1) + "?)"
+	return strings.Repeat(group+",", rows-1) + group
+}
+
 // ms turns a time into the stored form; the zero time is stored as 0.
 func ms(t time.Time) int64 {
 	if t.IsZero() {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"herald/internal/delivery"
@@ -133,12 +132,6 @@ func (s *Store) signupStatements(ctx context.Context) (*signupStmts, error) {
 // signupStmts holds the statements of RecordSignups by statement and by
 // the number of rows they take.
 type signupStmts [5][signupRun + 1]*sql.Stmt
-
-// placeholders is rows groups of cols question marks: (?,?),(?,?).
-func placeholders(rows, cols int) string {
-	group := "(" + strings.Repeat("?,", cols-1) + "?)"
-	return strings.Repeat(group+",", rows-1) + group
-}
 
 // execRows runs statement i for rows, signupRun rows at a time, and hands
 // each row it returns to scan.
