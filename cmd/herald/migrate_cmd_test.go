@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"herald/internal/store/pgtest"
 )
 
 // migrationCount is how many migration files a store has in this tree.
@@ -25,7 +27,7 @@ func TestMigrateBringsADatabaseUpToDate(t *testing.T) {
 	}
 	targets := []target{{"sqlite", "sqlite", []string{"--data", t.TempDir()}}}
 	if os.Getenv("HERALD_TEST_POSTGRES") != "" {
-		targets = append(targets, target{"postgres", "postgres", []string{"--database", migrateTarget(t)}})
+		targets = append(targets, target{"postgres", "postgres", []string{"--database", pgtest.Database(t)}})
 	}
 	for _, tc := range targets {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
 	"net/url"
 	"os"
@@ -13,52 +12,12 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/jackc/pgx/v5"
 
 	"herald/internal/article"
+	"herald/internal/store/pgtest"
 	"herald/internal/store/postgres"
 	"herald/internal/store/sqlite"
 )
-
-// migrateTarget creates an empty PostgreSQL database for one test on the
-// server HERALD_TEST_POSTGRES names, drops it when the test ends, and
-// returns its URL.
-func migrateTarget(t *testing.T) string {
-	t.Helper()
-	server := os.Getenv("HERALD_TEST_POSTGRES")
-	if server == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("HERALD_TEST_POSTGRES is not set in CI; start a server with .ci/postgres.sh")
-		}
-		t.Skip("HERALD_TEST_POSTGRES is not set, so herald migrate-data is not tested; " +
-			"run HERALD_TEST_POSTGRES=$(.ci/postgres.sh) go test ./cmd/herald/")
-	}
-	ctx := context.Background()
-	name := pgx.Identifier{"herald_test_" + strings.ToLower(rand.Text())}.Sanitize()
-	admin := func(query string) error {
-		conn, err := pgx.Connect(ctx, server)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, query)
-		return err
-	}
-	if err := admin("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("CREATE DATABASE %s = %v", name, err)
-	}
-	t.Cleanup(func() {
-		if err := admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Errorf("DROP DATABASE %s = %v", name, err)
-		}
-	})
-	u, err := url.Parse(server)
-	if err != nil {
-		t.Fatalf("HERALD_TEST_POSTGRES does not parse: %v", err)
-	}
-	u.Path = "/" + strings.Trim(name, `"`)
-	return u.String()
-}
 
 // runCLI runs one command of the real program and returns what it printed.
 func runCLI(t *testing.T, stdin string, args ...string) (string, string, error) {
@@ -78,7 +37,7 @@ func mustRunCLI(t *testing.T, stdin string, args ...string) string {
 }
 
 func TestMigrateData(t *testing.T) {
-	u := migrateTarget(t)
+	u := pgtest.Database(t)
 	ctx := context.Background()
 	data := t.TempDir()
 	demo, err := filepath.Glob(filepath.Join("demo", "*.md"))

@@ -3,22 +3,18 @@ package metrics_test
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"herald/internal/campaign"
 	"herald/internal/delivery"
 	"herald/internal/metrics"
+	"herald/internal/store/pgtest"
 	"herald/internal/store/postgres"
 	"herald/internal/store/sqlite"
 	"herald/internal/subscriber"
@@ -211,51 +207,11 @@ func TestQueueGaugesSQLite(t *testing.T) {
 }
 
 func TestQueueGaugesPostgres(t *testing.T) {
-	st, err := postgres.Open(context.Background(), freshPostgres(t))
+	st, err := postgres.Open(context.Background(), pgtest.Database(t))
 	if err != nil {
 		t.Fatalf("postgres.Open = %v", err)
 	}
 	checkQueueGauges(t, st)
-}
-
-// freshPostgres creates an empty database for one test on the server
-// HERALD_TEST_POSTGRES names, drops it when the test ends, and returns its
-// URL.
-func freshPostgres(t *testing.T) string {
-	t.Helper()
-	server := os.Getenv("HERALD_TEST_POSTGRES")
-	if server == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("HERALD_TEST_POSTGRES is not set in CI; start a server with .ci/postgres.sh")
-		}
-		t.Skip("HERALD_TEST_POSTGRES is not set, so the queue gauges are not tested on PostgreSQL; " +
-			"run HERALD_TEST_POSTGRES=$(.ci/postgres.sh) go test ./internal/metrics/")
-	}
-	ctx := context.Background()
-	name := pgx.Identifier{"herald_test_" + strings.ToLower(rand.Text())}.Sanitize()
-	admin := func(query string) error {
-		conn, err := pgx.Connect(ctx, server)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, query)
-		return err
-	}
-	if err := admin("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("CREATE DATABASE %s = %v", name, err)
-	}
-	t.Cleanup(func() {
-		if err := admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Errorf("DROP DATABASE %s = %v", name, err)
-		}
-	})
-	u, err := url.Parse(server)
-	if err != nil {
-		t.Fatalf("HERALD_TEST_POSTGRES does not parse: %v", err)
-	}
-	u.Path = "/" + strings.Trim(name, `"`)
-	return u.String()
 }
 
 // BenchmarkObserveRequest is the cost the metrics add to every request,

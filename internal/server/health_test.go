@@ -2,19 +2,16 @@ package server_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
 	"herald/internal/server"
+	"herald/internal/store/pgtest"
 	"herald/internal/store/postgres"
 	"herald/internal/store/sqlite"
 )
@@ -87,7 +84,7 @@ func TestProbesSQLite(t *testing.T) {
 
 func TestProbesPostgres(t *testing.T) {
 	ctx := context.Background()
-	u := freshPostgres(t)
+	u := pgtest.Database(t)
 	st, err := postgres.Open(ctx, u)
 	if err != nil {
 		t.Fatalf("postgres.Open = %v", err)
@@ -102,44 +99,4 @@ func TestProbesPostgres(t *testing.T) {
 			t.Fatalf("forget the first migration: %v", err)
 		}
 	})
-}
-
-// freshPostgres creates an empty database for one test on the server
-// HERALD_TEST_POSTGRES names, drops it when the test ends, and returns its
-// URL.
-func freshPostgres(t *testing.T) string {
-	t.Helper()
-	server := os.Getenv("HERALD_TEST_POSTGRES")
-	if server == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("HERALD_TEST_POSTGRES is not set in CI; start a server with .ci/postgres.sh")
-		}
-		t.Skip("HERALD_TEST_POSTGRES is not set, so the probes are not tested on PostgreSQL; " +
-			"run HERALD_TEST_POSTGRES=$(.ci/postgres.sh) go test ./internal/server/")
-	}
-	ctx := context.Background()
-	name := pgx.Identifier{"herald_test_" + strings.ToLower(rand.Text())}.Sanitize()
-	admin := func(query string) error {
-		conn, err := pgx.Connect(ctx, server)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, query)
-		return err
-	}
-	if err := admin("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("CREATE DATABASE %s = %v", name, err)
-	}
-	t.Cleanup(func() {
-		if err := admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Errorf("DROP DATABASE %s = %v", name, err)
-		}
-	})
-	u, err := url.Parse(server)
-	if err != nil {
-		t.Fatalf("HERALD_TEST_POSTGRES does not parse: %v", err)
-	}
-	u.Path = "/" + strings.Trim(name, `"`)
-	return u.String()
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"herald/internal/campaign"
+	"herald/internal/store/pgtest"
 	"herald/internal/store/transfer"
 	"herald/internal/subscriber"
 )
@@ -15,7 +16,7 @@ import (
 // campaign frozen to all of them: about 200,000 rows across subscriber,
 // subscription, consent and delivery, the tables that grow.
 func BenchmarkCopy(b *testing.B) {
-	postgresServer(b)
+	pgtest.ServerURL(b)
 	const n = 50000
 	ctx := context.Background()
 	src, path := openSQLite(b)
@@ -43,7 +44,7 @@ func BenchmarkCopy(b *testing.B) {
 	var total int64
 	for range b.N {
 		b.StopTimer()
-		u := freshPostgres(b)
+		u := pgtest.Database(b)
 		b.StartTimer()
 		report, err := transfer.Copy(ctx, path, u, transfer.Options{})
 		if err != nil {

@@ -2,13 +2,10 @@ package transfer_test
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"errors"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -16,54 +13,6 @@ import (
 	"herald/internal/store/postgres"
 	"herald/internal/store/sqlite"
 )
-
-// postgresServer returns the PostgreSQL server the tests may create
-// databases on, skipping the test when none is configured (and failing it
-// in CI, where one must be).
-func postgresServer(t testing.TB) string {
-	t.Helper()
-	server := os.Getenv("HERALD_TEST_POSTGRES")
-	if server == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("HERALD_TEST_POSTGRES is not set in CI; start a server with .ci/postgres.sh")
-		}
-		t.Skip("HERALD_TEST_POSTGRES is not set, so copying into PostgreSQL is not tested; " +
-			"run HERALD_TEST_POSTGRES=$(.ci/postgres.sh) go test ./internal/store/transfer/")
-	}
-	return server
-}
-
-// freshPostgres creates an empty database for one test, drops it when the
-// test ends, and returns its URL.
-func freshPostgres(t testing.TB) string {
-	t.Helper()
-	server := postgresServer(t)
-	ctx := context.Background()
-	name := pgx.Identifier{"herald_test_" + strings.ToLower(rand.Text())}.Sanitize()
-	admin := func(query string) error {
-		conn, err := pgx.Connect(ctx, server)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, query)
-		return err
-	}
-	if err := admin("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("CREATE DATABASE %s = %v", name, err)
-	}
-	t.Cleanup(func() {
-		if err := admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Errorf("DROP DATABASE %s = %v", name, err)
-		}
-	})
-	u, err := url.Parse(server)
-	if err != nil {
-		t.Fatalf("HERALD_TEST_POSTGRES does not parse: %v", err)
-	}
-	u.Path = "/" + strings.Trim(name, `"`)
-	return u.String()
-}
 
 func openSQLite(t testing.TB) (*sqlite.Store, string) {
 	t.Helper()

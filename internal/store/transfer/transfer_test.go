@@ -15,13 +15,14 @@ import (
 
 	"herald/internal/article"
 	"herald/internal/mail"
+	"herald/internal/store/pgtest"
 	"herald/internal/store/transfer"
 	"herald/internal/subscriber"
 	"herald/internal/user"
 )
 
 func TestCopyKeepsEverything(t *testing.T) {
-	postgresServer(t)
+	pgtest.ServerURL(t)
 	ctx := context.Background()
 	src, path := openSQLite(t)
 	fill(t, src)
@@ -34,7 +35,7 @@ func TestCopyKeepsEverything(t *testing.T) {
 			len(want.Tokens), len(want.Event.Payload), want.Suppressed["ed@example.com"])
 	}
 	before := fileSums(t, path)
-	u := freshPostgres(t)
+	u := pgtest.Database(t)
 
 	var events []transfer.Progress
 	report, err := transfer.Copy(ctx, path, u, transfer.Options{Progress: func(p transfer.Progress) { events = append(events, p) }})
@@ -111,7 +112,7 @@ func TestCopyKeepsEverything(t *testing.T) {
 }
 
 func TestRefusesNonEmptyTarget(t *testing.T) {
-	postgresServer(t)
+	pgtest.ServerURL(t)
 	ctx := context.Background()
 	src, path := openSQLite(t)
 	fill(t, src)
@@ -133,7 +134,7 @@ func TestRefusesNonEmptyTarget(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			u := freshPostgres(t)
+			u := pgtest.Database(t)
 			dirty(t, u)
 			before := counts(t, u)
 			_, err := transfer.Copy(ctx, path, u, transfer.Options{})
@@ -149,12 +150,12 @@ func TestRefusesNonEmptyTarget(t *testing.T) {
 }
 
 func TestFailureLeavesTargetEmpty(t *testing.T) {
-	postgresServer(t)
+	pgtest.ServerURL(t)
 	src, path := openSQLite(t)
 	fill(t, src)
 	t.Run("an insert fails mid-copy", func(t *testing.T) {
 		t.Parallel()
-		u := freshPostgres(t)
+		u := pgtest.Database(t)
 		openPostgres(t, u)
 		execPostgres(t, u, `CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
 			BEGIN RAISE EXCEPTION 'refused by the test'; END $$`,
@@ -167,7 +168,7 @@ func TestFailureLeavesTargetEmpty(t *testing.T) {
 	})
 	t.Run("the context ends mid-copy", func(t *testing.T) {
 		t.Parallel()
-		u := freshPostgres(t)
+		u := pgtest.Database(t)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		var copied atomic.Int32
@@ -183,7 +184,7 @@ func TestFailureLeavesTargetEmpty(t *testing.T) {
 	})
 	t.Run("a table reads back different", func(t *testing.T) {
 		t.Parallel()
-		u := freshPostgres(t)
+		u := pgtest.Database(t)
 		openPostgres(t, u)
 		execPostgres(t, u, `CREATE FUNCTION alter_value() RETURNS trigger LANGUAGE plpgsql AS $$
 			BEGIN NEW.value := NEW.value || ' '; RETURN NEW; END $$`,
@@ -198,7 +199,7 @@ func TestFailureLeavesTargetEmpty(t *testing.T) {
 }
 
 func TestRefusesDifferentSchemas(t *testing.T) {
-	postgresServer(t)
+	pgtest.ServerURL(t)
 	ctx := context.Background()
 	_, path := openSQLite(t)
 	for _, tc := range []struct {
@@ -211,7 +212,7 @@ func TestRefusesDifferentSchemas(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			u := freshPostgres(t)
+			u := pgtest.Database(t)
 			openPostgres(t, u)
 			execPostgres(t, u, tc.change)
 			_, err := transfer.Copy(ctx, path, u, transfer.Options{})
@@ -227,7 +228,7 @@ func TestRefusesDifferentSchemas(t *testing.T) {
 // the copy is of one moment, so it still verifies, and later signups stay
 // behind in the source.
 func TestCopyWhileTheServerWrites(t *testing.T) {
-	postgresServer(t)
+	pgtest.ServerURL(t)
 	ctx := context.Background()
 	src, path := openSQLite(t)
 	fill(t, src)
@@ -237,7 +238,7 @@ func TestCopyWhileTheServerWrites(t *testing.T) {
 			Newsletters: []int64{1}, Source: "/", At: t0})
 	}
 	must(t, "RecordSignups(3000)", src.RecordSignups(ctx, batch, time.Hour))
-	u := freshPostgres(t)
+	u := pgtest.Database(t)
 
 	stop := make(chan struct{})
 	written := make(chan int)
