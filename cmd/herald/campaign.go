@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -28,40 +29,37 @@ func campaignCommand(ctx context.Context, args []string, getenv func(string) str
 	if err != nil {
 		return err
 	}
-	fs, c := newFlags("campaign "+sub, getenv, stderr)
 	var f campaignFlags
-	list := func(p *[]string) func(string) error {
-		return func(s string) error {
-			for _, part := range strings.Split(s, ",") {
-				if part = strings.TrimSpace(part); part != "" {
-					*p = append(*p, part)
+	c, pos, err := setup("campaign "+sub, args, getenv, stderr, func(fs *flag.FlagSet) {
+		list := func(p *[]string) func(string) error {
+			return func(s string) error {
+				for _, part := range strings.Split(s, ",") {
+					if part = strings.TrimSpace(part); part != "" {
+						*p = append(*p, part)
+					}
 				}
+				return nil
 			}
-			return nil
 		}
-	}
-	switch sub {
-	case "create":
-		fs.StringVar(&f.newsletter, "newsletter", "", "slug of the newsletter (required)")
-		fs.StringVar(&f.subject, "subject", "", "the subject line (required)")
-		fs.StringVar(&f.preheader, "preheader", "", "preview text shown after the subject")
-		fs.Func("article", "slug of an article to include; repeat for several", list(&f.articles))
-		fs.StringVar(&f.markdown, "markdown", "", "a Markdown file written for the email")
-		fs.StringVar(&f.mode, "mode", "full", "full articles or teaser (standfirst and link)")
-		fs.Func("tag", "send only to subscribers with this tag; repeat for any of several", list(&f.tags))
-		fs.StringVar(&f.language, "audience-language", "", "send only to subscribers of this language")
-	case "send":
-		fs.StringVar(&f.sendAt, "at", "", "send at this RFC 3339 time instead of now")
-	case "test":
-		fs.StringVar(&f.to, "to", "", "addresses to send the test to, comma-separated (required)")
-	case "status":
-		fs.BoolVar(&f.watch, "watch", false, "keep showing progress until the campaign ends (default when a terminal)")
-	}
-	pos, err := parseArgs(fs, args)
+		switch sub {
+		case "create":
+			fs.StringVar(&f.newsletter, "newsletter", "", "slug of the newsletter (required)")
+			fs.StringVar(&f.subject, "subject", "", "the subject line (required)")
+			fs.StringVar(&f.preheader, "preheader", "", "preview text shown after the subject")
+			fs.Func("article", "slug of an article to include; repeat for several", list(&f.articles))
+			fs.StringVar(&f.markdown, "markdown", "", "a Markdown file written for the email")
+			fs.StringVar(&f.mode, "mode", "full", "full articles or teaser (standfirst and link)")
+			fs.Func("tag", "send only to subscribers with this tag; repeat for any of several", list(&f.tags))
+			fs.StringVar(&f.language, "audience-language", "", "send only to subscribers of this language")
+		case "send":
+			fs.StringVar(&f.sendAt, "at", "", "send at this RFC 3339 time instead of now")
+		case "test":
+			fs.StringVar(&f.to, "to", "", "addresses to send the test to, comma-separated (required)")
+		case "status":
+			fs.BoolVar(&f.watch, "watch", false, "keep showing progress until the campaign ends (default when a terminal)")
+		}
+	})
 	if err != nil {
-		return err
-	}
-	if err := c.check(); err != nil {
 		return err
 	}
 	var id int64

@@ -19,7 +19,7 @@ func articleCommand(ctx context.Context, args []string, getenv func(string) stri
 	if err != nil {
 		return err
 	}
-	c, pos, err := setup("article "+sub, args, getenv, stderr)
+	c, pos, err := setup("article "+sub, args, getenv, stderr, nil)
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func subscriberCommand(ctx context.Context, args []string, getenv func(string) s
 	case "export":
 		return subscriberExport(ctx, args, getenv, stdout, stderr)
 	}
-	c, pos, err := setup("subscriber list", args, getenv, stderr)
+	c, pos, err := setup("subscriber list", args, getenv, stderr, nil)
 	if err != nil {
 		return err
 	}

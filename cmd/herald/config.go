@@ -234,9 +234,13 @@ func (c *config) loadSecret(ctx context.Context, st database) ([]byte, error) {
 	return []byte(v), nil
 }
 
-// setup parses the command line of a command and checks the settings.
-func setup(name string, args []string, getenv func(string) string, stderr io.Writer) (*config, []string, error) {
+// setup parses the command line of a command and checks the settings. A
+// command with flags of its own defines them in extra, which may be nil.
+func setup(name string, args []string, getenv func(string) string, stderr io.Writer, extra func(*flag.FlagSet)) (*config, []string, error) {
 	fs, c := newFlags(name, getenv, stderr)
+	if extra != nil {
+		extra(fs)
+	}
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return nil, nil, err

@@ -25,21 +25,6 @@ import (
 // it, only their number is told, so a wrong file does not flood the screen.
 const maxSkipsShown = 100
 
-// setupWith is setup for a command with flags of its own, which extra
-// defines on the command's flag set before the command line is parsed.
-func setupWith(name string, args []string, getenv func(string) string, stderr io.Writer, extra func(*flag.FlagSet)) (*config, []string, error) {
-	fs, c := newFlags(name, getenv, stderr)
-	extra(fs)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := c.check(); err != nil {
-		return nil, nil, err
-	}
-	return c, pos, nil
-}
-
 // pickNewsletter finds a newsletter by slug; no slug means the first one,
 // the newsletter every Herald starts with.
 func pickNewsletter(ctx context.Context, st database, slug string) (subscriber.Newsletter, error) {
@@ -68,7 +53,7 @@ func pickNewsletter(ctx context.Context, st database, slug string) (subscriber.N
 func subscriberImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var slug string
 	var confirmed bool
-	c, pos, err := setupWith("subscriber import", args, getenv, stderr, func(fs *flag.FlagSet) {
+	c, pos, err := setup("subscriber import", args, getenv, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&slug, "newsletter", "", "slug of the newsletter to import into (default: the first newsletter)")
 		fs.BoolVar(&confirmed, "confirmed", false, "the people on the list confirmed elsewhere: import them confirmed, not pending")
 	})
@@ -170,7 +155,7 @@ func printImportSummary(w io.Writer, asJSON bool, newsletter string, res subscri
 // so the list can be checked, moved, or imported again.
 func subscriberExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
 	var slug, out string
-	c, pos, err := setupWith("subscriber export", args, getenv, stderr, func(fs *flag.FlagSet) {
+	c, pos, err := setup("subscriber export", args, getenv, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&slug, "newsletter", "", "slug of the newsletter to export (default: the first newsletter)")
 		fs.StringVar(&out, "out", "", "file to write (default: standard output)")
 	})

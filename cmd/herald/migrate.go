@@ -106,16 +106,12 @@ func redactURL(s string) string {
 // stands. Run before starting upgraded nodes, it keeps the first one to
 // start from applying them while the others wait.
 func migrateCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs, c := newFlags("migrate", getenv, stderr)
-	pos, err := parseArgs(fs, args)
+	c, pos, err := setup("migrate", args, getenv, stderr, nil)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return &usageError{fmt.Sprintf("migrate takes no arguments, got %q", pos[0])}
-	}
-	if err := c.check(); err != nil {
-		return err
 	}
 	st, err := c.openStore(ctx)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -21,25 +22,22 @@ func newsletterCommand(ctx context.Context, args []string, getenv func(string) s
 	if err != nil {
 		return err
 	}
-	fs, c := newFlags("newsletter "+sub, getenv, stderr)
 	var n subscriber.Newsletter
-	if sub == "create" {
-		fs.StringVar(&n.Name, "name", "", "the newsletter's name, as readers see it (required)")
-		fs.StringVar(&n.Description, "description", "", "one sentence on what it brings")
-		fs.StringVar(&n.SenderName, "sender-name", "", "name in the From line (default: the site's --from)")
-		fs.StringVar(&n.SenderEmail, "sender-email", "", "address in the From line (default: the site's --from)")
-		fs.StringVar(&n.ReplyTo, "reply-to", "", "where replies go")
-		fs.StringVar(&n.Language, "newsletter-language", "", "its language (default: --language)")
-		fs.StringVar(&n.Digest, "digest", "", "send automatically: daily or weekly")
-		fs.StringVar(&n.DigestTime, "digest-time", "07:00", "local time of the digest, HH:MM")
-		fs.IntVar(&n.DigestWeekday, "digest-weekday", 1, "day of a weekly digest, 0 (Sunday) to 6")
-		fs.StringVar(&n.Timezone, "timezone", "UTC", "time zone of the digest time, such as Europe/Lisbon")
-	}
-	pos, err := parseArgs(fs, args)
+	c, pos, err := setup("newsletter "+sub, args, getenv, stderr, func(fs *flag.FlagSet) {
+		if sub == "create" {
+			fs.StringVar(&n.Name, "name", "", "the newsletter's name, as readers see it (required)")
+			fs.StringVar(&n.Description, "description", "", "one sentence on what it brings")
+			fs.StringVar(&n.SenderName, "sender-name", "", "name in the From line (default: the site's --from)")
+			fs.StringVar(&n.SenderEmail, "sender-email", "", "address in the From line (default: the site's --from)")
+			fs.StringVar(&n.ReplyTo, "reply-to", "", "where replies go")
+			fs.StringVar(&n.Language, "newsletter-language", "", "its language (default: --language)")
+			fs.StringVar(&n.Digest, "digest", "", "send automatically: daily or weekly")
+			fs.StringVar(&n.DigestTime, "digest-time", "07:00", "local time of the digest, HH:MM")
+			fs.IntVar(&n.DigestWeekday, "digest-weekday", 1, "day of a weekly digest, 0 (Sunday) to 6")
+			fs.StringVar(&n.Timezone, "timezone", "UTC", "time zone of the digest time, such as Europe/Lisbon")
+		}
+	})
 	if err != nil {
-		return err
-	}
-	if err := c.check(); err != nil {
 		return err
 	}
 	st, err := c.openStore(ctx)

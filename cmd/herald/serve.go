@@ -34,7 +34,7 @@ import (
 // order: stop taking requests, stop claiming mail, let sends in flight
 // finish, close the database.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	c, pos, err := setup("serve", args, getenv, stderr)
+	c, pos, err := setup("serve", args, getenv, stderr, nil)
 	if err != nil {
 		return err
 	}

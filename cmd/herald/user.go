@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -32,35 +33,32 @@ func userCommand(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
-	fs, c := newFlags("user "+sub, getenv, stderr)
 	var f userFlags
-	switch sub {
-	case "add":
-		fs.StringVar(&f.role, "role", "", "owner, editor, author or viewer")
-		fs.StringVar(&f.name, "name", "", "the person's name")
-		fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from standard input")
-	case "password":
-		fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from standard input")
-	case "totp":
-		fs.BoolVar(&f.totpOff, "off", false, "switch the second factor off")
-	case "token":
-		fs.StringVar(&f.name, "name", "", "what the token is for")
-		fs.Func("scope", "a permission the token may use; repeat or separate with commas (default: all the role holds)", func(s string) error {
-			for _, part := range strings.Split(s, ",") {
-				p, err := user.ParsePermission(part)
-				if err != nil {
-					return fmt.Errorf("%q is not a permission; one of %s", part, permissionList(user.Permissions()))
+	c, pos, err := setup("user "+sub, args, getenv, stderr, func(fs *flag.FlagSet) {
+		switch sub {
+		case "add":
+			fs.StringVar(&f.role, "role", "", "owner, editor, author or viewer")
+			fs.StringVar(&f.name, "name", "", "the person's name")
+			fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from standard input")
+		case "password":
+			fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from standard input")
+		case "totp":
+			fs.BoolVar(&f.totpOff, "off", false, "switch the second factor off")
+		case "token":
+			fs.StringVar(&f.name, "name", "", "what the token is for")
+			fs.Func("scope", "a permission the token may use; repeat or separate with commas (default: all the role holds)", func(s string) error {
+				for _, part := range strings.Split(s, ",") {
+					p, err := user.ParsePermission(part)
+					if err != nil {
+						return fmt.Errorf("%q is not a permission; one of %s", part, permissionList(user.Permissions()))
+					}
+					f.scopes = append(f.scopes, p)
 				}
-				f.scopes = append(f.scopes, p)
-			}
-			return nil
-		})
-	}
-	pos, err := parseArgs(fs, args)
+				return nil
+			})
+		}
+	})
 	if err != nil {
-		return err
-	}
-	if err := c.check(); err != nil {
 		return err
 	}
 	if sub == "list" {
