@@ -115,7 +115,7 @@ func subscriberImport(ctx context.Context, args []string, getenv func(string) st
 		fmt.Fprintf(stderr, "%s: … and %s more rows skipped\n", pos[0], thousands(shown-maxSkipsShown))
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: stopped after %s rows; what was stored stays, and importing the file again is safe\n", pos[0], thousands(res.Read))
+		fmt.Fprintf(stderr, "%s: stopped; the first %s rows are stored, some after them may be too, and importing the file again is safe\n", pos[0], thousands(res.Read))
 		return err
 	}
 	if err := printImportSummary(stdout, c.json, nl.Slug, res, took); err != nil {

@@ -331,48 +331,6 @@ func readCSV(t *testing.T, text string) [][]string {
 	return recs
 }
 
-func TestImporterChunks(t *testing.T) {
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	// Seven chunks of three rows: repeats across chunks, a chunk of bad
-	// rows only, and a last chunk cut short.
-	file := "email\n" +
-		"c@example.org\nb@example.org\na@example.org\n" +
-		"bad1\nbad2\nbad3\n" +
-		"A@example.org\nd@example.org\nbad4\n" +
-		"e@example.org\n"
-	r, err := subscriber.NewImportReader(strings.NewReader(file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var skipped []int
-	var chunks []int
-	im := &subscriber.Importer{
-		Store: st, NewsletterID: 1, ChunkSize: 3,
-		Options: subscriber.ImportOptions{Source: "import t.csv", At: time.Now()},
-		OnSkip:  func(e subscriber.RowError) { skipped = append(skipped, e.Line) },
-		OnChunk: func(total subscriber.ImportResult) { chunks = append(chunks, total.Read) },
-	}
-	res, err := im.Run(ctx, r)
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	want := subscriber.ImportResult{Read: 10, Imported: 5, Merged: 1, Skipped: 4, Bytes: int64(len(file))}
-	if diff := cmp.Diff(want, res); diff != "" {
-		t.Errorf("Run result (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff([]int{5, 6, 7, 10}, skipped); diff != "" {
-		t.Errorf("skipped lines, in file order (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff([]int{3, 6, 9, 10}, chunks); diff != "" {
-		t.Errorf("running totals of rows read after each chunk (-want +got):\n%s", diff)
-	}
-}
-
 func TestProgressLines(t *testing.T) {
 	var out bytes.Buffer
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -166,6 +169,10 @@ type ImportStore interface {
 	// ImportState, and no email is queued. Rows it leaves out come back
 	// in Skips.
 	ImportSubscribers(ctx context.Context, newsletterID int64, rows []ImportRow, opts ImportOptions) (ImportResult, error)
+	// ImportWorkers is how many chunks the store writes well at once:
+	// one for a store with a single writer, more for a server that gives
+	// each transaction a process of its own.
+	ImportWorkers() int
 }
 
 // Importer reads an import file and applies it chunk by chunk, reading the
@@ -176,27 +183,48 @@ type Importer struct {
 	Options      ImportOptions
 	// ChunkSize is how many rows go into one transaction; default 50,000.
 	ChunkSize int
+	// Workers is how many chunks may be written at once; default the
+	// store's ImportWorkers. Chunks are still reported, and skipped rows
+	// told, in the order of the file.
+	Workers int
 	// OnSkip hears of every row left out, in the order of the file.
 	OnSkip func(RowError)
 	// OnChunk hears the running totals after each chunk is stored.
 	OnChunk func(ImportResult)
 }
 
+// importChunk is one stretch of the file: its good rows split into one
+// part per worker by address, and its bad rows.
 type importChunk struct {
-	rows  []ImportRow
+	parts [][]ImportRow
 	bad   []RowError
 	read  int
 	bytes int64
 	err   error
+	// written is closed when every part is stored or has failed; res and
+	// errs are then set, one per part.
+	written chan struct{}
+	left    atomic.Int32
+	res     []ImportResult
+	errs    []error
 }
 
 // Run imports everything r holds. It returns the totals, and an error only
 // when reading or storing failed; bad rows are not errors.
+//
+// One goroutine reads the file, one writes each of the store's workers:
+// every address goes to the same worker each time, so writes that run at
+// once never touch the same address and never wait for each other.
+// Chunks are counted, and skipped rows told, in the order of the file.
 func (im *Importer) Run(ctx context.Context, r *ImportReader) (ImportResult, error) {
 	var total ImportResult
 	size := im.ChunkSize
 	if size <= 0 {
 		size = 50000
+	}
+	workers := im.Workers
+	if workers <= 0 {
+		workers = max(im.Store.ImportWorkers(), 1)
 	}
 	opts := im.Options
 	if opts.At.IsZero() {
@@ -208,61 +236,76 @@ func (im *Importer) Run(ctx context.Context, r *ImportReader) (ImportResult, err
 	}
 	opts.Since = since
 
-	chunks := make(chan importChunk, 1)
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	// Returning early stops the reader and the writers and waits for them;
+	// a write still running is cancelled.
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	queues := make([]chan *importChunk, workers)
+	for w := range queues {
+		queues[w] = make(chan *importChunk, 1)
+		wg.Go(func() {
+			for c := range queues[w] {
+				if rows := c.parts[w]; len(rows) > 0 && ctx.Err() == nil {
+					c.res[w], c.errs[w] = im.Store.ImportSubscribers(ctx, im.NewsletterID, rows, opts)
+				} else if err := ctx.Err(); err != nil {
+					c.errs[w] = err
+				}
+				if c.left.Add(-1) == 0 {
+					close(c.written)
+				}
+			}
+		})
+	}
+	chunks := make(chan *importChunk, 1)
+	wg.Go(func() {
 		defer close(chunks)
+		defer func() {
+			for _, q := range queues {
+				close(q)
+			}
+		}()
 		var last int64
 		for {
-			c := importChunk{rows: make([]ImportRow, 0, min(size, 4096))}
-			// Bad rows count toward the chunk too, so that a file of
-			// nothing but bad rows is still read in bounded memory.
-			for c.read < size && c.err == nil {
-				row, err := r.Next()
-				var re *RowError
-				switch {
-				case err == nil:
-					c.rows = append(c.rows, row)
-				case errors.As(err, &re):
-					c.bad = append(c.bad, *re)
-				case errors.Is(err, io.EOF):
-					c.err = io.EOF
-					continue
-				default:
-					c.err = err
-					continue
-				}
-				c.read++
-			}
+			c := readChunk(r, size, workers)
 			offset := r.Offset()
 			c.bytes, last = offset-last, offset
-			c.rows = sortByKey(c.rows)
 			select {
 			case chunks <- c:
-			case <-stop:
+			case <-ctx.Done():
 				return
+			}
+			for _, q := range queues {
+				select {
+				case q <- c:
+				case <-ctx.Done():
+					return
+				}
 			}
 			if c.err != nil {
 				return
 			}
 		}
-	}()
-	defer func() {
-		close(stop)
-		<-done
-	}()
+	})
 
 	for c := range chunks {
-		var res ImportResult
-		if len(c.rows) > 0 {
-			res, err = im.Store.ImportSubscribers(ctx, im.NewsletterID, c.rows, opts)
-			if err != nil {
-				return total, fmt.Errorf("subscriber: import: %w", err)
-			}
+		select {
+		case <-c.written:
+		case <-ctx.Done():
+			return total, ctx.Err()
 		}
-		skips := append(c.bad, res.Skips...)
+		var res ImportResult
+		skips := c.bad
+		for w := range c.parts {
+			if c.errs[w] != nil {
+				return total, fmt.Errorf("subscriber: import: %w", c.errs[w])
+			}
+			res.add(c.res[w])
+			skips = append(skips, c.res[w].Skips...)
+		}
 		slices.SortFunc(skips, func(a, b RowError) int { return a.Line - b.Line })
 		if im.OnSkip != nil {
 			for _, s := range skips {
@@ -277,24 +320,57 @@ func (im *Importer) Run(ctx context.Context, r *ImportReader) (ImportResult, err
 		if c.err != nil && !errors.Is(c.err, io.EOF) {
 			return total, c.err
 		}
-		if err := ctx.Err(); err != nil {
-			return total, err
-		}
 	}
-	return total, nil
+	return total, ctx.Err()
 }
 
-// sortByKey orders rows by address key, and by line for one address, so a
-// store writes its index in order. Done beside the parsing, it spares the
-// core that writes.
-func sortByKey(rows []ImportRow) []ImportRow {
+// readChunk reads up to size rows, bad ones included, so that a file of
+// nothing but bad rows is still read in bounded memory. A read error or
+// the end of the file ends the chunk and is kept in its err.
+func readChunk(r *ImportReader, size, workers int) *importChunk {
+	c := &importChunk{written: make(chan struct{}), res: make([]ImportResult, workers), errs: make([]error, workers)}
+	c.left.Store(int32(workers))
+	rows := make([]ImportRow, 0, min(size, 4096))
+	for c.read < size && c.err == nil {
+		row, err := r.Next()
+		var re *RowError
+		switch {
+		case err == nil:
+			rows = append(rows, row)
+		case errors.As(err, &re):
+			c.bad = append(c.bad, *re)
+		default:
+			c.err = err
+			continue
+		}
+		c.read++
+	}
+	c.parts = partitionByKey(rows, workers)
+	return c
+}
+
+// partitionByKey splits rows into n parts by address, the same address
+// always in the same part, and orders each part by address key, and by
+// line for one address, so a store writes its index in order. Done beside
+// the parsing, it spares the cores that write.
+func partitionByKey(rows []ImportRow, n int) [][]ImportRow {
 	type keyed struct {
-		key string
-		i   int
+		key  string
+		part int
+		i    int
 	}
 	order := make([]keyed, len(rows))
+	sizes := make([]int, n)
 	for i, r := range rows {
-		order[i] = keyed{EmailKey(r.Email), i}
+		key := EmailKey(r.Email)
+		part := 0
+		if n > 1 {
+			h := fnv.New32a()
+			h.Write([]byte(key))
+			part = int(h.Sum32() % uint32(n))
+		}
+		order[i] = keyed{key, part, i}
+		sizes[part]++
 	}
 	slices.SortFunc(order, func(a, b keyed) int {
 		if c := strings.Compare(a.key, b.key); c != 0 {
@@ -302,9 +378,12 @@ func sortByKey(rows []ImportRow) []ImportRow {
 		}
 		return a.i - b.i
 	})
-	sorted := make([]ImportRow, len(rows))
-	for i, k := range order {
-		sorted[i] = rows[k.i]
+	parts := make([][]ImportRow, n)
+	for p := range parts {
+		parts[p] = make([]ImportRow, 0, sizes[p])
 	}
-	return sorted
+	for _, k := range order {
+		parts[k.part] = append(parts[k.part], rows[k.i])
+	}
+	return parts
 }

@@ -27,6 +27,10 @@ type importGroup struct {
 	suppressed bool
 }
 
+// ImportWorkers is 2: the server writes each chunk in a process of its own,
+// and its time per chunk, not Herald's, sets the pace of an import.
+func (s *Store) ImportWorkers() int { return 2 }
+
 // LastSubscriberID is the highest subscriber ID stored, 0 for none.
 func (s *Store) LastSubscriberID(ctx context.Context) (int64, error) {
 	var id int64

@@ -60,6 +60,10 @@ type importGroup struct {
 // table holds: its address is suppressed, or the file says the person left.
 func (g *importGroup) skipped() bool { return g.suppressed || g.unsubscribed }
 
+// ImportWorkers is 1: SQLite has one writer, so a second chunk would only
+// wait for the first.
+func (s *Store) ImportWorkers() int { return 1 }
+
 // LastSubscriberID is the highest subscriber ID stored, 0 for none.
 func (s *Store) LastSubscriberID(ctx context.Context) (int64, error) {
 	var id int64

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,5 +149,59 @@ func testImportAndExport(t *testing.T, st Store) {
 	}
 	if _, err := st.ImportSubscribers(ctx, 1<<40, []subscriber.ImportRow{{Line: 2, Email: "x@example.com"}}, opts); err == nil {
 		t.Errorf("ImportSubscribers(newsletter 1<<40) succeeded, want an error")
+	}
+}
+
+// testImporterInFileOrder imports a file in chunks of three rows with the
+// given number of writers: the totals come chunk by chunk and the skipped
+// rows line by line, in the order of the file, and an address repeated in
+// another chunk is merged, whichever writer has it.
+func testImporterInFileOrder(t *testing.T, st Store, workers int) {
+	ctx := context.Background()
+	file := "email,tags\n" +
+		"c@example.org,x\nb@example.org,\na@example.org,\n" +
+		"bad1,\nbad2,\nbad3,\n" +
+		"A@example.org,y\nd@example.org,\nbad4,\n" +
+		"e@example.org,\nC@example.org,z\nf@example.org,\n" +
+		"g@example.org,"
+	r, err := subscriber.NewImportReader(strings.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var skipped, chunks []int
+	im := &subscriber.Importer{
+		Store: st, NewsletterID: 1, ChunkSize: 3, Workers: workers,
+		Options: subscriber.ImportOptions{Source: "import t.csv", At: time.Now()},
+		OnSkip:  func(e subscriber.RowError) { skipped = append(skipped, e.Line) },
+		OnChunk: func(total subscriber.ImportResult) { chunks = append(chunks, total.Read) },
+	}
+	res, err := im.Run(ctx, r)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	want := subscriber.ImportResult{Read: 13, Imported: 7, Merged: 2, Skipped: 4, Bytes: int64(len(file))}
+	if diff := gocmp.Diff(want, res); diff != "" {
+		t.Errorf("Run result (-want +got):\n%s", diff)
+	}
+	if diff := gocmp.Diff([]int{5, 6, 7, 10}, skipped); diff != "" {
+		t.Errorf("skipped lines, in file order (-want +got):\n%s", diff)
+	}
+	if diff := gocmp.Diff([]int{3, 6, 9, 12, 13}, chunks); diff != "" {
+		t.Errorf("running totals of rows read after each chunk (-want +got):\n%s", diff)
+	}
+	got := exported(t, st)
+	if len(got) != 7 {
+		t.Fatalf("exported %d subscribers; want 7: %+v", len(got), got)
+	}
+	for email, tags := range map[string][]string{"a@example.org": {"y"}, "c@example.org": {"x", "z"}, "g@example.org": nil} {
+		row, ok := got[email]
+		if !ok {
+			t.Errorf("%s was not imported", email)
+			continue
+		}
+		slices.Sort(row.Tags)
+		if !slices.Equal(tags, row.Tags) {
+			t.Errorf("tags of %s = %q; want %q", email, row.Tags, tags)
+		}
 	}
 }

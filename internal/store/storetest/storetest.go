@@ -39,8 +39,7 @@ type Store interface {
 
 	CreateNewsletter(ctx context.Context, n *subscriber.Newsletter) (int64, error)
 	RecordDigest(ctx context.Context, newsletterID int64, prev, now time.Time, c *campaign.Campaign) (bool, error)
-	LastSubscriberID(ctx context.Context) (int64, error)
-	ImportSubscribers(ctx context.Context, newsletterID int64, rows []subscriber.ImportRow, opts subscriber.ImportOptions) (subscriber.ImportResult, error)
+	subscriber.ImportStore
 	ExportSubscribers(ctx context.Context, newsletterID, afterID int64, limit int) ([]subscriber.ExportRow, error)
 
 	ClaimDeliveries(ctx context.Context, c delivery.Claim) ([]delivery.Delivery, error)
@@ -103,6 +102,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"FreezeConcurrently", testFreezeConcurrently},
 		{"NewslettersAndDigestClock", testNewslettersAndDigestClock},
 		{"ImportAndExport", testImportAndExport},
+		{"ImporterOneWriter", func(t *testing.T, st Store) { testImporterInFileOrder(t, st, 1) }},
+		{"ImporterThreeWriters", func(t *testing.T, st Store) { testImporterInFileOrder(t, st, 3) }},
 		{"Users", testUsers},
 		{"TOTPStepOnce", testTOTPStepOnce},
 		{"LoginAttempts", testLoginAttempts},
