@@ -84,3 +84,85 @@ func hasRepeat(s []string) bool {
 	}
 	return false
 }
+
+// ImportFound is what a store found of one address before writing it.
+type ImportFound struct {
+	Suppressed bool     // the address must never be mailed
+	Stored     bool     // the subscriber was stored before this chunk
+	ID         int64    // the subscriber, when stored
+	Name       string   // its name, when stored
+	State      State    // of its subscription to the newsletter, "" for none
+	Tags       []string // its tags, when stored
+}
+
+// ImportChange is what an import writes for one address.
+type ImportChange struct {
+	// Skip says why the address is left out; "" when it is written.
+	Skip string
+	// Subscribe is the state its subscription takes, "" when the
+	// subscription stays as it is. With a subscription already there it
+	// is an upgrade from pending to confirmed.
+	Subscribe State
+	// Consent and Wording are the consent record of a Subscribe.
+	Consent ConsentAction
+	Wording string
+	// Name fills an empty name, "" for none.
+	Name string
+	// Tags are the tags it does not have yet.
+	Tags []string
+}
+
+// Decide is the rule for one address of an import: what is written, given
+// what the store found, counted into res (skipped rows are listed in
+// res.Skips). A new address is subscribed with its name and tags; one
+// stored before keeps what it has and gains what the file adds, unless
+// its subscription was left: people who left stay left.
+func (a ImportAddress) Decide(f ImportFound, opts ImportOptions, res *ImportResult) ImportChange {
+	skip := func(reason string) ImportChange {
+		for _, r := range a.Rows {
+			res.Skips = append(res.Skips, RowError{Line: r.Line, Reason: reason})
+		}
+		res.Skipped += len(a.Rows)
+		return ImportChange{Skip: reason}
+	}
+	switch {
+	case f.Suppressed:
+		return skip(ReasonSuppressed)
+	case a.Unsubscribed:
+		return skip(ReasonUnsubscribedFile)
+	}
+	o := opts
+	o.Confirmed = opts.Confirmed && !a.Pending
+	next, ok := ImportState(f.State, o.Confirmed)
+	if !ok {
+		return skip(ReasonUnsubscribed)
+	}
+	var c ImportChange
+	if next != f.State {
+		c.Subscribe = next
+		c.Consent, c.Wording = o.Consent()
+	}
+	if f.Name == "" && a.Name != "" {
+		c.Name = a.Name
+	}
+	for _, t := range a.Tags {
+		if !slices.Contains(f.Tags, t) {
+			c.Tags = append(c.Tags, t)
+		}
+	}
+	switch {
+	case !f.Stored:
+		res.Imported++
+		res.Merged += len(a.Rows) - 1
+	case f.ID > opts.Since:
+		// Stored by an earlier chunk of this import: the file repeats it.
+		res.Merged += len(a.Rows)
+	case c.Subscribe != "" || c.Name != "" || len(c.Tags) > 0:
+		res.Updated++
+		res.Merged += len(a.Rows) - 1
+	default:
+		res.Unchanged++
+		res.Merged += len(a.Rows) - 1
+	}
+	return c
+}

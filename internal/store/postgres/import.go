@@ -293,67 +293,32 @@ func applyImport(ctx context.Context, tx pgx.Tx, newsletterID int64, groups []im
 	return tx.SendBatch(ctx, b).Close()
 }
 
-// planImport decides each address by subscriber.ImportState, counts it in
-// res and lists what is to be written.
+// planImport decides each address by subscriber.ImportAddress.Decide,
+// counts it in res and lists what is to be written for those stored
+// before; the new ones are written already.
 func planImport(groups []importGroup, opts subscriber.ImportOptions, res *subscriber.ImportResult) importPlan {
 	var p importPlan
-	skip := func(g *importGroup, reason string) {
-		for _, r := range g.rows {
-			res.Skips = append(res.Skips, subscriber.RowError{Line: r.Line, Reason: reason})
-		}
-		res.Skipped += len(g.rows)
-	}
 	for i := range groups {
 		g := &groups[i]
-		switch {
-		case g.suppressed:
-			skip(g, subscriber.ReasonSuppressed)
-			continue
-		case g.unsubscribed:
-			skip(g, subscriber.ReasonUnsubscribedFile)
-			continue
-		case g.inserted:
-			res.Imported++
-			res.Merged += len(g.rows) - 1
+		addr := subscriber.ImportAddress{Rows: g.rows, Name: g.name, Tags: g.tags, Pending: g.pending, Unsubscribed: g.unsubscribed}
+		found := subscriber.ImportFound{Suppressed: g.suppressed, Stored: !g.inserted, ID: g.id, Name: g.oldName, State: g.state, Tags: g.oldTags}
+		c := addr.Decide(found, opts, res)
+		if c.Skip != "" || g.inserted {
 			continue
 		}
-		o := opts
-		o.Confirmed = opts.Confirmed && !g.pending
-		next, ok := subscriber.ImportState(g.state, o.Confirmed)
-		if !ok {
-			skip(g, subscriber.ReasonUnsubscribed)
-			continue
-		}
-		changed := false
-		if next != g.state {
+		if c.Subscribe != "" {
 			if g.state == "" {
-				p.subIDs, p.subStates = append(p.subIDs, g.id), append(p.subStates, string(next))
+				p.subIDs, p.subStates = append(p.subIDs, g.id), append(p.subStates, string(c.Subscribe))
 			} else {
 				p.upgrades = append(p.upgrades, g.id)
 			}
-			action, wording := o.Consent()
-			p.consentIDs, p.actions, p.wordings = append(p.consentIDs, g.id), append(p.actions, string(action)), append(p.wordings, wording)
-			changed = true
+			p.consentIDs, p.actions, p.wordings = append(p.consentIDs, g.id), append(p.actions, string(c.Consent)), append(p.wordings, c.Wording)
 		}
-		if g.oldName == "" && g.name != "" {
-			p.namedIDs, p.names = append(p.namedIDs, g.id), append(p.names, clean(g.name))
-			changed = true
+		if c.Name != "" {
+			p.namedIDs, p.names = append(p.namedIDs, g.id), append(p.names, clean(c.Name))
 		}
-		for _, t := range g.tags {
-			if !slices.Contains(g.oldTags, t) {
-				p.tagIDs, p.tags = append(p.tagIDs, g.id), append(p.tags, clean(t))
-				changed = true
-			}
-		}
-		switch {
-		case g.id > opts.Since:
-			res.Merged += len(g.rows)
-		case changed:
-			res.Updated++
-			res.Merged += len(g.rows) - 1
-		default:
-			res.Unchanged++
-			res.Merged += len(g.rows) - 1
+		for _, t := range c.Tags {
+			p.tagIDs, p.tags = append(p.tagIDs, g.id), append(p.tags, clean(t))
 		}
 	}
 	return p

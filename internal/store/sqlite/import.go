@@ -54,6 +54,8 @@ type importGroup struct {
 	state      subscriber.State // of the subscription, "" for none
 	oldTags    []string
 	suppressed bool
+
+	change subscriber.ImportChange // what planImport decided
 }
 
 // skipped reports whether the group is left out whatever the subscriber

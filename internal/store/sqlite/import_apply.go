@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"slices"
 
 	"herald/internal/subscriber"
 )
@@ -73,8 +72,7 @@ func applyImport(ctx context.Context, tx *sql.Tx, newsletterID int64, groups []i
 			SELECT column1, ?, column2, ?, ? FROM (VALUES `,
 		row: `(?, ?)`, tail: `)`, fixed: []any{newsletterID, at, at},
 	}, len(p.subs), func(i int, args []any) []any {
-		next, _ := subscriber.ImportState("", opts.Confirmed && !p.subs[i].pending)
-		return append(args, p.subs[i].id, string(next))
+		return append(args, p.subs[i].id, string(p.subs[i].change.Subscribe))
 	}, nil)
 	if err != nil {
 		return err
@@ -92,8 +90,8 @@ func applyImport(ctx context.Context, tx *sql.Tx, newsletterID int64, groups []i
 			SELECT column1, ?, column2, ?, ?, column3, '' FROM (VALUES `,
 		row: `(?, ?, ?)`, tail: `)`, fixed: []any{newsletterID, at, opts.Source},
 	}, len(p.consents), func(i int, args []any) []any {
-		action, wording := consentOf(opts.Confirmed && !p.consents[i].pending)
-		return append(args, p.consents[i].id, action, wording)
+		c := p.consents[i].change
+		return append(args, p.consents[i].id, string(c.Consent), c.Wording)
 	}, nil)
 	if err != nil {
 		return err
@@ -101,7 +99,7 @@ func applyImport(ctx context.Context, tx *sql.Tx, newsletterID int64, groups []i
 	err = exec(ctx, tx, bulkQuery{
 		head: `UPDATE subscriber SET name = v.column2 FROM (VALUES `,
 		row:  `(?, ?)`, tail: `) AS v WHERE subscriber.id = v.column1 AND subscriber.name = ''`,
-	}, len(p.named), func(i int, args []any) []any { return append(args, p.named[i].id, p.named[i].name) }, nil)
+	}, len(p.named), func(i int, args []any) []any { return append(args, p.named[i].id, p.named[i].change.Name) }, nil)
 	if err != nil {
 		return err
 	}
@@ -111,71 +109,39 @@ func applyImport(ctx context.Context, tx *sql.Tx, newsletterID int64, groups []i
 	}, len(p.tags), func(i int, args []any) []any { return append(args, p.tagIDs[i], p.tags[i]) }, nil)
 }
 
-// planImport decides each address by subscriber.ImportState, counts it in
-// res and lists what is to be written.
+// planImport decides each address by subscriber.ImportAddress.Decide,
+// counts it in res and lists what is to be written.
 func planImport(groups []importGroup, opts subscriber.ImportOptions, res *subscriber.ImportResult) importPlan {
 	var p importPlan
-	skip := func(g *importGroup, reason string) {
-		for _, r := range g.rows {
-			res.Skips = append(res.Skips, subscriber.RowError{Line: r.Line, Reason: reason})
-		}
-		res.Skipped += len(g.rows)
-	}
 	for i := range groups {
 		g := &groups[i]
-		switch {
-		case g.suppressed:
-			skip(g, subscriber.ReasonSuppressed)
-			continue
-		case g.unsubscribed:
-			skip(g, subscriber.ReasonUnsubscribedFile)
+		addr := subscriber.ImportAddress{Rows: g.rows, Name: g.name, Tags: g.tags, Pending: g.pending, Unsubscribed: g.unsubscribed}
+		found := subscriber.ImportFound{Suppressed: g.suppressed, Stored: g.existed, ID: g.id, Name: g.oldName, State: g.state, Tags: g.oldTags}
+		c := addr.Decide(found, opts, res)
+		if c.Skip != "" {
 			continue
 		}
-		confirmed := opts.Confirmed && !g.pending
-		next, ok := subscriber.ImportState(g.state, confirmed)
-		if !ok {
-			skip(g, subscriber.ReasonUnsubscribed)
-			continue
-		}
-		changed := false
-		switch {
+		g.change = c
+		switch confirmed := c.Subscribe == subscriber.Confirmed; {
 		case !g.existed:
 			if n := len(p.ranges); n > 0 && p.ranges[n-1].confirmed == confirmed {
 				p.ranges[n-1].last = g.id
 			} else {
 				p.ranges = append(p.ranges, idRange{g.id, g.id, confirmed})
 			}
-		case next != g.state:
+		case c.Subscribe != "":
 			if g.state == "" {
 				p.subs = append(p.subs, g)
 			} else {
 				p.upgrades = append(p.upgrades, g)
 			}
 			p.consents = append(p.consents, g)
-			changed = true
 		}
-		if g.existed && g.oldName == "" && g.name != "" {
+		if g.existed && c.Name != "" {
 			p.named = append(p.named, g)
-			changed = true
 		}
-		for _, t := range g.tags {
-			if !slices.Contains(g.oldTags, t) {
-				p.tagIDs, p.tags = append(p.tagIDs, g.id), append(p.tags, t)
-				changed = true
-			}
-		}
-		switch {
-		case !g.existed:
-			res.Imported++
-			res.Merged += len(g.rows) - 1
-		case g.id > opts.Since:
-			res.Merged += len(g.rows)
-		case changed:
-			res.Updated++
-			res.Merged += len(g.rows) - 1
-		default:
-			res.Unchanged++
-			res.Merged += len(g.rows) - 1
+		for _, t := range c.Tags {
+			p.tagIDs, p.tags = append(p.tagIDs, g.id), append(p.tags, t)
 		}
 	}
 	return p
