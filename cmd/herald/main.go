@@ -17,12 +17,18 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	signalled := ctx.Err() != nil
 	stop()
 	if err != nil {
 		var u *usageError
-		if errors.As(err, &u) {
+		switch {
+		case errors.As(err, &u):
 			fmt.Fprintln(os.Stderr, "herald:", err)
 			os.Exit(2)
+		case signalled && errors.Is(err, context.Canceled):
+			// The command said what it left behind; the chain adds nothing.
+			fmt.Fprintln(os.Stderr, "herald: interrupted")
+			os.Exit(130)
 		}
 		fmt.Fprintln(os.Stderr, "herald:", err)
 		os.Exit(1)
