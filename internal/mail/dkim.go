@@ -1,7 +1,6 @@
 package mail
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -12,8 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/emersion/go-msgauth/dkim"
+	"time"
 )
 
 // minRSABits is the smallest RSA key RFC 8301 lets verifiers accept;
@@ -26,6 +24,7 @@ type DKIM struct {
 	domain   string
 	selector string
 	key      crypto.Signer
+	now      func() time.Time // the signature's t=
 }
 
 // NewDKIM reads a PEM private key: RSA as PKCS#1 ("RSA PRIVATE KEY") or
@@ -42,7 +41,7 @@ func NewDKIM(domain, selector string, keyPEM []byte) (*DKIM, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mail: dkim: %w", err)
 	}
-	return &DKIM{domain: domain, selector: selector, key: key}, nil
+	return &DKIM{domain: domain, selector: selector, key: key, now: time.Now}, nil
 }
 
 func parseKey(keyPEM []byte) (crypto.Signer, error) {
@@ -103,74 +102,6 @@ var signedFields = [...]string{
 	"From", "To", "Subject", "Date", "Message-ID", "MIME-Version",
 	"Content-Type", "List-Unsubscribe", "List-Unsubscribe-Post", "List-Id",
 	"Reply-To",
-}
-
-// Sign returns raw with a DKIM-Signature field prepended (rsa-sha256 or
-// ed25519-sha256, relaxed/relaxed). raw must be a complete message with
-// CRLF line endings, such as Build returns.
-func (d *DKIM) Sign(raw []byte) ([]byte, error) {
-	keys := presentFields(raw)
-	if len(keys) == 0 || keys[0] != "From" {
-		return nil, errors.New("mail: dkim: message has no From field")
-	}
-	s, err := dkim.NewSigner(&dkim.SignOptions{
-		Domain:                 d.domain,
-		Selector:               d.selector,
-		Signer:                 d.key,
-		Hash:                   crypto.SHA256,
-		HeaderCanonicalization: dkim.CanonicalizationRelaxed,
-		BodyCanonicalization:   dkim.CanonicalizationRelaxed,
-		HeaderKeys:             keys,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("mail: dkim: %w", err)
-	}
-	if _, err := s.Write(raw); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("mail: dkim: %w", err)
-	}
-	if err := s.Close(); err != nil {
-		return nil, fmt.Errorf("mail: dkim: %w", err)
-	}
-	sig := s.Signature()
-	out := make([]byte, 0, len(sig)+len(raw))
-	out = append(out, sig...)
-	return append(out, raw...), nil
-}
-
-// presentFields returns the names in signedFields that occur in the header
-// of raw, in that order (so From first when present). Listing an absent field would also be valid DKIM,
-// but signing what is there keeps h= honest and short.
-func presentFields(raw []byte) []string {
-	header := raw
-	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
-		header = raw[:i+2]
-	}
-	var present [len(signedFields)]bool
-	for len(header) > 0 {
-		line, rest, _ := bytes.Cut(header, []byte("\r\n"))
-		header = rest
-		if len(line) == 0 || line[0] == ' ' || line[0] == '\t' {
-			continue
-		}
-		name, _, ok := bytes.Cut(line, []byte(":"))
-		if !ok {
-			continue
-		}
-		name = bytes.TrimRight(name, " \t")
-		for i, f := range signedFields {
-			if strings.EqualFold(string(name), f) {
-				present[i] = true
-			}
-		}
-	}
-	keys := make([]string, 0, len(signedFields))
-	for i, f := range signedFields {
-		if present[i] {
-			keys = append(keys, f)
-		}
-	}
-	return keys
 }
 
 // GenerateDKIMKey makes a new key for algorithm "rsa" (2048 bits) or

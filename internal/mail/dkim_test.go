@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-msgauth/dkim"
 )
@@ -191,3 +192,77 @@ func benchmarkSign(b *testing.B, algorithm string) {
 
 func BenchmarkSignRSA2048(b *testing.B) { benchmarkSign(b, "rsa") }
 func BenchmarkSignEd25519(b *testing.B) { benchmarkSign(b, "ed25519") }
+
+// FuzzDKIMSign signs messages with odd white space, folded fields, empty
+// lines at the end, bare LFs and no final line break, and has go-msgauth,
+// an independent implementation, verify each signature as a receiver
+// would: a canonical form that differs in one byte fails.
+func FuzzDKIMSign(f *testing.F) {
+	for _, seed := range [][2]string{
+		{"Weekly digest", "Hello,\r\n\r\nThis is the text.\r\n"},
+		{"  spaced \t out  ", "a  b\t\tc  \r\n \r\n\t\r\n"},
+		{"folded|over|lines", "no final line break"},
+		{"", ""},
+		{"x", "\r\n\r\n\r\n"},
+		{"tabs\tin\tit", "bare\nline\nfeeds\n\n"},
+		{"trailing   ", "  leading space\r\nend  \t "},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	d, txt := newTestDKIM(f, "ed25519")
+	f.Fuzz(func(t *testing.T, subject, body string) {
+		// A field holds no line break but a fold; '|' stands for one.
+		subject = strings.Map(func(r rune) rune {
+			if r == '\r' || r == '\n' {
+				return -1
+			}
+			return r
+		}, subject)
+		subject = strings.ReplaceAll(subject, "|", "\r\n ")
+		// The body's line breaks are CRLF or LF, never a lone CR.
+		body = strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\r", "")
+		body = strings.ReplaceAll(body, "\n", "\r\n")
+		if len(body)%3 == 0 {
+			body = strings.ReplaceAll(body, "\r\n", "\n")
+		}
+		raw := []byte("From: Herald <news@example.com>\r\nTo: reader@example.org\r\nSubject: " + subject +
+			"\r\nDate: Mon, 30 Nov 2026 07:00:00 +0000\r\nMIME-Version: 1.0\r\n\r\n" + body)
+		signed, err := d.Sign(raw)
+		if err != nil {
+			t.Fatalf("Sign(%q) = %v", raw, err)
+		}
+		if v := verifyDKIM(t, signed, txt); v.Err != nil {
+			t.Fatalf("the signature of %q does not verify: %v\n%s", raw, v.Err, signed)
+		}
+	})
+}
+
+// The signature field keeps its lines short, as relays expect, and lists
+// what it signs.
+func TestDKIMSignatureField(t *testing.T) {
+	d, _ := newTestDKIM(t, "rsa")
+	d.now = func() time.Time { return time.Unix(1796000000, 0) }
+	m := sampleMessage()
+	m.ReplyTo = Address{Email: "desk@example.com"}
+	raw, err := Build(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := d.Sign(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	field, _, _ := bytes.Cut(signed, raw)
+	for _, line := range strings.Split(strings.TrimSuffix(string(field), "\r\n"), "\r\n") {
+		if len(line) > 78 {
+			t.Errorf("signature line of %d characters, want at most 78: %q", len(line), line)
+		}
+	}
+	unfolded := strings.ReplaceAll(string(field), "\r\n ", "")
+	for _, tag := range []string{"v=1;", "t=1796000000;", "c=relaxed/relaxed;",
+		"h=From:To:Subject:Date:Message-ID:MIME-Version:Content-Type:List-Unsubscribe:List-Unsubscribe-Post:List-Id:Reply-To;"} {
+		if !strings.Contains(unfolded, tag) {
+			t.Errorf("signature field lacks %q:\n%s", tag, field)
+		}
+	}
+}
