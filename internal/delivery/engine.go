@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"herald/internal/mail"
@@ -69,6 +70,10 @@ type Engine struct {
 	cfg    Config
 	nudge  chan struct{}
 	limits *limits
+	// unrecorded counts the deliveries this engine claimed whose answers
+	// are not written yet: the quotas count them as sent, since the ledger
+	// does not show them yet.
+	unrecorded atomic.Int64
 }
 
 // New returns an engine; call Run to start it.
@@ -196,7 +201,7 @@ func (e *Engine) claimLoop(ctx context.Context, work chan<- claimed, results cha
 		}
 		now := e.cfg.Now()
 		want := e.claimSize()
-		limit, err := e.limits.room(ctx, now, want)
+		limit, err := e.limits.room(ctx, now, want, int(e.unrecorded.Load()))
 		if err != nil && ctx.Err() == nil {
 			e.cfg.Logger.Error("count sent messages for quotas", "err", err)
 		}
@@ -206,6 +211,7 @@ func (e *Engine) claimLoop(ctx context.Context, work chan<- claimed, results cha
 			if err != nil && ctx.Err() == nil {
 				e.cfg.Logger.Error("claim deliveries", "err", err)
 			}
+			e.unrecorded.Add(int64(len(batch)))
 		} else if err == nil {
 			e.cfg.Logger.Debug("quota reached; waiting")
 			if e.cfg.Observer != nil {
@@ -495,6 +501,9 @@ func (e *Engine) write(group []Result) {
 	// while the engine shuts down.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	// Written or given up (the leases then expire and the rows are
+	// claimed, and counted, again): either way no longer in flight.
+	defer e.unrecorded.Add(-int64(len(group)))
 	for attempt := 0; ; attempt++ {
 		_, err := e.cfg.Store.RecordResults(ctx, group)
 		if err == nil {

@@ -16,7 +16,9 @@ type Quota struct {
 }
 
 // SentCounter is what quotas need from storage: how many messages were
-// sent since a time, by every process on the database.
+// sent since a time, by every process on the database. Stores count by
+// the minute (see MinuteOf): the minute holding since counts whole, so a
+// quota errs on the side of sending less, by at most a minute's mail.
 type SentCounter interface {
 	SentSince(ctx context.Context, since time.Time) (int, error)
 }
@@ -57,8 +59,12 @@ func newLimits(perSecond int, window Window, quotas []Quota, counter SentCounter
 	return l
 }
 
-// room returns how many more messages the quotas allow now, capped at want.
-func (l *limits) room(ctx context.Context, now time.Time, want int) (int, error) {
+// room returns how many more messages the quotas allow now, capped at
+// want. inFlight are the messages this process claimed whose answers the
+// ledger does not show yet; they count as sent. Those other processes have
+// in flight are not seen, so with several processes a quota may be passed
+// by what they had claimed at the moment it filled.
+func (l *limits) room(ctx context.Context, now time.Time, want, inFlight int) (int, error) {
 	if l.counter == nil {
 		return want, nil
 	}
@@ -70,7 +76,7 @@ func (l *limits) room(ctx context.Context, now time.Time, want int) (int, error)
 		if err != nil {
 			return 0, err
 		}
-		want = min(want, max(0, q.Max-n))
+		want = min(want, max(0, q.Max-n-inFlight))
 	}
 	return want, nil
 }

@@ -3,16 +3,26 @@ package delivery
 import (
 	"cmp"
 	"slices"
+	"time"
 )
 
 // Tally gathers what recording a group of results changed, as the store
-// learns which of them applied: how many, which addresses to suppress, and
-// how each campaign's counters move.
+// learns which of them applied: how many, which addresses to suppress, how
+// each campaign's counters move, and how much mail each minute sent, which
+// the quotas count.
 type Tally struct {
 	byID      map[int64]*Result
 	Applied   int
 	Suppress  []*Result
 	campaigns map[int64]*CampaignCounts
+	minutes   map[int64]int
+}
+
+// MinuteCount is how many more messages were sent in one minute, counted
+// in minutes since the Unix epoch.
+type MinuteCount struct {
+	Minute int64
+	Sent   int
 }
 
 // CampaignCounts is how much one campaign's sent, failed and skipped
@@ -24,7 +34,7 @@ type CampaignCounts struct {
 
 // NewTally starts a tally for the results rs.
 func NewTally(rs []Result) *Tally {
-	t := &Tally{byID: make(map[int64]*Result, len(rs)), campaigns: map[int64]*CampaignCounts{}}
+	t := &Tally{byID: make(map[int64]*Result, len(rs)), campaigns: map[int64]*CampaignCounts{}, minutes: map[int64]int{}}
 	for i := range rs {
 		t.byID[rs[i].ID] = &rs[i]
 	}
@@ -32,8 +42,9 @@ func NewTally(rs []Result) *Tally {
 }
 
 // Add notes that the result for delivery id was written; campaignID is
-// its campaign when it belongs to one's ledger, 0 otherwise.
-func (t *Tally) Add(id, campaignID int64) {
+// its campaign when it belongs to one's ledger, 0 otherwise, and mail is
+// false for a delivery that is not an email (a webhook).
+func (t *Tally) Add(id, campaignID int64, mail bool) {
 	r := t.byID[id]
 	if r == nil {
 		return
@@ -41,6 +52,9 @@ func (t *Tally) Add(id, campaignID int64) {
 	t.Applied++
 	if r.Suppress {
 		t.Suppress = append(t.Suppress, r)
+	}
+	if mail && r.State == Sent {
+		t.minutes[MinuteOf(r.At)]++
 	}
 	if campaignID == 0 {
 		return
@@ -70,4 +84,25 @@ func (t *Tally) Campaigns() []CampaignCounts {
 	}
 	slices.SortFunc(out, func(a, b CampaignCounts) int { return cmp.Compare(a.CampaignID, b.CampaignID) })
 	return out
+}
+
+// Minutes returns the mail sent in each minute, in minute order, the order
+// in which writers lock the minutes' rows.
+func (t *Tally) Minutes() []MinuteCount {
+	out := make([]MinuteCount, 0, len(t.minutes))
+	for m, n := range t.minutes {
+		out = append(out, MinuteCount{m, n})
+	}
+	slices.SortFunc(out, func(a, b MinuteCount) int { return cmp.Compare(a.Minute, b.Minute) })
+	return out
+}
+
+// MinuteOf is the minute since the Unix epoch that holds t: the unit in
+// which stores count sent mail for quotas.
+func MinuteOf(t time.Time) int64 {
+	ms := t.UnixMilli()
+	if ms < 0 {
+		return (ms - 59999) / 60000
+	}
+	return ms / 60000
 }

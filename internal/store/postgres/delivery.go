@@ -147,18 +147,19 @@ func (s *Store) RecordResults(ctx context.Context, rs []delivery.Result) (int, e
 					$7::integer[], $8::text[], $9::text[], $10::text[], $11::bigint[])
 				AS r (id, fence, state, attempted, next_at, first_at, code, status, text, message_id, done_at)
 			WHERE d.id = r.id AND d.fence = r.fence AND d.state = 'queued' AND d.lease_until > 0
-			RETURNING d.id, CASE WHEN d.kind = 'campaign' THEN d.campaign_id ELSE 0 END`,
+			RETURNING d.id, CASE WHEN d.kind = 'campaign' THEN d.campaign_id ELSE 0 END, d.kind <> 'webhook'`,
 			ids, fences, states, attempted, nexts, firsts, codes, statuses, texts, mids, dones)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
 			var id, campaignID int64
-			if err := rows.Scan(&id, &campaignID); err != nil {
+			var mail bool
+			if err := rows.Scan(&id, &campaignID, &mail); err != nil {
 				rows.Close()
 				return err
 			}
-			tally.Add(id, campaignID)
+			tally.Add(id, campaignID, mail)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -175,6 +176,10 @@ func (s *Store) RecordResults(ctx context.Context, rs []delivery.Result) (int, e
 			b.Queue(`UPDATE campaign SET sent = sent + $1, failed = failed + $2, skipped = skipped + $3 WHERE id = $4`,
 				c.Sent, c.Failed, c.Skipped, c.CampaignID)
 		}
+		for _, m := range tally.Minutes() {
+			b.Queue(`INSERT INTO sent_minute (minute, sent) VALUES ($1, $2)
+				ON CONFLICT (minute) DO UPDATE SET sent = sent_minute.sent + excluded.sent`, m.Minute, m.Sent)
+		}
 		if b.Len() == 0 {
 			return nil
 		}
@@ -186,10 +191,11 @@ func (s *Store) RecordResults(ctx context.Context, rs []delivery.Result) (int, e
 	return tally.Applied, nil
 }
 
-// SentSince counts the messages sent since a time, for quotas.
+// SentSince counts the mail sent since a time, for quotas, from the minute
+// holding since (see delivery.SentCounter).
 func (s *Store) SentSince(ctx context.Context, since time.Time) (int, error) {
 	var n int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM delivery WHERE state = 'sent' AND kind <> 'webhook' AND done_at >= $1`, ms(since)).Scan(&n); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(sum(sent), 0) FROM sent_minute WHERE minute >= $1`, delivery.MinuteOf(since)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("postgres: count sent: %w", err)
 	}
 	return n, nil

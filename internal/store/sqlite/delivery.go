@@ -128,6 +128,8 @@ func (s *Store) RecordResults(ctx context.Context, rs []delivery.Result) (int, e
 			SELECT lower(recipient), ?, ? FROM delivery WHERE id = ?
 			ON CONFLICT (email_key) DO NOTHING`,
 		`UPDATE campaign SET sent = sent + ?, failed = failed + ?, skipped = skipped + ? WHERE id = ?`,
+		`INSERT INTO sent_minute (minute, sent) VALUES (?, ?)
+			ON CONFLICT (minute) DO UPDATE SET sent = sent + excluded.sent`,
 	}, func(tx *sql.Tx, st []*sql.Stmt) error {
 		tally = delivery.NewTally(rs)
 		rows, err := st[0].QueryContext(ctx, args...)
@@ -136,11 +138,12 @@ func (s *Store) RecordResults(ctx context.Context, rs []delivery.Result) (int, e
 		}
 		for rows.Next() {
 			var id, campaignID int64
-			if err := rows.Scan(&id, &campaignID); err != nil {
+			var mail bool
+			if err := rows.Scan(&id, &campaignID, &mail); err != nil {
 				rows.Close()
 				return err
 			}
-			tally.Add(id, campaignID)
+			tally.Add(id, campaignID, mail)
 		}
 		if err := rows.Close(); err != nil {
 			return err
@@ -155,6 +158,11 @@ func (s *Store) RecordResults(ctx context.Context, rs []delivery.Result) (int, e
 		}
 		for _, c := range tally.Campaigns() {
 			if _, err := st[2].ExecContext(ctx, c.Sent, c.Failed, c.Skipped, c.CampaignID); err != nil {
+				return err
+			}
+		}
+		for _, m := range tally.Minutes() {
+			if _, err := st[3].ExecContext(ctx, m.Minute, m.Sent); err != nil {
 				return err
 			}
 		}
@@ -182,7 +190,7 @@ func recordQuery(n int) string {
 			smtp_code = r.code, smtp_status = r.status, smtp_text = r.text, message_id = r.message_id, done_at = r.done_at
 		FROM r
 		WHERE delivery.id = r.id AND delivery.fence = r.fence AND delivery.state = 'queued' AND delivery.lease_until > 0
-		RETURNING delivery.id, CASE WHEN delivery.kind = 'campaign' THEN delivery.campaign_id ELSE 0 END`)
+		RETURNING delivery.id, CASE WHEN delivery.kind = 'campaign' THEN delivery.campaign_id ELSE 0 END, delivery.kind <> 'webhook'`)
 	return b.String()
 }
 
@@ -196,10 +204,11 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// SentSince counts the messages sent since a time, for quotas.
+// SentSince counts the mail sent since a time, for quotas, from the minute
+// holding since (see delivery.SentCounter).
 func (s *Store) SentSince(ctx context.Context, since time.Time) (int, error) {
 	var n int
-	if err := s.queryRow(ctx, `SELECT count(*) FROM delivery WHERE state = 'sent' AND kind <> 'webhook' AND done_at >= ?`, ms(since)).Scan(&n); err != nil {
+	if err := s.queryRow(ctx, `SELECT coalesce(sum(sent), 0) FROM sent_minute WHERE minute >= ?`, delivery.MinuteOf(since)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("sqlite: count sent: %w", err)
 	}
 	return n, nil

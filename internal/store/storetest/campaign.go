@@ -183,7 +183,9 @@ func testCampaignLifecycle(t *testing.T, st Store) {
 	if c := getCampaign(t, st, id); c.Sent != 0 {
 		t.Errorf("a test send counted in the campaign: sent = %d", c.Sent)
 	}
-	for since, want := range map[time.Time]int{at: 1, at.Add(time.Second): 0} {
+	// Quotas count by the minute: the minute holding since counts whole.
+	minute := at.Truncate(time.Minute)
+	for since, want := range map[time.Time]int{at: 1, minute: 1, at.Add(-time.Hour): 1, minute.Add(time.Minute): 0} {
 		if n, err := st.SentSince(ctx, since); err != nil || n != want {
 			t.Errorf("SentSince(%v) = %d, %v; want %d", since, n, err, want)
 		}
