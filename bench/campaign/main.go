@@ -222,13 +222,26 @@ func sendOnce(bin, tmp, csv, md, dkim string, o options) (result, error) {
 		kill()
 		return result{}, err
 	}
+	// Sending ends when every address of the frozen audience has its
+	// outcome in the ledger. The campaign is marked sent at the
+	// scheduler's next tick, up to a second later; that is waited for and
+	// told, not counted.
+	var elapsed time.Duration
 	for {
 		c, err := watch.Campaign(context.Background(), campaignID)
 		if err != nil {
 			kill()
 			return result{}, err
 		}
+		if elapsed == 0 && !c.FrozenAt.IsZero() && c.Remaining() == 0 {
+			elapsed = time.Since(start)
+		}
 		if c.State == campaign.Sent {
+			if elapsed == 0 {
+				elapsed = time.Since(start)
+			}
+			r := time.Since(start) - elapsed
+			fmt.Fprintf(os.Stderr, "campaign %d: every address answered after %.1f s, marked sent %.1f s later\n", campaignID, elapsed.Seconds(), r.Seconds())
 			break
 		}
 		if time.Since(start) > 30*time.Minute {
@@ -237,7 +250,6 @@ func sendOnce(bin, tmp, csv, md, dkim string, o options) (result, error) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	elapsed := time.Since(start)
 	r := result{rate: float64(o.recipients) / elapsed.Seconds(), seconds: elapsed.Seconds()}
 	for _, srv := range nodes {
 		r.rssMB = max(r.rssMB, peakRSS(srv.Process.Pid))
