@@ -134,6 +134,9 @@ func (s *Store) MoveCampaign(ctx context.Context, id int64, to campaign.State, a
 		finished = ms(at)
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if err := lockCampaignAudience(ctx, tx, id); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `UPDATE campaign SET state = $1, updated_at = $2,
 				send_at = CASE WHEN $3::BIGINT > 0 THEN $3 ELSE send_at END,
 				started_at = CASE WHEN started_at = 0 THEN $4 ELSE started_at END,
@@ -177,6 +180,21 @@ func (s *Store) MoveCampaign(ctx context.Context, id int64, to campaign.State, a
 	return nil
 }
 
+// campaignAudienceLock is the first half of the advisory lock that a
+// campaign's state changes and the freezing of its audience take, the
+// second half being the campaign's ID: "camp" in ASCII.
+const campaignAudienceLock int32 = 0x63_61_6d_70
+
+// lockCampaignAudience serialises, until tx ends, the freezing of a
+// campaign's audience with every change of its state, so that rows are
+// frozen queued or held as the state they see says, and a pause holds
+// every row frozen before it. The campaign row itself stays free for the
+// result writers, which add to its counters while a freeze runs.
+func lockCampaignAudience(ctx context.Context, tx pgx.Tx, id int64) error {
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1::int, ($2::bigint % 2147483647)::int)`, campaignAudienceLock, id)
+	return err
+}
+
 // StartDueCampaigns moves scheduled campaigns whose time has come to
 // Sending and returns their IDs. The conditional update makes each start
 // happen once however many processes ask.
@@ -216,10 +234,13 @@ func (s *Store) CampaignsToFreeze(ctx context.Context) ([]int64, error) {
 func (s *Store) FreezeChunk(ctx context.Context, id int64, limit int, now time.Time) (added int, done bool, err error) {
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		added, done = 0, false
+		if err := lockCampaignAudience(ctx, tx, id); err != nil {
+			return err
+		}
 		var nl, cursor, frozen int64
 		var state, tags, lang string
 		err := tx.QueryRow(ctx, `SELECT newsletter_id, freeze_cursor, frozen_at, state, audience_tags, audience_language
-			FROM campaign WHERE id = $1 FOR UPDATE`, id).Scan(&nl, &cursor, &frozen, &state, &tags, &lang)
+			FROM campaign WHERE id = $1`, id).Scan(&nl, &cursor, &frozen, &state, &tags, &lang)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return campaign.ErrNotFound
 		}
