@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"herald/internal/subscriber"
 )
 
@@ -17,13 +15,7 @@ import (
 // it; importing the file again is safe and completes it.
 func TestImportStopsAtARefusedChunk(t *testing.T) {
 	ctx := context.Background()
-	url := freshDatabase(t)
-	st := open(t, url)
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	st, conn := openWithConn(t)
 	if _, err := conn.Exec(ctx, `CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN
 			IF NEW.email_key = 'refused@example.org' THEN RAISE EXCEPTION 'refused'; END IF;

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"herald/internal/subscriber"
 )
 
@@ -15,13 +13,7 @@ import (
 // first statements wrote are gone too.
 func TestASignupGroupThatFailsLeavesNothing(t *testing.T) {
 	ctx := context.Background()
-	url := freshDatabase(t)
-	st := open(t, url)
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	st, conn := openWithConn(t)
 	// The confirmation email is queued by the group's last statement; make
 	// the queue refuse it.
 	if _, err := conn.Exec(ctx, `CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$

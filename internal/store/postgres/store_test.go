@@ -28,6 +28,22 @@ func open(tb testing.TB, url string) *postgres.Store {
 	return st
 }
 
+// openWithConn opens a store on a fresh database, with a connection of
+// the test's own beside it for what no store method does, such as
+// installing a trigger that makes writes fail.
+func openWithConn(t *testing.T) (*postgres.Store, *pgx.Conn) {
+	t.Helper()
+	ctx := context.Background()
+	url := freshDatabase(t)
+	st := open(t, url)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatalf("pgx.Connect(%s) = %v", url, err)
+	}
+	t.Cleanup(func() { conn.Close(ctx) })
+	return st, conn
+}
+
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return open(t, freshDatabase(t)) })
 }
