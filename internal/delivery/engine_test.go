@@ -88,21 +88,26 @@ func (f fixture) engine(t *testing.T, change func(*delivery.Config)) *delivery.E
 
 func (f fixture) runObserved(t *testing.T, obs delivery.Observer, until func() bool) {
 	t.Helper()
-	e := f.engine(t, func(c *delivery.Config) { c.Observer = obs })
+	runUntil(t, f.engine(t, func(c *delivery.Config) { c.Observer = obs }), until)
+}
+
+// runUntil runs e until done holds, for at most 20 s.
+func runUntil(t *testing.T, e *delivery.Engine, done func() bool) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
+	stopped := make(chan error, 1)
+	go func() { stopped <- e.Run(ctx) }()
 	deadline := time.Now().Add(20 * time.Second)
-	for !until() {
+	for !done() {
 		if time.Now().After(deadline) {
 			cancel()
-			<-done
+			<-stopped
 			t.Fatal("engine did not finish the work within 20 s")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	cancel()
-	if err := <-done; err != nil {
+	if err := <-stopped; err != nil {
 		t.Fatalf("Run returned %v", err)
 	}
 }

@@ -59,22 +59,3 @@ func TestQuotaHoldsTheRestBack(t *testing.T) {
 		t.Errorf("QueueStats() = %d, %v; want the 3 messages over the quota still queued", depth, err)
 	}
 }
-
-// runUntil runs e until done holds, for at most 20 s.
-func runUntil(t *testing.T, e *delivery.Engine, done func() bool) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan error, 1)
-	go func() { stopped <- e.Run(ctx) }()
-	deadline := time.Now().Add(20 * time.Second)
-	for !done() && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	cancel()
-	if err := <-stopped; err != nil {
-		t.Fatalf("Run returned %v", err)
-	}
-	if !done() {
-		t.Fatal("the engine did not get there within 20 s")
-	}
-}
