@@ -44,9 +44,9 @@ func (s *Store) Newsletters(ctx context.Context) ([]subscriber.Newsletter, error
 // few statements whatever its size, and new subscribers, consent records
 // and emails get their IDs in signup order.
 const (
-	signupSubscribers = `INSERT INTO subscriber (email, email_key, name, created_at)
-		SELECT email, email_key, name, at
-		FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[]) WITH ORDINALITY AS u (email, email_key, name, at, n)
+	signupSubscribers = `INSERT INTO subscriber (email, email_key, name, language, created_at)
+		SELECT email, email_key, name, language, at
+		FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[]) WITH ORDINALITY AS u (email, email_key, name, language, at, n)
 		ORDER BY n
 		ON CONFLICT (email_key) DO NOTHING`
 	// A confirmed subscription stays as it is; an unknown newsletter is
@@ -115,11 +115,12 @@ func (s *Store) RecordSignups(ctx context.Context, batch []subscriber.Signup, co
 
 // queueSignups adds the statements of a run of distinct addresses to b.
 func queueSignups(b *pgx.Batch, run []subscriber.Signup, confirmEvery time.Duration) {
-	var emails, keys, names, spKeys, cKeys, sources, wordings, ips []string
+	var emails, keys, names, langs, spKeys, cKeys, sources, wordings, ips []string
 	var ats, spNewsletters, spAts, cNewsletters, cAts []int64
 	for _, in := range run {
 		key, at := subscriber.EmailKey(in.Email), ms(in.At)
 		emails, keys, names, ats = append(emails, in.Email), append(keys, key), append(names, clean(in.Name)), append(ats, at)
+		langs = append(langs, clean(in.Language))
 		joined := map[int64]bool{}
 		for _, nl := range in.Newsletters {
 			// A newsletter named twice is joined once, as one statement
@@ -132,7 +133,7 @@ func queueSignups(b *pgx.Batch, run []subscriber.Signup, confirmEvery time.Durat
 			sources, wordings, ips = append(sources, clean(in.Source)), append(wordings, clean(in.Wording)), append(ips, clean(in.IP))
 		}
 	}
-	b.Queue(signupSubscribers, emails, keys, names, ats)
+	b.Queue(signupSubscribers, emails, keys, names, langs, ats)
 	if len(spKeys) > 0 {
 		b.Queue(signupSubscriptions, spKeys, spNewsletters, spAts)
 		b.Queue(signupConsents, cKeys, cNewsletters, cAts, sources, wordings, ips)

@@ -82,10 +82,10 @@ type signupStatement struct {
 var signupStatementTexts = [5]signupStatement{
 	// New subscribers get their IDs in signup order; every one of the run
 	// comes back with its ID.
-	{"email, email_key, name, at", `INSERT INTO subscriber (email, email_key, name, created_at)
-		SELECT email, email_key, name, at FROM r WHERE true
+	{"email, email_key, name, language, at", `INSERT INTO subscriber (email, email_key, name, language, created_at)
+		SELECT email, email_key, name, language, at FROM r WHERE true
 		ON CONFLICT (email_key) DO UPDATE SET email_key = excluded.email_key
-		RETURNING id, email_key, confirm_sent_at`, 4},
+		RETURNING id, email_key, confirm_sent_at`, 5},
 	// A confirmed subscription stays as it is; an unknown newsletter is
 	// passed over.
 	{"subscriber_id, newsletter_id, at", `INSERT INTO subscription (subscriber_id, newsletter_id, state, created_at, updated_at)
@@ -174,7 +174,7 @@ func execRows(ctx context.Context, tx *sql.Tx, st *signupStmts, i int, rows [][]
 func recordSignupRun(ctx context.Context, tx *sql.Tx, st *signupStmts, run []subscriber.Signup, confirmEvery time.Duration) error {
 	subs := make([][]any, len(run))
 	for i, in := range run {
-		subs[i] = []any{in.Email, subscriber.EmailKey(in.Email), in.Name, ms(in.At)}
+		subs[i] = []any{in.Email, subscriber.EmailKey(in.Email), in.Name, in.Language, ms(in.At)}
 	}
 	type known struct{ id, confirmSent int64 }
 	ids := make(map[string]known, len(run))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -400,5 +401,45 @@ func testArticlesByID(t *testing.T, st Store) {
 	}
 	if list, err := st.ArticlesByID(context.Background(), nil); err != nil || len(list) != 0 {
 		t.Errorf("ArticlesByID(none) = %+v, %v; want nothing", list, err)
+	}
+}
+
+// testAudienceByLanguage narrows a campaign to the readers who signed up in
+// one language. A subscriber keeps the language of the first signup.
+func testAudienceByLanguage(t *testing.T, st Store) {
+	ctx := context.Background()
+	t0 := time.Now().UTC().Truncate(time.Millisecond)
+	in := func(email, lang string, at time.Time) subscriber.Signup {
+		s := signup(email, at)
+		s.Language = lang
+		return s
+	}
+	recordSignups(t, st, time.Hour, in("fr1@example.com", "fr", t0), in("en1@example.com", "en", t0), in("fr2@example.com", "fr", t0))
+	recordSignups(t, st, time.Hour, in("fr1@example.com", "en", t0.Add(time.Minute)), in("none@example.com", "", t0.Add(time.Minute)))
+	list, err := st.ListSubscribers(ctx, 0, 100)
+	if err != nil || len(list) != 4 {
+		t.Fatalf("ListSubscribers(0, 100) = %d subscribers, %v; want 4", len(list), err)
+	}
+	for _, s := range list {
+		if _, err := st.ConfirmSubscriber(ctx, s.ID, subscriber.Consent{SubscriberID: s.ID, Action: subscriber.ConsentConfirm, At: t0.Add(time.Hour)}); err != nil {
+			t.Fatalf("ConfirmSubscriber(%d) = %v", s.ID, err)
+		}
+	}
+	for lang, want := range map[string][]string{"fr": {"fr1@example.com", "fr2@example.com"}, "en": {"en1@example.com"}} {
+		id := createCampaign(t, st, campaign.Campaign{NewsletterID: 1, Kind: campaign.Manual, Subject: lang, Markdown: "x",
+			ArticleMode: campaign.Full, AudienceLanguage: lang, State: campaign.Sending})
+		if _, done, err := st.FreezeChunk(ctx, id, 100, t0.Add(time.Hour)); err != nil || !done {
+			t.Fatalf("FreezeChunk(%d) = %v, %v; want done", id, done, err)
+		}
+		var got []string
+		for _, d := range claim(t, st, "w-"+lang, t0.Add(2*time.Hour), time.Minute) {
+			if d.CampaignID == id {
+				got = append(got, d.Recipient)
+			}
+		}
+		slices.Sort(got)
+		if !cmp.Equal(got, want) {
+			t.Errorf("audience of a campaign in %q = %v, want %v", lang, got, want)
+		}
 	}
 }

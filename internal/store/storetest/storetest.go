@@ -100,6 +100,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"TakeFromWindowConcurrently", testTakeFromWindowConcurrently},
 		{"CampaignCancelSkipsTheRest", testCampaignCancelSkipsTheRest},
 		{"FreezeConcurrently", testFreezeConcurrently},
+		{"AudienceByLanguage", testAudienceByLanguage},
 		{"NewslettersAndDigestClock", testNewslettersAndDigestClock},
 		{"ImportAndExport", testImportAndExport},
 		{"ImporterOneWriter", func(t *testing.T, st Store) { testImporterInFileOrder(t, st, 1) }},
