@@ -85,19 +85,23 @@ func campaignCommand(ctx context.Context, args []string, getenv func(string) str
 	case "list":
 		return campaignList(ctx, st, c.json, stdout)
 	case "send":
-		to, at := campaign.Sending, time.Time{}
+		var at time.Time
 		if f.sendAt != "" {
 			if at, err = time.Parse(time.RFC3339, f.sendAt); err != nil {
 				return &usageError{"--at must be an RFC 3339 time such as 2026-12-01T07:00:00Z"}
 			}
-			if at.After(now) {
-				to = campaign.Scheduled
-			}
 		}
-		return campaignMove(ctx, st, id, to, now, at, stdout)
+		return campaignSend(ctx, st, id, now, at, stdout)
 	case "pause":
 		return campaignMove(ctx, st, id, campaign.Paused, now, time.Time{}, stdout)
 	case "resume":
+		cp, err := st.Campaign(ctx, id)
+		if err != nil {
+			return campaignErr(id, campaign.Sending, err)
+		}
+		if campaign.Resume(cp.State) != nil {
+			return fmt.Errorf("campaign %d is %s; only a paused campaign resumes", id, cp.State)
+		}
 		return campaignMove(ctx, st, id, campaign.Sending, now, time.Time{}, stdout)
 	case "cancel":
 		return campaignMove(ctx, st, id, campaign.Cancelled, now, time.Time{}, stdout)
@@ -158,15 +162,50 @@ func campaignCreate(ctx context.Context, st database, f campaignFlags, stdout io
 	return nil
 }
 
+// campaignSend starts campaign id now, or schedules it for at, once
+// campaign.Start agrees.
+func campaignSend(ctx context.Context, st database, id int64, now, at time.Time, stdout io.Writer) error {
+	cp, err := st.Campaign(ctx, id)
+	if err != nil {
+		return campaignErr(id, campaign.Sending, err)
+	}
+	arts, err := st.ArticlesByID(ctx, cp.ArticleIDs)
+	if err != nil {
+		return err
+	}
+	to, err := campaign.Start(arts, now, at)
+	var ve *campaign.ValidationError
+	if errors.As(err, &ve) {
+		return fmt.Errorf("campaign %d cannot be sent: %s", id, startReason(ve))
+	}
+	if err != nil {
+		return err
+	}
+	return campaignMove(ctx, st, id, to, now, at, stdout)
+}
+
+// startReason words a refusal of campaign.Start for the command line.
+func startReason(ve *campaign.ValidationError) string {
+	if ve.Field == "send_at" {
+		return "the time given with --at " + ve.Message
+	}
+	return ve.Error()
+}
+
+// campaignErr words a failure to move campaign id to state to.
+func campaignErr(id int64, to campaign.State, err error) error {
+	switch {
+	case errors.Is(err, campaign.ErrNotFound):
+		return fmt.Errorf("no campaign %d", id)
+	case errors.Is(err, campaign.ErrState):
+		return fmt.Errorf("campaign %d cannot become %s: %v", id, to, errors.Unwrap(err))
+	}
+	return err
+}
+
 func campaignMove(ctx context.Context, st database, id int64, to campaign.State, now, at time.Time, stdout io.Writer) error {
 	if err := st.MoveCampaign(ctx, id, to, now, at); err != nil {
-		if errors.Is(err, campaign.ErrNotFound) {
-			return fmt.Errorf("no campaign %d", id)
-		}
-		if errors.Is(err, campaign.ErrState) {
-			return fmt.Errorf("campaign %d cannot become %s: %v", id, to, errors.Unwrap(err))
-		}
-		return err
+		return campaignErr(id, to, err)
 	}
 	switch to {
 	case campaign.Scheduled:

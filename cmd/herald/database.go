@@ -64,6 +64,7 @@ type database interface {
 	CreateCampaign(ctx context.Context, c *campaign.Campaign) (int64, error)
 	ListCampaigns(ctx context.Context, beforeID int64, limit int) ([]campaign.Campaign, error)
 	MoveCampaign(ctx context.Context, id int64, to campaign.State, at, sendAt time.Time) error
+	ArticlesByID(ctx context.Context, ids []int64) ([]article.Article, error)
 	QueueTestSend(ctx context.Context, id int64, email string, now time.Time) error
 }
 

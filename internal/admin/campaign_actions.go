@@ -54,29 +54,20 @@ func (h *Handler) campaignSend(w http.ResponseWriter, r *http.Request, s *staff)
 		return err
 	}
 	now := h.now()
-	to, at := campaign.Sending, time.Time{}
+	var at time.Time
 	if r.PostFormValue("when") == "later" {
 		at, err = time.ParseInLocation(datetimeLocal, strings.TrimSpace(r.PostFormValue("send_at")), time.UTC)
 		if err != nil {
 			return invalid("Give the date and time to send at.")
 		}
-		if !at.After(now) {
-			return invalid("The time to send at has passed; choose a later one or send now.")
-		}
-		to = campaign.Scheduled
 	}
 	arts, err := h.cfg.Articles.ArticlesByID(r.Context(), c.ArticleIDs)
 	if err != nil {
 		return err
 	}
-	by := now
-	if to == campaign.Scheduled {
-		by = at
-	}
-	for _, a := range arts {
-		if !a.IsVisible(by) {
-			return invalid("The article %q is not published by then; readers following the email's link would not find it.", a.Title)
-		}
+	to, err := campaign.Start(arts, now, at)
+	if err != nil {
+		return err
 	}
 	if err := h.cfg.Campaigns.MoveCampaign(r.Context(), c.ID, to, now, at); err != nil {
 		return err
@@ -112,8 +103,10 @@ func (h *Handler) moveCampaign(w http.ResponseWriter, r *http.Request, s *staff,
 	if err != nil {
 		return err
 	}
-	if to == campaign.Sending && c.State != campaign.Paused {
-		return campaign.ErrState // resuming is for paused campaigns; sending has its own checks
+	if to == campaign.Sending {
+		if err := campaign.Resume(c.State); err != nil {
+			return err
+		}
 	}
 	if err := h.cfg.Campaigns.MoveCampaign(r.Context(), c.ID, to, h.now(), time.Time{}); err != nil {
 		return err

@@ -88,7 +88,7 @@ func classify(err error) *statusError {
 		return &statusError{http.StatusBadRequest, "Please check the form", strings.TrimPrefix(err.Error(), "invalid account data: ")}
 	case errors.Is(err, campaign.ErrState):
 		return &statusError{http.StatusConflict, "Not possible now",
-			"The campaign's state does not allow this (" + err.Error() + "). Reload the page to see where it stands."}
+			"The campaign's state does not allow this: someone may have changed it meanwhile. Reload the page to see where it stands."}
 	case errors.Is(err, article.ErrNotFound), errors.Is(err, campaign.ErrNotFound),
 		errors.Is(err, subscriber.ErrNotFound), errors.Is(err, user.ErrNotFound):
 		return errNotFound

@@ -201,11 +201,21 @@ func (h *Handler) campaignAction(action string) func(http.ResponseWriter, *http.
 		var at time.Time
 		switch action {
 		case "send", "schedule":
-			to = campaign.Sending
-			if in.SendAt != nil && in.SendAt.After(now) {
-				to, at = campaign.Scheduled, in.SendAt.UTC()
+			if in.SendAt != nil {
+				at = in.SendAt.UTC()
 			} else if action == "schedule" {
 				return invalid("send_at", "send_at is required: a time to come, in RFC 3339")
+			}
+			cp, err := h.cfg.Store.Campaign(ctx, id)
+			if err != nil {
+				return err
+			}
+			arts, err := h.cfg.Store.ArticlesByID(ctx, cp.ArticleIDs)
+			if err != nil {
+				return err
+			}
+			if to, err = campaign.Start(arts, now, at); err != nil {
+				return err
 			}
 		case "pause":
 			to = campaign.Paused
@@ -217,7 +227,7 @@ func (h *Handler) campaignAction(action string) func(http.ResponseWriter, *http.
 			if err != nil {
 				return err
 			}
-			if cp.State != campaign.Paused {
+			if err := campaign.Resume(cp.State); err != nil {
 				return conflict("", fmt.Sprintf("campaign %d is %s; only a paused campaign resumes", id, cp.State))
 			}
 		}

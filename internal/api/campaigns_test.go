@@ -33,6 +33,11 @@ func TestCampaignLifecycle(t *testing.T) {
 
 	e.do(tok, "POST", path+"/resume", nil).wantError(t, 409, "conflict", "")
 	e.do(tok, "POST", path+"/schedule", map[string]any{}).wantError(t, 422, "validation_failed", "send_at")
+	// A time gone by is refused rather than taken as "now".
+	e.do(tok, "POST", path+"/send", map[string]any{"send_at": e.clock().Add(-time.Minute)}).wantError(t, 422, "validation_failed", "send_at")
+	if got, err := e.store.Campaign(context.Background(), c.ID); err != nil || got.State != campaign.Draft {
+		t.Errorf("after a send at a past time: %s, %v; want draft", got.State, err)
+	}
 	at := e.clock().Add(2 * time.Hour)
 	e.do(tok, "POST", path+"/schedule", map[string]any{"send_at": at}).want(t, 200, &c)
 	if c.State != "scheduled" || !c.SendAt.Equal(at) {
@@ -59,6 +64,21 @@ func TestCampaignLifecycle(t *testing.T) {
 	e.do(tok, "POST", "/api/v1/campaigns", map[string]any{"newsletter_id": 1, "subject": "x"}).wantError(t, 422, "validation_failed", "markdown")
 	e.do(tok, "POST", "/api/v1/campaigns", map[string]any{"newsletter_id": 7, "subject": "x", "markdown": "y"}).wantError(t, 422, "validation_failed", "newsletter_id")
 	e.do(tok, "POST", "/api/v1/campaigns", map[string]any{"newsletter_id": 1, "subject": "x", "article_ids": []int64{999}}).wantError(t, 422, "validation_failed", "article_ids")
+
+	// An article that is not public when the mail goes out is refused.
+	later := e.addArticle("embargoed", e.clock().Add(3*time.Hour))
+	embargoed, err := e.store.ArticleBySlug(context.Background(), later.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.do(tok, "POST", "/api/v1/campaigns", map[string]any{"newsletter_id": 1, "subject": "Soon", "article_ids": []int64{embargoed.ID}}).want(t, 201, &c)
+	path = "/api/v1/campaigns/" + itoa(c.ID)
+	e.do(tok, "POST", path+"/send", nil).wantError(t, 422, "validation_failed", "article_ids")
+	e.do(tok, "POST", path+"/schedule", map[string]any{"send_at": e.clock().Add(time.Hour)}).wantError(t, 422, "validation_failed", "article_ids")
+	e.do(tok, "POST", path+"/schedule", map[string]any{"send_at": e.clock().Add(4 * time.Hour)}).want(t, 200, &c)
+	if c.State != "scheduled" {
+		t.Errorf("scheduled after the article's time: %s; want scheduled", c.State)
+	}
 }
 
 func TestCampaignListAndTestSend(t *testing.T) {

@@ -95,8 +95,7 @@ func asAPIError(err error) *apiError {
 	case errors.As(err, &ave):
 		return invalid(apiField(ave.Field), ave.Field+" "+ave.Message)
 	case errors.As(err, &cve):
-		// campaign messages are sometimes whole sentences after the field
-		return invalid(apiField(cve.Field), cve.Field+": "+cve.Message)
+		return invalid(apiField(cve.Field), cve.Field+" "+cve.Message)
 	case errors.As(err, &wve):
 		return invalid(wve.Field, wve.Field+" "+wve.Message)
 	case errors.As(err, &sae):

@@ -84,7 +84,8 @@ type ValidationError struct {
 	Message string
 }
 
-func (e *ValidationError) Error() string { return e.Field + ": " + e.Message }
+// Error reads as a sentence: the field, then what is wrong with it.
+func (e *ValidationError) Error() string { return e.Field + " " + e.Message }
 
 // Validate checks a new or edited campaign.
 func (c *Campaign) Validate() error {
@@ -99,14 +100,16 @@ func (c *Campaign) Validate() error {
 		return &ValidationError{"subject", "is longer than 200 characters"}
 	case utf8.RuneCountInString(c.Preheader) > 300:
 		return &ValidationError{"preheader", "is longer than 300 characters"}
-	case strings.ContainsAny(c.Subject+c.Preheader, "\r\n\x00"):
-		return &ValidationError{"subject", "subject and preheader must be one line"}
+	case strings.ContainsAny(c.Subject, "\r\n\x00"):
+		return &ValidationError{"subject", "must be one line"}
+	case strings.ContainsAny(c.Preheader, "\r\n\x00"):
+		return &ValidationError{"preheader", "must be one line"}
 	case c.Markdown == "" && len(c.ArticleIDs) == 0:
-		return &ValidationError{"content", "give articles or Markdown"}
+		return &ValidationError{"content", "is empty: choose articles or write Markdown"}
 	case len(c.Markdown) > 1<<20:
 		return &ValidationError{"markdown", "is larger than 1 MiB"}
 	case len(c.ArticleIDs) > 50:
-		return &ValidationError{"articles", "at most 50"}
+		return &ValidationError{"articles", "are more than 50"}
 	}
 	if c.ArticleMode == "" {
 		c.ArticleMode = Full
@@ -123,7 +126,7 @@ func (c *Campaign) Validate() error {
 	for i, t := range c.AudienceTags {
 		t = strings.ToLower(strings.TrimSpace(t))
 		if t == "" || strings.ContainsAny(t, ",\r\n") || len(t) > 100 {
-			return &ValidationError{"tags", fmt.Sprintf("tag %q is not valid", c.AudienceTags[i])}
+			return &ValidationError{"tags", fmt.Sprintf("include %q, which is not a tag (at most 100 characters, no commas)", c.AudienceTags[i])}
 		}
 		c.AudienceTags[i] = t
 	}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestCampaignSendAndResumeRefusals: resume is for paused campaigns only,
+// and a send refuses a time gone by and articles not public by then, each
+// leaving the campaign a draft.
+func TestCampaignSendAndResumeRefusals(t *testing.T) {
+	data := t.TempDir()
+	later := time.Now().Add(3 * time.Hour).UTC().Truncate(time.Second)
+	story := writeFile(t, "story.md", "---\ntitle: Embargoed\nslug: embargoed\nstatus: scheduled\npublished: "+
+		later.Format(time.RFC3339)+"\n---\nText.\n")
+	mustHerald(t, data, "article", "publish", story)
+	out, _ := mustHerald(t, data, "campaign", "create", "--newsletter", "news", "--subject", "Soon", "--article", "embargoed")
+	id := strings.TrimSpace(out)
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"campaign", "resume", id}, "is draft; only a paused campaign resumes"},
+		{[]string{"campaign", "send", id}, `include "Embargoed", which is not published by then`},
+		{[]string{"campaign", "send", id, "--at", later.Add(-time.Hour).Format(time.RFC3339)}, "not published by then"},
+		{[]string{"campaign", "send", id, "--at", time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)}, "the time given with --at has passed"},
+	} {
+		if _, _, err := herald(t, data, tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("herald %v = %v; want an error saying %q", tc.args, err, tc.want)
+		}
+		if out, _ := mustHerald(t, data, "campaign", "status", id, "--json"); !strings.Contains(out, `"state":"draft"`) {
+			t.Errorf("after herald %v: status %s; want still a draft", tc.args, out)
+		}
+	}
+	at := later.Add(time.Hour).Format(time.RFC3339)
+	if out, _ := mustHerald(t, data, "campaign", "send", id, "--at", at); !strings.Contains(out, "scheduled") {
+		t.Errorf("campaign send --at %s printed %q; want it scheduled", at, out)
+	}
+	if _, _, err := herald(t, data, "campaign", "resume", id); err == nil || !strings.Contains(err.Error(), "is scheduled") {
+		t.Errorf("resuming a scheduled campaign = %v; want a refusal", err)
+	}
+}
