@@ -27,9 +27,23 @@ type campaignView struct {
 	TestTo       string
 	SendAt       string // datetime-local default for scheduling
 	Unsubscribed int
-	Failures     []ledgerRow
-	MoreFailures string
+	Ledger       campaignLedger
 	Addresses    bool // whether the viewer may see recipients' addresses
+}
+
+// campaignLedger is one page of the campaign's deliveries in one state.
+type campaignLedger struct {
+	State delivery.State // shown; "" for every state
+	Tabs  []ledgerTab
+	Rows  []ledgerRow
+	More  string // the next page, if any
+}
+
+// ledgerTab links to the deliveries in one state.
+type ledgerTab struct {
+	Label, URL string
+	Count      int
+	Current    bool
 }
 
 // emailPreview is the message as it is sent, read back from its bytes.
@@ -39,8 +53,13 @@ type emailPreview struct {
 	HTMLURL                                            string
 }
 
-// failurePage is how many failed deliveries one page of results shows.
-const failurePage = 50
+// ledgerPage is how many deliveries one page of results shows.
+const ledgerPage = 50
+
+// ledgerStates are the states the results can be narrowed to, as the
+// query parameter names them.
+var ledgerStates = map[string]delivery.State{"failed": delivery.Failed, "sent": delivery.Sent,
+	"skipped": delivery.Skipped, "waiting": delivery.Queued, "held": delivery.Held, "all": ""}
 
 func (h *Handler) campaignPage(w http.ResponseWriter, r *http.Request, s *staff) error {
 	c, err := h.loadCampaign(r)
@@ -69,21 +88,50 @@ func (h *Handler) campaignPage(w http.ResponseWriter, r *http.Request, s *staff)
 		if v.Unsubscribed, err = h.cfg.Campaigns.CampaignUnsubscribes(ctx, c.ID); err != nil {
 			return err
 		}
-		after, err := cursorParam(r.URL.Query().Get("failed_after"))
-		if err != nil {
+		if v.Ledger, err = h.campaignLedger(ctx, c, r.URL.Query(), v.Addresses); err != nil {
 			return err
 		}
-		ds, rs, err := h.cfg.Ledger.CampaignLedger(ctx, c.ID, delivery.Failed, after, failurePage+1)
-		if err != nil {
-			return err
-		}
-		if len(ds) > failurePage {
-			ds, rs = ds[:failurePage], rs[:failurePage]
-			v.MoreFailures = fmt.Sprintf("/admin/campaigns/%d?failed_after=%d#failures", c.ID, ds[len(ds)-1].ID)
-		}
-		v.Failures = ledgerRows(ds, rs, v.Addresses)
 	}
 	return h.render(w, http.StatusOK, "campaign", v)
+}
+
+// campaignLedger reads the page of the campaign's deliveries the query
+// asks for: failures unless it names another state, after a cursor.
+func (h *Handler) campaignLedger(ctx context.Context, c campaign.Campaign, q url.Values, addresses bool) (campaignLedger, error) {
+	name := q.Get("ledger")
+	if name == "" {
+		name = "failed"
+	}
+	state, ok := ledgerStates[name]
+	if !ok {
+		return campaignLedger{}, &statusError{http.StatusBadRequest, "Not found", "There is no such list of deliveries."}
+	}
+	after, err := cursorParam(q.Get("after"))
+	if err != nil {
+		return campaignLedger{}, err
+	}
+	ds, rs, err := h.cfg.Ledger.CampaignLedger(ctx, c.ID, state, after, ledgerPage+1)
+	if err != nil {
+		return campaignLedger{}, err
+	}
+	base := fmt.Sprintf("/admin/campaigns/%d?ledger=", c.ID)
+	l := campaignLedger{State: state}
+	if len(ds) > ledgerPage {
+		ds, rs = ds[:ledgerPage], rs[:ledgerPage]
+		l.More = fmt.Sprintf("%s%s&after=%d#deliveries", base, name, ds[len(ds)-1].ID)
+	}
+	l.Rows = ledgerRows(ds, rs, addresses)
+	waiting := max(c.Total-c.Sent-c.Failed-c.Skipped, 0)
+	for _, t := range []struct {
+		name, label string
+		count       int
+	}{{"failed", "Failed", c.Failed}, {"sent", "Sent", c.Sent}, {"skipped", "Skipped", c.Skipped}, {"waiting", "Waiting", waiting}, {"all", "All", c.Total}} {
+		if t.name == "waiting" && c.State == campaign.Paused {
+			t.name = "held"
+		}
+		l.Tabs = append(l.Tabs, ledgerTab{Label: t.label, URL: base + t.name + "#deliveries", Count: t.count, Current: t.name == name})
+	}
+	return l, nil
 }
 
 // campaignMessage builds the campaign's email exactly as the renderer of

@@ -135,6 +135,19 @@ func TestCampaignFromArticleToResults(t *testing.T) {
 			t.Errorf("results lack %q", want)
 		}
 	}
+	// Every outcome can be listed, address by address.
+	sent := editor.get(fmt.Sprintf("/admin/campaigns/%d?ledger=sent", id))
+	if !strings.Contains(sent.body, "ana@example.net") || strings.Contains(sent.body, "bo@example.net") ||
+		!strings.Contains(sent.body, `aria-current="page">Sent (2)</a>`) {
+		t.Error("the sent list does not show who got the campaign, and only them")
+	}
+	all := editor.get(fmt.Sprintf("/admin/campaigns/%d?ledger=all", id))
+	for _, want := range []string{"ana@example.net", "bo@example.net", "<td>sent</td>", "<td>failed</td>"} {
+		if !strings.Contains(all.body, want) {
+			t.Errorf("the list of every delivery lacks %q", want)
+		}
+	}
+	mustStatus(t, "an unknown list", editor.get(fmt.Sprintf("/admin/campaigns/%d?ledger=lost", id)), http.StatusBadRequest)
 	viewer := e.as(t, user.Viewer).get(fmt.Sprintf("/admin/campaigns/%d", id))
 	if !strings.Contains(viewer.body, "no such user here") || strings.Contains(viewer.body, "bo@example.net") {
 		t.Error("a viewer should see why mail failed but not to whom")

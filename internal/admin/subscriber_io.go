@@ -113,13 +113,13 @@ func (h *Handler) importUpload(w http.ResponseWriter, r *http.Request, s *staff)
 			return &formError{page: "import", view: v, err: invalid("Choose a CSV file to upload.")}
 		}
 		if err != nil {
-			return fmt.Errorf("read upload: %w", err)
+			return unreadable(err)
 		}
 		name := part.FormName()
 		if name != "file" {
 			val, err := io.ReadAll(io.LimitReader(part, 1024))
 			if err != nil {
-				return fmt.Errorf("read upload: %w", err)
+				return unreadable(err)
 			}
 			switch name {
 			case "csrf":
@@ -145,6 +145,17 @@ func (h *Handler) importUpload(w http.ResponseWriter, r *http.Request, s *staff)
 		return nil
 	}
 	return h.render(w, http.StatusOK, "import", v)
+}
+
+// unreadable is the answer to an upload whose form data cannot be read: too
+// large (the size limit decides), or cut off or malformed, which is the
+// sender's fault, not the server's.
+func unreadable(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return err
+	}
+	return &statusError{http.StatusBadRequest, "Upload not readable", "The upload could not be read: it may have been cut off. Please try again."}
 }
 
 // runImport reads the file with the domain's import reader and stores it

@@ -289,3 +289,16 @@ func TestImportOverTheLimit(t *testing.T) {
 		t.Errorf("an upload over the limit: %d, report does not say so", r.status)
 	}
 }
+
+func TestImportOfAMalformedUpload(t *testing.T) {
+	e := newEnv(t)
+	c := e.as(t, user.Editor)
+	body := "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n" + c.csrf + "\r\n--XX\r\nContent-Disposition form-da\r\n\r\nx\r\n--XX--\r\n"
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/admin/subscribers/import", strings.NewReader(body))
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=XX")
+	r := c.do(req)
+	mustStatus(t, "a malformed upload", r, http.StatusBadRequest)
+	if !strings.Contains(r.body, "could not be read") {
+		t.Errorf("a malformed upload is not explained: %s", r.body)
+	}
+}
