@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -34,7 +35,10 @@ import (
 // order: stop taking requests, stop claiming mail, let sends in flight
 // finish, close the database.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	c, pos, err := setup("serve", args, getenv, stderr, nil)
+	noDemo := false
+	c, pos, err := setup("serve", args, getenv, stderr, func(fs *flag.FlagSet) {
+		fs.BoolVar(&noDemo, "no-demo", false, "publish no example articles into a new SQLite database (PostgreSQL never gets them)")
+	})
 	if err != nil {
 		return err
 	}
@@ -64,9 +68,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	events := webhook.NewEmitter(webhook.EmitterConfig{Store: st, Queued: wake, Logger: logger.With("component", "webhooks")})
 	publisher := article.NewPublisher(st, markup.New(c.baseURL).HTML).WithEvents(events, time.Now, logger)
-	if err := seedDemo(ctx, st, publisher, time.Now()); err != nil {
-		return err
-	}
 
 	var sender delivery.Sender
 	var outbox web.OutboxReader
@@ -177,6 +178,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.addr, err)
+	}
+	// Examples make a first try on a laptop look like a site; a database
+	// meant for several nodes is meant for production. They come once the
+	// settings have all been accepted, so a refused start leaves none.
+	if !noDemo && !isPostgres(c.database) {
+		if err := seedDemo(ctx, st, publisher, time.Now()); err != nil {
+			ln.Close()
+			return err
+		}
 	}
 	srv := &http.Server{
 		Handler: server.New(server.Config{

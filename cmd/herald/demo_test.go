@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"strings"
+	"testing"
+
+	"herald/internal/store/pgtest"
+)
+
+// articles counts the articles `herald article list` shows.
+func articles(t *testing.T, args ...string) int {
+	t.Helper()
+	var out, errOut strings.Builder
+	if err := run(context.Background(), append([]string{"article", "list", "--json"}, args...), env(nil), strings.NewReader(""), &out, &errOut); err != nil {
+		t.Fatalf("herald article list %v: %v\n%s", args, err, errOut.String())
+	}
+	return strings.Count(out.String(), "\n")
+}
+
+// TestDemoArticles: a new SQLite site gets the examples, unless told not
+// to; a start refused for its settings publishes nothing, and neither does
+// a PostgreSQL database, which is meant for production.
+func TestDemoArticles(t *testing.T) {
+	if n := articles(t, "--data", startHerald(t).data); n == 0 {
+		t.Error("a first start published no example articles")
+	}
+	if n := articles(t, "--data", startHerald(t, "--no-demo").data); n != 0 {
+		t.Errorf("a first start with --no-demo published %d articles", n)
+	}
+	data := t.TempDir()
+	err := run(context.Background(), []string{"serve", "--data", data, "--addr", freeAddr(t), "--smtp", "ftp://mail.example.org"},
+		env(nil), strings.NewReader(""), io.Discard, io.Discard)
+	if err == nil {
+		t.Fatal("serve with an ftp:// mail server started")
+	}
+	if n := articles(t, "--data", data); n != 0 {
+		t.Errorf("a refused start published %d articles", n)
+	}
+	if os.Getenv("HERALD_TEST_POSTGRES") != "" {
+		db := pgtest.Database(t)
+		startHerald(t, "--database", db).stop()
+		if n := articles(t, "--database", db); n != 0 {
+			t.Errorf("a first start on PostgreSQL published %d articles", n)
+		}
+	}
+}
