@@ -108,6 +108,7 @@ type thingLD struct {
 	Type string `json:"@type"`
 	Name string `json:"name"`
 	URL  string `json:"url,omitempty"`
+	Logo string `json:"logo,omitempty"`
 }
 
 type webPageLD struct {
@@ -123,7 +124,7 @@ func (h *Handler) newsArticle(a article.Article, url, published, changed, descri
 		Description:      description,
 		DatePublished:    published,
 		DateModified:     changed,
-		Publisher:        thingLD{Type: "Organization", Name: h.cur().site.Name, URL: h.cur().site.BaseURL + "/"},
+		Publisher:        publisherLD(h.cur().site),
 		MainEntityOfPage: webPageLD{Type: "WebPage", ID: url},
 		InLanguage:       a.Language,
 		ArticleSection:   a.Section,
@@ -146,4 +147,16 @@ func (h *Handler) newsArticle(a article.Article, url, published, changed, descri
 	// json.Marshal has escaped <, > and &, so the bytes cannot end the
 	// script element and are safe to insert as they are.
 	return template.JS(b), nil
+}
+
+// publisherLD is the publication as schema.org knows it; its logo must be
+// an absolute URL.
+func publisherLD(site Site) thingLD {
+	t := thingLD{Type: "Organization", Name: site.Name, URL: site.BaseURL + "/"}
+	if strings.HasPrefix(site.Logo, "https://") {
+		t.Logo = site.Logo
+	} else if strings.HasPrefix(site.Logo, "/") && !strings.HasPrefix(site.Logo, "//") {
+		t.Logo = site.BaseURL + site.Logo
+	}
+	return t
 }

@@ -17,6 +17,7 @@ type SettingsReader interface {
 // The setting keys the admin app writes.
 const (
 	settingName      = "site.name"
+	settingLogo      = "site.logo_url"
 	settingLanguages = "site.languages"
 	settingWords     = "signup.words." // + language: JSON heading, intro, button, consent
 )
@@ -59,6 +60,11 @@ func (h *Handler) load(ctx context.Context) *snapshot {
 	}
 	if name, err := h.settings.Setting(ctx, settingName); err == nil && strings.TrimSpace(name) != "" && !strings.ContainsAny(name, "\r\n") {
 		s.site.Name = strings.TrimSpace(name)
+	}
+	if logo, err := h.settings.Setting(ctx, settingLogo); err == nil && len(logo) <= 2000 && !strings.ContainsAny(logo, "\r\n") {
+		// The admin app accepts only https:// URLs and paths here; the
+		// templates escape whatever else a changed database might hold.
+		s.site.Logo = strings.TrimSpace(logo)
 	}
 	langs := map[string]bool{}
 	for k := range s.words {

@@ -43,3 +43,22 @@ func TestSettingsReachThePublicSite(t *testing.T) {
 		t.Errorf("after a broken setting, heading = %q", w.Heading)
 	}
 }
+
+// A logo set in the admin app replaces the name in the masthead, which
+// stays as its text, and becomes the publisher's logo for search engines.
+func TestLogoSetting(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Settings = nil })
+	e.h.settings = e.store
+	e.addArticle("bridge", "Bridge", e.now.Add(-time.Hour))
+	if err := e.store.SetSetting(context.Background(), "site.logo_url", "/media/logo.svg"); err != nil {
+		t.Fatal(err)
+	}
+	e.now = e.now.Add(settingsTTL + time.Second)
+	body := e.get("/articles/bridge").Body.String()
+	for _, want := range []string{`<img class="logo" src="/media/logo.svg" alt="The Test Herald">`,
+		`"logo":"` + e.h.site.BaseURL + `/media/logo.svg"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("article page lacks %s", want)
+		}
+	}
+}

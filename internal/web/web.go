@@ -24,6 +24,7 @@ type Site struct {
 	BaseURL     string // absolute, without a trailing slash: canonical URLs and feeds start with it
 	Language    string // the language of pages that are not one article's
 	Description string
+	Logo        string // an image URL, https:// or a path on this site; the name is shown when empty
 }
 
 // ArticleReader is what the pages need from the article store. Translations
