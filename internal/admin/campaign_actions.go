@@ -10,10 +10,6 @@ import (
 	"herald/internal/subscriber"
 )
 
-// maxTestRecipients bounds one test send: it is for checking the email, not
-// for mailing a list around the ledger.
-const maxTestRecipients = 5
-
 func (h *Handler) campaignTest(w http.ResponseWriter, r *http.Request, s *staff) error {
 	c, err := h.loadCampaign(r)
 	if err != nil {
@@ -33,8 +29,8 @@ func (h *Handler) campaignTest(w http.ResponseWriter, r *http.Request, s *staff)
 	switch {
 	case len(to) == 0:
 		return invalid("Give the address to send the test to.")
-	case len(to) > maxTestRecipients:
-		return invalid("A test goes to at most %d addresses.", maxTestRecipients)
+	case len(to) > campaign.MaxTestRecipients:
+		return invalid("A test goes to at most %d addresses.", campaign.MaxTestRecipients)
 	}
 	for _, email := range to {
 		if err := h.cfg.Campaigns.QueueTestSend(r.Context(), c.ID, email, h.now()); err != nil {

@@ -143,6 +143,8 @@ func TestErrorShapes(t *testing.T) {
 	e.do(tok, "POST", "/api/v1/articles", `{"title": 5}`).wantError(t, 400, "bad_request", "title")
 	e.do(tok, "POST", "/api/v1/articles", `{"title": "x"} {}`).wantError(t, 400, "bad_request", "")
 	e.do(tok, "POST", "/api/v1/articles", `[]`).wantError(t, 400, "bad_request", "")
+	e.do(tok, "POST", "/api/v1/articles", ` null `).wantError(t, 400, "bad_request", "")
+	e.do(tok, "POST", "/api/v1/articles", `"x"`).wantError(t, 400, "bad_request", "")
 	e.do(tok, "POST", "/api/v1/articles", "").wantError(t, 400, "bad_request", "")
 	e.do(tok, "GET", "/api/v1/articles?limit=101", nil).wantError(t, 400, "bad_request", "limit")
 	e.do(tok, "GET", "/api/v1/articles?cursor=bm9wZQ", nil).wantError(t, 400, "bad_request", "cursor")

@@ -259,8 +259,8 @@ func (h *Handler) testCampaign(w http.ResponseWriter, r *http.Request, c caller)
 	if err := decode(w, r, &in, false); err != nil {
 		return err
 	}
-	if len(in.Emails) == 0 || len(in.Emails) > 10 {
-		return invalid("emails", "emails must list 1 to 10 addresses")
+	if len(in.Emails) == 0 || len(in.Emails) > campaign.MaxTestRecipients {
+		return invalid("emails", fmt.Sprintf("emails must list 1 to %d addresses", campaign.MaxTestRecipients))
 	}
 	var emails []string
 	for _, e := range in.Emails {

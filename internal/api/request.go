@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -45,8 +46,8 @@ func decode(w http.ResponseWriter, r *http.Request, v any, optional bool) error 
 		return err
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSON))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	var raw json.RawMessage
+	err := dec.Decode(&raw)
 	if errors.Is(err, io.EOF) && optional {
 		return nil
 	}
@@ -54,7 +55,15 @@ func decode(w http.ResponseWriter, r *http.Request, v any, optional bool) error 
 		if dec.Decode(new(json.RawMessage)) != io.EOF {
 			return badRequest("", "the body must hold one JSON object and nothing after it")
 		}
-		return nil
+		// null would decode into anything and leave it as it was.
+		if raw[0] != '{' {
+			return badRequest("", "the body must be a JSON object")
+		}
+		fields := json.NewDecoder(bytes.NewReader(raw))
+		fields.DisallowUnknownFields()
+		if err = fields.Decode(v); err == nil {
+			return nil
+		}
 	}
 	var (
 		mbe *http.MaxBytesError

@@ -7,6 +7,10 @@ import (
 	"herald/internal/article"
 )
 
+// MaxTestRecipients bounds one test send: it is for checking how the email
+// looks, not a way to mail a list.
+const MaxTestRecipients = 5
+
 // Start decides how a campaign carrying arts begins: sending at once when
 // sendAt is zero, or scheduled for sendAt, which must still be to come.
 // Every article must be public by the time the email goes out, or readers
