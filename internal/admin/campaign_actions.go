@@ -15,22 +15,10 @@ func (h *Handler) campaignTest(w http.ResponseWriter, r *http.Request, s *staff)
 	if err != nil {
 		return err
 	}
-	var to []string
-	for _, a := range strings.Split(r.PostFormValue("to"), ",") {
-		if a = strings.TrimSpace(a); a == "" {
-			continue
-		}
-		email, err := subscriber.NormalizeEmail(a)
-		if err != nil {
-			return err
-		}
-		to = append(to, email)
-	}
-	switch {
-	case len(to) == 0:
-		return invalid("Give the address to send the test to.")
-	case len(to) > campaign.MaxTestRecipients:
-		return invalid("A test goes to at most %d addresses.", campaign.MaxTestRecipients)
+	typed := r.PostFormValue("to")
+	to, err := testRecipients(typed)
+	if err != nil {
+		return h.refusedOnPage(r, s, c, err, func(v *campaignView) { v.TestTo = typed })
 	}
 	for _, email := range to {
 		if err := h.cfg.Campaigns.QueueTestSend(r.Context(), c.ID, email, h.now()); err != nil {
@@ -42,6 +30,28 @@ func (h *Handler) campaignTest(w http.ResponseWriter, r *http.Request, s *staff)
 	return done(w, r, campaignURL(c.ID), "test")
 }
 
+// testRecipients reads the addresses a test goes to, separated by commas.
+func testRecipients(typed string) ([]string, error) {
+	var to []string
+	for _, a := range strings.Split(typed, ",") {
+		if a = strings.TrimSpace(a); a == "" {
+			continue
+		}
+		email, err := subscriber.NormalizeEmail(a)
+		if err != nil {
+			return nil, err
+		}
+		to = append(to, email)
+	}
+	switch {
+	case len(to) == 0:
+		return nil, invalid("Give the address to send the test to.")
+	case len(to) > campaign.MaxTestRecipients:
+		return nil, invalid("A test goes to at most %d addresses.", campaign.MaxTestRecipients)
+	}
+	return to, nil
+}
+
 // campaignSend sends a campaign now, or schedules it for the time given.
 // Articles it carries must be public by then: the email links to them.
 func (h *Handler) campaignSend(w http.ResponseWriter, r *http.Request, s *staff) error {
@@ -50,11 +60,19 @@ func (h *Handler) campaignSend(w http.ResponseWriter, r *http.Request, s *staff)
 		return err
 	}
 	now := h.now()
+	typed := r.PostFormValue("send_at")
+	refused := func(err error) error {
+		return h.refusedOnPage(r, s, c, err, func(v *campaignView) {
+			if typed != "" {
+				v.SendAt = typed
+			}
+		})
+	}
 	var at time.Time
 	if r.PostFormValue("when") == "later" {
-		at, err = time.ParseInLocation(datetimeLocal, strings.TrimSpace(r.PostFormValue("send_at")), time.UTC)
+		at, err = time.ParseInLocation(datetimeLocal, strings.TrimSpace(typed), time.UTC)
 		if err != nil {
-			return invalid("Give the date and time to send at.")
+			return refused(invalid("Give the date and time to send at."))
 		}
 	}
 	arts, err := h.cfg.Articles.ArticlesByID(r.Context(), c.ArticleIDs)
@@ -63,7 +81,7 @@ func (h *Handler) campaignSend(w http.ResponseWriter, r *http.Request, s *staff)
 	}
 	to, err := campaign.Start(arts, now, at)
 	if err != nil {
-		return err
+		return refused(err)
 	}
 	if err := h.cfg.Campaigns.MoveCampaign(r.Context(), c.ID, to, now, at); err != nil {
 		return err

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -28,8 +29,11 @@ type campaignView struct {
 	SendAt       string // datetime-local default for scheduling
 	Unsubscribed int
 	Ledger       campaignLedger
-	Addresses    bool // whether the viewer may see recipients' addresses
+	Addresses    bool   // whether the viewer may see recipients' addresses
+	Error        string // why a test or a send was refused
 }
+
+func (v *campaignView) setError(msg string) { v.Error = msg }
 
 // campaignLedger is one page of the campaign's deliveries in one state.
 type campaignLedger struct {
@@ -66,6 +70,15 @@ func (h *Handler) campaignPage(w http.ResponseWriter, r *http.Request, s *staff)
 	if err != nil {
 		return err
 	}
+	v, err := h.campaignView(r, s, c)
+	if err != nil {
+		return err
+	}
+	return h.render(w, http.StatusOK, "campaign", v)
+}
+
+// campaignView gathers what the campaign's page shows.
+func (h *Handler) campaignView(r *http.Request, s *staff, c campaign.Campaign) (*campaignView, error) {
 	ctx := r.Context()
 	v := &campaignView{page: h.pageFor(r, s, c.Subject), C: c, Progress: newProgress(c), TestTo: s.User.Email,
 		SendAt:    h.now().UTC().Add(time.Hour).Truncate(time.Hour).Format(datetimeLocal),
@@ -85,14 +98,32 @@ func (h *Handler) campaignPage(w http.ResponseWriter, r *http.Request, s *staff)
 			HTMLURL: "/admin/campaigns/" + strconv.FormatInt(c.ID, 10) + "/email"}
 	}
 	if c.State != campaign.Draft && c.State != campaign.Scheduled {
+		var err error
 		if v.Unsubscribed, err = h.cfg.Campaigns.CampaignUnsubscribes(ctx, c.ID); err != nil {
-			return err
+			return nil, err
 		}
 		if v.Ledger, err = h.campaignLedger(ctx, c, r.URL.Query(), v.Addresses); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return h.render(w, http.StatusOK, "campaign", v)
+	return v, nil
+}
+
+// refusedOnPage shows the campaign's page again with why a test or a send
+// was refused, keeping what was typed; any other failure passes on.
+func (h *Handler) refusedOnPage(r *http.Request, s *staff, c campaign.Campaign, err error, keep func(*campaignView)) error {
+	var cv *campaign.ValidationError
+	var ae *subscriber.AddressError
+	var se *statusError
+	if !errors.As(err, &cv) && !errors.As(err, &ae) && !(errors.As(err, &se) && se.status == http.StatusBadRequest) {
+		return err
+	}
+	v, verr := h.campaignView(r, s, c)
+	if verr != nil {
+		return err
+	}
+	keep(v)
+	return &formError{page: "campaign", view: v, err: err}
 }
 
 // campaignLedger reads the page of the campaign's deliveries the query

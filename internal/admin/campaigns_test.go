@@ -97,8 +97,16 @@ func TestCampaignFromArticleToResults(t *testing.T) {
 	if err != nil || len(ds) != 1 || ds[0].Recipient != "desk@example.net" || ds[0].CampaignID != id {
 		t.Errorf("test sends queued = %+v, %v; want one to desk@example.net", ds, err)
 	}
-	mustStatus(t, "test to a bad address", editor.post(fmt.Sprintf("/admin/campaigns/%d/test", id), url.Values{"to": {"not an address"}}),
-		http.StatusBadRequest)
+	bad := editor.post(fmt.Sprintf("/admin/campaigns/%d/test", id), url.Values{"to": {"not an address"}})
+	mustStatus(t, "test to a bad address", bad, http.StatusBadRequest)
+	if !strings.Contains(bad.body, `<strong>Not sent.</strong>`) || !strings.Contains(bad.body, `value="not an address"`) {
+		t.Error("a refused test does not show the campaign again with the reason and what was typed")
+	}
+	late := editor.post(fmt.Sprintf("/admin/campaigns/%d/send", id), url.Values{"when": {"later"}, "send_at": {"2001-01-01T07:00"}})
+	mustStatus(t, "send at a past time", late, http.StatusBadRequest)
+	if !strings.Contains(late.body, "Send at has passed") || !strings.Contains(late.body, `value="2001-01-01T07:00"`) {
+		t.Error("a send at a past time does not show the campaign again with the reason and the time typed")
+	}
 
 	r = editor.post(fmt.Sprintf("/admin/campaigns/%d/send", id), url.Values{"when": {"now"}})
 	mustStatus(t, "send", r, http.StatusSeeOther)
