@@ -47,3 +47,21 @@ func TestDemoArticles(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedCommandsCreateNothing: a command refused for its own input
+// leaves no database behind in a new data folder.
+func TestRefusedCommandsCreateNothing(t *testing.T) {
+	for _, args := range [][]string{
+		{"subscriber", "import", "no-such-file.csv"},
+		{"serve", "--smtp", "ftp://mail.example.org"},
+		{"serve", "--dkim-key", "no-such-key.pem", "--dkim-domain", "example.org", "--dkim-selector", "s1"},
+	} {
+		data := t.TempDir() + "/data"
+		if err := run(context.Background(), append(args, "--data", data, "--addr", freeAddr(t)), env(nil), strings.NewReader(""), io.Discard, io.Discard); err == nil {
+			t.Errorf("herald %v succeeded", args)
+		}
+		if _, err := os.Stat(data); !os.IsNotExist(err) {
+			t.Errorf("after a refused herald %v, the data folder exists (%v)", args, err)
+		}
+	}
+}

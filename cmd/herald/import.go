@@ -63,15 +63,8 @@ func subscriberImport(ctx context.Context, args []string, getenv func(string) st
 	if len(pos) != 1 {
 		return &usageError{"subscriber import needs one CSV file"}
 	}
-	st, err := c.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	nl, err := pickNewsletter(ctx, st, slug)
-	if err != nil {
-		return err
-	}
+	// The file first: one that cannot be read leaves the database as it
+	// was, or uncreated.
 	f, err := os.Open(pos[0])
 	if err != nil {
 		return err
@@ -84,6 +77,15 @@ func subscriberImport(ctx context.Context, args []string, getenv func(string) st
 	r, err := subscriber.NewImportReader(f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", pos[0], err)
+	}
+	st, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	nl, err := pickNewsletter(ctx, st, slug)
+	if err != nil {
+		return err
 	}
 
 	// An import makes many short-lived values; collecting garbage less

@@ -46,6 +46,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return &usageError{fmt.Sprintf("serve takes no arguments, got %q", pos[0])}
 	}
 	logger := newLogger(c, stderr)
+	// Settings that can be checked without the database are checked
+	// first, so a refused start creates nothing.
+	var scfg smtp.Config
+	if c.smtp != "" {
+		if scfg, err = smtp.ParseURL(c.smtp); err != nil {
+			return fmt.Errorf("--smtp: %w", err)
+		}
+	}
+	sign, err := c.dkimSigner()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.addr, err)
+	}
+	defer ln.Close()
 	st, err := c.openStore(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -74,10 +91,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	var adminOutbox admin.OutboxReader
 	transport := "the built-in outbox (no --smtp given)"
 	if c.smtp != "" {
-		scfg, err := smtp.ParseURL(c.smtp)
-		if err != nil {
-			return fmt.Errorf("--smtp: %w", err)
-		}
 		c.connections = scfg.Connections
 		s := smtp.New(scfg, logger)
 		defer s.Close()
@@ -97,10 +110,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	campaigns, err := campaign.NewRenderer(campaign.RendererConfig{Store: st, SiteName: c.siteName, BaseURL: c.baseURL,
 		From: mail.Address{Name: from.Name, Email: from.Address}, Signer: signer})
-	if err != nil {
-		return err
-	}
-	sign, err := c.dkimSigner()
 	if err != nil {
 		return err
 	}
@@ -175,16 +184,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	ln, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", c.addr, err)
-	}
 	// Examples make a first try on a laptop look like a site; a database
 	// meant for several nodes is meant for production. They come once the
 	// settings have all been accepted, so a refused start leaves none.
 	if !noDemo && !isPostgres(c.database) {
 		if err := seedDemo(ctx, st, publisher, time.Now()); err != nil {
-			ln.Close()
 			return err
 		}
 	}
