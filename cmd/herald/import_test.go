@@ -221,8 +221,8 @@ func TestSubscriberImportRefusesBeforeWriting(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `unknown column "phone"`) || !strings.Contains(err.Error(), "email, name, tags") {
 		t.Errorf("import with an unknown column = %v; want an error naming it and the columns allowed", err)
 	}
-	// The newsletter is checked before the file is even opened.
-	_, _, err = herald(t, data, "subscriber", "import", filepath.Join(data, "missing.csv"), "--newsletter", "weekly")
+	// The newsletter is checked before anything is written.
+	_, _, err = herald(t, data, "subscriber", "import", writeFile(t, "list.csv", "email\na@example.org\n"), "--newsletter", "weekly")
 	if err == nil || !strings.Contains(err.Error(), `unknown newsletter "weekly"`) || !strings.Contains(err.Error(), "news") {
 		t.Errorf("import into an unknown newsletter = %v; want an error naming it and the newsletters there are", err)
 	}
