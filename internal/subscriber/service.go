@@ -25,6 +25,7 @@ type Store interface {
 	// UnsubscribeSubscriber ends the subscription to one newsletter, or to
 	// all when newsletterID is 0, and records the consent withdrawal.
 	UnsubscribeSubscriber(ctx context.Context, id, newsletterID int64, c Consent) error
+	PreferencesStore
 }
 
 // Config sets up a Service.

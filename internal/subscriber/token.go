@@ -17,6 +17,7 @@ type Purpose byte
 const (
 	PurposeConfirm     Purpose = 1
 	PurposeUnsubscribe Purpose = 2
+	PurposePreferences Purpose = 3
 )
 
 // Token is what a link in an email proves: that the holder received mail

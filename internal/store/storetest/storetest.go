@@ -36,6 +36,7 @@ type Store interface {
 	UnsubscribeSubscriber(ctx context.Context, id, newsletterID int64, c subscriber.Consent) error
 	Consents(ctx context.Context, subscriberID int64) ([]subscriber.Consent, error)
 	IsSuppressed(ctx context.Context, email string) (bool, error)
+	SavePreferences(ctx context.Context, id int64, c subscriber.PreferenceChange) (subscriber.PreferenceOutcome, error)
 
 	CreateNewsletter(ctx context.Context, n *subscriber.Newsletter) (int64, error)
 	RecordDigest(ctx context.Context, newsletterID int64, prev, now time.Time, c *campaign.Campaign) (bool, error)
@@ -83,6 +84,9 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"SignupKeepsBatchDespiteOddText", testSignupKeepsBatchDespiteOddText},
 		{"SubscribersPagesAndNotFound", testSubscribersPagesAndNotFound},
 		{"UnsubscribeOneNewsletter", testUnsubscribeOneNewsletter},
+		{"PreferencesJoinLeaveRename", testPreferencesJoinLeaveRename},
+		{"PreferencesSuppressedAddress", testPreferencesSuppressedAddress},
+		{"PreferencesChangeNothingOnError", testPreferencesChangeNothingOnError},
 		{"ClaimOrderAndLimit", testClaimOrderAndLimit},
 		{"ExpiredLeaseIsClaimedAgainWithNewFence", testExpiredLeaseIsClaimedAgainWithNewFence},
 		{"StaleResultsAreIgnored", testStaleResultsAreIgnored},
