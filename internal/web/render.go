@@ -17,7 +17,7 @@ type pages struct{ byName map[string]*template.Template }
 // parsePages parses each whole page with the layout and the partials, so
 // every page can fill the layout's "main" block on its own.
 func parsePages() (*pages, error) {
-	pageNames := []string{"list", "article", "signup", "error", "link", "outbox", "outbox-message"}
+	pageNames := []string{"list", "article", "signup", "error", "link", "preferences", "outbox", "outbox-message"}
 	p := &pages{byName: make(map[string]*template.Template, len(pageNames))}
 	for _, name := range pageNames {
 		t, err := template.New(name).ParseFS(templateFiles, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")

@@ -26,6 +26,8 @@ func (h *Handler) routes() {
 	h.handle("POST /confirm/{token}", private(h.confirm))
 	h.handle("GET /unsubscribe/{token}", private(h.unsubscribeForm))
 	h.handle("POST /unsubscribe/{token}", private(h.unsubscribe))
+	h.handle("GET /preferences/{token}", private(h.preferencesForm))
+	h.handle("POST /preferences/{token}", private(h.savePreferences))
 
 	h.handle("GET /outbox", private(h.outboxList))
 	h.handle("GET /outbox/{id}", private(h.outboxMessage))

@@ -44,6 +44,10 @@ type Subscriptions interface {
 	Confirm(ctx context.Context, token, ip string) (subscriber.LinkInfo, error)
 	UnsubscribeInfo(ctx context.Context, token string) (subscriber.LinkInfo, error)
 	Unsubscribe(ctx context.Context, token string, all bool, ip string) (subscriber.LinkInfo, error)
+	Preferences(ctx context.Context, token string) (subscriber.Preferences, error)
+	// SavePreferences answers *subscriber.AddressError for a bad name or a
+	// newsletter not on offer, and then changes nothing.
+	SavePreferences(ctx context.Context, token string, f subscriber.PreferencesForm) (subscriber.Saved, error)
 }
 
 // OutboxReader gives a developer the emails a capturing sender kept instead

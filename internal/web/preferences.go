@@ -1,0 +1,119 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"herald/internal/subscriber"
+)
+
+// preferencesWording is shown next to the newsletter choices, and stored
+// with the consent records of a newsletter joined on the page: it is what
+// the reader agreed to by ticking a box.
+const preferencesWording = "Tick a newsletter to receive it at this address from its next issue; untick one to stop receiving it."
+
+// preferencesView is the page where a reader changes their newsletters and
+// name.
+type preferencesView struct {
+	page
+	Heading  string
+	Action   string
+	Email    string
+	Name     string
+	Choices  []prefChoice
+	Wording  string
+	Saved    bool // the page follows a save
+	Any      bool // the reader is on at least one newsletter
+	Suppress bool // the address bounced or complained: it cannot join
+
+	ErrField, ErrMessage string
+}
+
+// prefChoice is one newsletter checkbox on the preferences page.
+type prefChoice struct {
+	ID          int64
+	Name        string
+	Description string
+	Checked     bool
+	Pending     bool
+}
+
+// preferencesForm shows the reader's choices. Mail scanners fetch every
+// link in a message, so a GET changes nothing.
+func (h *Handler) preferencesForm(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.subs.Preferences(r.Context(), r.PathValue("token"))
+	if err != nil {
+		return linkErr(err)
+	}
+	v := h.preferencesPage(r, p)
+	v.Saved = r.URL.Query().Get("saved") == "1"
+	return h.writePage(w, http.StatusOK, "preferences", v, false)
+}
+
+// savePreferences applies the form, then sends the reader back to the page
+// with a 303, so a refresh shows the page again instead of posting twice.
+func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	token, form := r.PathValue("token"), r.PostForm
+	f := subscriber.PreferencesForm{Name: form.Get("name"), LeaveAll: form.Get("all") == "1", Wording: preferencesWording, IP: clientIP(r)}
+	for i, s := range form["newsletter"] {
+		id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if (i >= 100 || err != nil || id <= 0) && !f.LeaveAll {
+			return h.preferencesRefused(w, r, "newsletter", "Please choose from the newsletters listed.")
+		}
+		f.Newsletters = append(f.Newsletters, id)
+	}
+	_, err := h.subs.SavePreferences(r.Context(), token, f)
+	var ae *subscriber.AddressError
+	switch {
+	case errors.As(err, &ae):
+		field := "newsletter"
+		if _, bad := subscriber.CleanName(f.Name); bad != nil {
+			field = "name"
+		}
+		return h.preferencesRefused(w, r, field, ae.Reason)
+	case err != nil:
+		return linkErr(err)
+	}
+	http.Redirect(w, r, "/preferences/"+url.PathEscape(token)+"?saved=1", http.StatusSeeOther)
+	return nil
+}
+
+// preferencesRefused shows the form again as the reader sent it, with what
+// is wrong, and changes nothing.
+func (h *Handler) preferencesRefused(w http.ResponseWriter, r *http.Request, field, msg string) error {
+	p, err := h.subs.Preferences(r.Context(), r.PathValue("token"))
+	if err != nil {
+		return linkErr(err)
+	}
+	v := h.preferencesPage(r, p)
+	ticked := map[string]bool{}
+	for _, s := range r.PostForm["newsletter"] {
+		ticked[strings.TrimSpace(s)] = true
+	}
+	for i := range v.Choices {
+		v.Choices[i].Checked = ticked[strconv.FormatInt(v.Choices[i].ID, 10)]
+	}
+	v.Name, v.ErrField, v.ErrMessage = r.PostForm.Get("name"), field, msg
+	return h.writePage(w, http.StatusBadRequest, "preferences", v, false)
+}
+
+func (h *Handler) preferencesPage(r *http.Request, p subscriber.Preferences) preferencesView {
+	const heading = "Your newsletters"
+	v := preferencesView{page: h.basePage(h.cur().site.Language, heading), Heading: heading,
+		Action: r.URL.Path, Email: p.Email, Name: p.Name, Wording: preferencesWording, Suppress: p.Suppressed}
+	v.Robots = "noindex"
+	for _, c := range p.Newsletters {
+		on := c.Subscribed()
+		v.Choices = append(v.Choices, prefChoice{ID: c.Newsletter.ID, Name: c.Newsletter.Name, Description: c.Newsletter.Description,
+			Checked: on, Pending: c.State == subscriber.Pending})
+		v.Any = v.Any || on
+	}
+	return v
+}
