@@ -82,8 +82,8 @@ func (r *Renderer) Render(ctx context.Context, d delivery.Delivery) (delivery.Ou
 		rc.MessageID = fmt.Sprintf("c%d.s%d@%s", d.CampaignID, d.SubscriberID, r.host)
 		rc.UnsubscribeURL = r.cfg.BaseURL + "/unsubscribe/" + r.cfg.Signer.Sign(subscriber.Token{
 			Purpose: subscriber.PurposeUnsubscribe, SubscriberID: d.SubscriberID, NewsletterID: c.newsletter.ID})
-		rc.PreferencesURL = r.cfg.BaseURL + "/unsubscribe/" + r.cfg.Signer.Sign(subscriber.Token{
-			Purpose: subscriber.PurposeUnsubscribe, SubscriberID: d.SubscriberID})
+		rc.PreferencesURL = r.cfg.BaseURL + "/preferences/" + r.cfg.Signer.Sign(subscriber.Token{
+			Purpose: subscriber.PurposePreferences, SubscriberID: d.SubscriberID})
 	}
 	buf, _ := r.buffers.Get().(*[]byte)
 	if buf == nil {
