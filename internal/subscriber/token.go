@@ -62,7 +62,9 @@ func (s *Signer) Verify(text string, want Purpose, now time.Time) (Token, error)
 	if len(text) > 120 {
 		return Token{}, ErrBadToken
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(text)
+	// Strict: the unused bits of the last character must be zero, so that
+	// each token has exactly one spelling.
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(text)
 	if err != nil || len(raw) < 2+3+macLen {
 		return Token{}, ErrBadToken
 	}

@@ -3,6 +3,7 @@ package subscriber
 import (
 	"encoding/base64"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -40,6 +41,21 @@ func TestTokenRoundTripAndRefusals(t *testing.T) {
 		if _, err := s.Verify(bad, PurposeConfirm, now); err == nil {
 			t.Errorf("Verify(%q) accepted", bad)
 		}
+	}
+	// The last character of a token whose length is not a multiple of
+	// three carries unused bits; setting one must not give a second
+	// spelling of the same token.
+	if len(raw)%3 == 0 {
+		t.Fatalf("token of %d bytes has no unused bits to set", len(raw))
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, text[len(text)-1])
+	twin := text[:len(text)-1] + string(alphabet[last|1])
+	if twin == text {
+		t.Fatalf("token %q already ends with an unused bit set", text)
+	}
+	if got, err := s.Verify(twin, PurposeConfirm, now); err == nil {
+		t.Errorf("Verify(%q), another spelling of %q, accepted as %+v", twin, text, got)
 	}
 	// Unsubscribe tokens do not expire.
 	u := s.Sign(Token{Purpose: PurposeUnsubscribe, SubscriberID: 7})
