@@ -95,12 +95,17 @@ func (m *Mailer) Render(ctx context.Context, d delivery.Delivery) (delivery.Outg
 	unsubscribe := m.cfg.BaseURL + "/unsubscribe/" + m.cfg.Signer.Sign(Token{Purpose: PurposeUnsubscribe, SubscriberID: sub.ID})
 	var skel *mail.Skeleton
 	var newsletters, confirm string
+	name := sub.Name
 	switch d.Kind {
 	case delivery.KindConfirm:
 		pending := pick(sub, nls, 0, Pending)
 		if len(pending) == 0 {
 			return delivery.Outgoing{}, fmt.Errorf("nothing left to confirm: %w", delivery.ErrSkip)
 		}
+		// Anyone can type any address and any name into the form, so until
+		// the address owner confirms, the name is not theirs to be shown:
+		// it would let strangers send their own words through the site.
+		name = ""
 		// The expiry counts from when the email was queued, so a retried
 		// message carries the same link.
 		token := m.cfg.Signer.Sign(Token{Purpose: PurposeConfirm, SubscriberID: sub.ID, Expires: d.CreatedAt.Add(m.cfg.ConfirmTTL)})
@@ -116,8 +121,8 @@ func (m *Mailer) Render(ctx context.Context, d delivery.Delivery) (delivery.Outg
 	}
 	messageID := fmt.Sprintf("%d.%s@%s", d.ID, d.Kind, domainOf(m.cfg.From.Email))
 	data, err := skel.Render(make([]byte, 0, 8<<10), mail.Values{
-		To: mail.Address{Name: sub.Name, Email: sub.Email}, MessageID: messageID, Date: m.cfg.Now(),
-		Slots: slotValues(sub.Name, newsletters, confirm, unsubscribe),
+		To: mail.Address{Name: name, Email: sub.Email}, MessageID: messageID, Date: m.cfg.Now(),
+		Slots: slotValues(name, newsletters, confirm, unsubscribe),
 	})
 	if err != nil {
 		return delivery.Outgoing{}, fmt.Errorf("subscriber: build %s mail: %w", d.Kind, err)

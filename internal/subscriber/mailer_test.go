@@ -65,11 +65,15 @@ func TestConfirmationEmail(t *testing.T) {
 	if p.Subject != "Please confirm your subscription to The Harbour Herald" || !strings.Contains(p.To, "zoe@example.org") {
 		t.Errorf("Subject %q To %q", p.Subject, p.To)
 	}
-	if !strings.Contains(p.Text, `Hello <b>Zoë & "Co"</b>,`) || !strings.Contains(p.Text, "https://news.example/confirm/") {
+	// The name was typed by whoever filled the form, not yet by the owner
+	// of the address: the confirmation must not carry it anywhere.
+	if !strings.Contains(p.Text, "Hello,\n") || !strings.Contains(p.Text, "https://news.example/confirm/") {
 		t.Errorf("text part lacks the greeting or the link:\n%s", p.Text)
 	}
-	if strings.Contains(p.HTML, "<b>Zo") || !strings.Contains(p.HTML, "&lt;b&gt;Zoë &amp; &#34;Co&#34;&lt;/b&gt;") {
-		t.Errorf("HTML part does not escape the name:\n%s", p.HTML)
+	for part, s := range map[string]string{"To": p.To, "text": p.Text, "HTML": p.HTML} {
+		if strings.Contains(s, "Zo") {
+			t.Errorf("confirmation %s carries the name typed in the form:\n%s", part, s)
+		}
 	}
 	if lu := p.Header.Get("List-Unsubscribe"); !strings.HasPrefix(lu, "<https://news.example/unsubscribe/") {
 		t.Errorf("List-Unsubscribe = %q", lu)
@@ -86,6 +90,25 @@ func TestConfirmationEmail(t *testing.T) {
 	}
 	if anon := render(2); !strings.Contains(anon.Text, "Hello,\n") || strings.Contains(anon.Text, "Hello ,") {
 		t.Errorf("greeting without a name:\n%s", anon.Text)
+	}
+	// The welcome email, sent once the address owner confirmed, greets
+	// them by name.
+	welcome := of(1)
+	welcome.Kind = delivery.KindWelcome
+	welcome.SubscriptionStates = map[int64]string{1: string(subscriber.Confirmed)}
+	out, err := m.Render(ctx, welcome)
+	if err != nil {
+		t.Fatalf("Render(welcome for subscriber 1): %v", err)
+	}
+	w, err := mail.Parse(out.Data)
+	if err != nil {
+		t.Fatalf("Parse: %v\n%s", err, out.Data)
+	}
+	if !strings.Contains(w.Text, `Hello <b>Zoë & "Co"</b>,`) {
+		t.Errorf("welcome text part does not greet by name:\n%s", w.Text)
+	}
+	if strings.Contains(w.HTML, "<b>Zo") || !strings.Contains(w.HTML, "&lt;b&gt;Zoë &amp; &#34;Co&#34;&lt;/b&gt;") {
+		t.Errorf("welcome HTML part does not escape the name:\n%s", w.HTML)
 	}
 	suppressed := claimed[0]
 	suppressed.Suppressed = true
