@@ -140,23 +140,25 @@ func (s *Service) ConfirmInfo(ctx context.Context, token string) (LinkInfo, erro
 	if err != nil {
 		return LinkInfo{}, err
 	}
-	info := LinkInfo{Email: sub.Email, Newsletters: pick(sub, nls, 0, Pending)}
-	if len(info.Newsletters) == 0 {
-		info.Newsletters = pick(sub, nls, 0, Confirmed)
-	}
-	return info, nil
+	return linkInfo(sub, nls, 0), nil
 }
 
-// Confirm acts on a confirmation link. Confirming twice is harmless.
+// Confirm acts on a confirmation link. Confirming twice is harmless, and a
+// link followed when nothing waits for confirmation, as after the reader
+// left, changes nothing and records nothing.
 func (s *Service) Confirm(ctx context.Context, token, ip string) (LinkInfo, error) {
 	now := s.cfg.Now()
 	t, err := s.cfg.Signer.Verify(token, PurposeConfirm, now)
 	if err != nil {
 		return LinkInfo{}, err
 	}
-	sub, err := s.cfg.Store.SubscriberByID(ctx, t.SubscriberID)
+	sub, nls, err := s.load(ctx, t.SubscriberID)
 	if err != nil {
 		return LinkInfo{}, err
+	}
+	info := linkInfo(sub, nls, 0)
+	if len(info.Pending) == 0 {
+		return info, nil
 	}
 	confirmed, err := s.cfg.Store.ConfirmSubscriber(ctx, sub.ID, Consent{
 		SubscriberID: sub.ID, Action: ConsentConfirm, At: now, Source: "confirmation link", IP: ip,
@@ -166,7 +168,8 @@ func (s *Service) Confirm(ctx context.Context, token, ip string) (LinkInfo, erro
 	}
 	s.cfg.Queued()
 	s.emit(ctx, "subscriber.confirmed", map[string]any{"id": sub.ID, "email": sub.Email, "newsletter_ids": newsletterIDs(confirmed)})
-	return LinkInfo{Email: sub.Email, Newsletters: confirmed}, nil
+	info.Pending, info.Confirmed, info.Changed = nil, confirmed, true
+	return info, nil
 }
 
 // UnsubscribeInfo checks an unsubscribe link without acting on it.
@@ -179,7 +182,7 @@ func (s *Service) UnsubscribeInfo(ctx context.Context, token string) (LinkInfo, 
 	if err != nil {
 		return LinkInfo{}, err
 	}
-	return LinkInfo{Email: sub.Email, Newsletters: pick(sub, nls, t.NewsletterID, Pending, Confirmed, Unsubscribed)}, nil
+	return linkInfo(sub, nls, t.NewsletterID), nil
 }
 
 // Unsubscribe acts on an unsubscribe link at once: one click, no login.
@@ -198,7 +201,8 @@ func (s *Service) Unsubscribe(ctx context.Context, token string, all bool, ip st
 	if all {
 		nl = 0
 	}
-	leaving := pick(sub, nls, nl, Pending, Confirmed)
+	info := linkInfo(sub, nls, nl)
+	leaving := info.Active()
 	if err := s.cfg.Store.UnsubscribeSubscriber(ctx, sub.ID, nl, Consent{
 		SubscriberID: sub.ID, NewsletterID: nl, Action: ConsentUnsubscribe, At: now, Source: "unsubscribe link", IP: ip,
 	}); err != nil {
@@ -207,7 +211,9 @@ func (s *Service) Unsubscribe(ctx context.Context, token string, all bool, ip st
 	if len(leaving) > 0 {
 		s.emit(ctx, "subscriber.unsubscribed", map[string]any{"id": sub.ID, "email": sub.Email, "newsletter_ids": newsletterIDs(leaving)})
 	}
-	return LinkInfo{Email: sub.Email, Newsletters: pick(sub, nls, nl, Pending, Confirmed, Unsubscribed)}, nil
+	info.Left = pick(sub, nls, nl, Pending, Confirmed, Unsubscribed)
+	info.Pending, info.Confirmed, info.Changed = nil, nil, len(leaving) > 0
+	return info, nil
 }
 
 func (s *Service) load(ctx context.Context, id int64) (Subscriber, []Newsletter, error) {

@@ -14,9 +14,10 @@ type linkView struct {
 	Heading     string
 	Message     string
 	Newsletters []string
-	Action      string // where the button posts; empty after the fact
+	Action      string // where the buttons post; empty when there is nothing to press
 	Button      string
-	AllButton   string // a second button that leaves every newsletter
+	AllButton   string // a button that leaves every newsletter
+	SignUp      bool   // the reader has left: point them to the signup box
 }
 
 // confirmForm asks before confirming. Mail scanners fetch every link in a
@@ -26,7 +27,10 @@ func (h *Handler) confirmForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return linkErr(err)
 	}
-	v := h.linkPage("Confirm your subscription", info)
+	if len(info.Pending) == 0 {
+		return h.writeLinkPage(w, h.confirmedPage(info))
+	}
+	v := h.linkPage("Confirm your subscription", info.Pending)
 	v.Message = "Press the button to start receiving:"
 	v.Action = r.URL.Path
 	v.Button = "Confirm my subscription"
@@ -38,12 +42,29 @@ func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return linkErr(err)
 	}
-	if h.counts != nil {
+	if info.Changed && h.counts != nil {
 		h.counts.Confirmation()
 	}
-	v := h.linkPage("You are subscribed", info)
-	v.Message = "Thank you. You will receive:"
-	return h.writeLinkPage(w, v)
+	return h.writeLinkPage(w, h.confirmedPage(info))
+}
+
+// confirmedPage answers a confirmation link with nothing left to confirm:
+// just confirmed, confirmed before, or no longer wanted.
+func (h *Handler) confirmedPage(info subscriber.LinkInfo) linkView {
+	switch {
+	case info.Changed:
+		v := h.linkPage("You are subscribed", info.Confirmed)
+		v.Message = "Thank you. You will receive:"
+		return v
+	case len(info.Confirmed) > 0:
+		v := h.linkPage("Already confirmed", info.Confirmed)
+		v.Message = "Your subscription is already confirmed. You receive:"
+		return v
+	}
+	v := h.linkPage("Nothing to confirm", nil)
+	v.Message = "There is no subscription waiting for confirmation: you may have unsubscribed since this email was sent."
+	v.SignUp = true
+	return v
 }
 
 func (h *Handler) unsubscribeForm(w http.ResponseWriter, r *http.Request) error {
@@ -51,12 +72,23 @@ func (h *Handler) unsubscribeForm(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return linkErr(err)
 	}
-	v := h.linkPage("Unsubscribe", info)
-	v.Message = "Press the button to stop receiving:"
-	v.Action = r.URL.Path
-	v.Button = "Unsubscribe"
-	if len(info.Newsletters) == 1 {
+	var v linkView
+	if active := info.Active(); len(active) > 0 {
+		v = h.linkPage("Unsubscribe", active)
+		v.Message = "Press the button to stop receiving:"
+		v.Button = "Unsubscribe"
+	} else {
+		v = h.linkPage("Already unsubscribed", info.Left)
+		v.Message = "You are already unsubscribed from:"
+		if len(info.Left) == 0 {
+			v.Message = "You are not subscribed to this newsletter."
+		}
+	}
+	if info.Others {
 		v.AllButton = "Leave all our newsletters"
+	}
+	if v.Button != "" || v.AllButton != "" {
+		v.Action = r.URL.Path
 	}
 	return h.writeLinkPage(w, v)
 }
@@ -74,9 +106,9 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return linkErr(err)
 	}
-	v := h.linkPage("You have been unsubscribed", info)
+	v := h.linkPage("You have been unsubscribed", info.Left)
 	v.Message = "You will no longer receive:"
-	if all || len(info.Newsletters) == 0 {
+	if all || len(info.Left) == 0 {
 		v.Message, v.Newsletters = "You will receive no more newsletters from us.", nil
 	}
 	return h.writeLinkPage(w, v)
@@ -91,10 +123,10 @@ func linkErr(err error) error {
 	return err
 }
 
-func (h *Handler) linkPage(heading string, info subscriber.LinkInfo) linkView {
+func (h *Handler) linkPage(heading string, nls []subscriber.Newsletter) linkView {
 	v := linkView{page: h.basePage(h.cur().site.Language, heading), Heading: heading}
 	v.Robots = "noindex"
-	for _, n := range info.Newsletters {
+	for _, n := range nls {
 		v.Newsletters = append(v.Newsletters, n.Name)
 	}
 	return v

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"mime/multipart"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -75,7 +76,52 @@ func TestConfirm(t *testing.T) {
 	if got := states(t, e, id)[1]; got != subscriber.Confirmed {
 		t.Errorf("after POST the subscription is %s, want confirmed", got)
 	}
-	wantStatus(t, "POST /confirm again", e.postForm("/confirm/"+tok, nil, ""), 200)
+
+	// Once confirmed, the link says so instead of offering the button again.
+	for _, r := range []*http.Request{httptest.NewRequest("GET", "/confirm/"+tok, nil), httptest.NewRequest("POST", "/confirm/"+tok, nil)} {
+		w := e.do(r)
+		wantStatus(t, r.Method+" /confirm after confirming", w, 200)
+		body := w.Body.String()
+		if !strings.Contains(body, "already confirmed") || !strings.Contains(body, "<li>Newsletter</li>") || strings.Contains(body, "<form") {
+			t.Errorf("%s /confirm after confirming: want the subscription already confirmed, the newsletter and no form:\n%s", r.Method, body)
+		}
+	}
+	if n := len(consents(t, e, id)); n != 2 {
+		t.Errorf("%d consent records after signing up and confirming twice, want 2 (signup, confirm)", n)
+	}
+}
+
+// TestConfirmAfterLeaving follows a confirmation link after the reader
+// unsubscribed: nothing waits, so nothing is offered and nothing changes.
+func TestConfirmAfterLeaving(t *testing.T) {
+	e := newEnv(t)
+	id := signedUp(t, e)
+	tok := e.signer.Sign(subscriber.Token{Purpose: subscriber.PurposeConfirm, SubscriberID: id, Expires: e.now.Add(time.Hour)})
+	unsub := e.signer.Sign(subscriber.Token{Purpose: subscriber.PurposeUnsubscribe, SubscriberID: id, NewsletterID: 1})
+	wantStatus(t, "POST /unsubscribe", e.postForm("/unsubscribe/"+unsub, nil, ""), 200)
+	before := len(consents(t, e, id))
+
+	for _, r := range []*http.Request{httptest.NewRequest("GET", "/confirm/"+tok, nil), httptest.NewRequest("POST", "/confirm/"+tok, nil)} {
+		w := e.do(r)
+		wantStatus(t, r.Method+" /confirm after leaving", w, 200)
+		body := w.Body.String()
+		doc := parseHTML(t, body)
+		if len(findAll(doc, func(n *html.Node) bool { return n.Data == "form" || attrOr(n, "class") == "newsletter-names" })) != 0 {
+			t.Errorf("%s /confirm after leaving offers a form or lists newsletters:\n%s", r.Method, body)
+		}
+		if !strings.Contains(body, "Nothing to confirm") || strings.Contains(body, "You are subscribed") {
+			t.Errorf("%s /confirm after leaving does not say nothing waits for confirmation:\n%s", r.Method, body)
+		}
+		if len(findAll(doc, func(n *html.Node) bool { return attrOr(n, "href") == "/#signup-heading" })) != 1 {
+			t.Errorf("%s /confirm after leaving has no link to sign up again:\n%s", r.Method, body)
+		}
+	}
+	if got := states(t, e, id)[1]; got != subscriber.Unsubscribed {
+		t.Errorf("after following the confirmation link the subscription is %s, want unsubscribed", got)
+	}
+	if n := len(consents(t, e, id)); n != before {
+		t.Errorf("%d consent records after following the confirmation link, want %d as before", n, before)
+	}
 }
 
 func TestBadLinks(t *testing.T) {
@@ -133,13 +179,10 @@ func TestUnsubscribeOneClick(t *testing.T) {
 	w := e.get("/unsubscribe/" + tok)
 	wantStatus(t, "GET /unsubscribe", w, 200)
 	doc := parseHTML(t, w.Body.String())
+	// On one newsletter only, leaving it is leaving all: one button.
 	forms := findAll(doc, func(n *html.Node) bool { return n.Data == "form" && attrOr(n, "action") == "/unsubscribe/"+tok })
-	if len(forms) != 2 {
-		t.Fatalf("unsubscribe page has %d forms posting to itself, want 2 (this newsletter, all)", len(forms))
-	}
-	all := findAll(forms[1], func(n *html.Node) bool { return attrOr(n, "name") == "all" && attrOr(n, "value") == "1" })
-	if len(all) != 1 {
-		t.Error("second form does not ask to leave all newsletters")
+	if len(forms) != 1 || strings.Contains(w.Body.String(), `name="all"`) {
+		t.Fatalf("unsubscribe page of a reader of one newsletter has %d forms, want 1 and no leave-all:\n%s", len(forms), w.Body)
 	}
 	if got := states(t, e, id)[1]; got != subscriber.Pending {
 		t.Fatalf("GET changed the subscription to %s", got)
@@ -156,6 +199,31 @@ func TestUnsubscribeOneClick(t *testing.T) {
 	if got := states(t, e, id)[1]; got != subscriber.Unsubscribed {
 		t.Errorf("after one-click POST the subscription is %s", got)
 	}
+
+	w = e.get("/unsubscribe/" + tok)
+	wantStatus(t, "GET /unsubscribe after leaving", w, 200)
+	if body := w.Body.String(); !strings.Contains(body, "already unsubscribed") || !strings.Contains(body, "<li>Newsletter</li>") || strings.Contains(body, "<form") {
+		t.Errorf("GET /unsubscribe after leaving: want already unsubscribed from Newsletter and no form:\n%s", body)
+	}
+}
+
+// unsubscribeForms returns the forms of the unsubscribe page at path: the
+// one that leaves the link's newsletter and the one that leaves all.
+func unsubscribeForms(t *testing.T, e *testEnv, path string) (one, all int) {
+	t.Helper()
+	w := e.get(path)
+	wantStatus(t, "GET "+path, w, 200)
+	for _, f := range findAll(parseHTML(t, w.Body.String()), func(n *html.Node) bool { return n.Data == "form" }) {
+		if attrOr(f, "action") != path {
+			t.Errorf("form posts to %q, want %q", attrOr(f, "action"), path)
+		}
+		if len(findAll(f, func(n *html.Node) bool { return attrOr(n, "name") == "all" && attrOr(n, "value") == "1" })) > 0 {
+			all++
+		} else {
+			one++
+		}
+	}
+	return one, all
 }
 
 func TestUnsubscribeAnyBody(t *testing.T) {
@@ -163,6 +231,11 @@ func TestUnsubscribeAnyBody(t *testing.T) {
 	e.addNewsletter("weekly", "The Weekly")
 	id := signedUp(t, e, "1", "2")
 	tok := e.signer.Sign(subscriber.Token{Purpose: subscriber.PurposeUnsubscribe, SubscriberID: id, NewsletterID: 1})
+
+	path := "/unsubscribe/" + tok
+	if one, all := unsubscribeForms(t, e, path); one != 1 || all != 1 {
+		t.Errorf("reader of two newsletters: %d forms to leave one, %d to leave all; want 1 and 1", one, all)
+	}
 
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -175,6 +248,12 @@ func TestUnsubscribeAnyBody(t *testing.T) {
 		t.Errorf("after leaving newsletter 1: %v", got)
 	}
 
+	// Left this one, still on the other: only leaving all is offered.
+	w := e.get(path)
+	if one, all := unsubscribeForms(t, e, path); one != 0 || all != 1 || !strings.Contains(w.Body.String(), "already unsubscribed") {
+		t.Errorf("after leaving newsletter 1: %d forms to leave it, %d to leave all; want 0 and 1, and already unsubscribed:\n%s", one, all, w.Body)
+	}
+
 	r = httptest.NewRequest("POST", "/unsubscribe/"+tok, strings.NewReader(strings.Repeat("\x00garbage", 5000)))
 	r.Header.Set("Content-Type", "multipart/form-data; boundary=nope")
 	wantStatus(t, "POST with a broken body", e.do(r), 200)
@@ -182,5 +261,8 @@ func TestUnsubscribeAnyBody(t *testing.T) {
 	wantStatus(t, "POST all=1", e.postForm("/unsubscribe/"+tok, map[string][]string{"all": {"1"}}, ""), 200)
 	if got := states(t, e, id); got[1] != subscriber.Unsubscribed || got[2] != subscriber.Unsubscribed {
 		t.Errorf("after leaving all: %v", got)
+	}
+	if one, all := unsubscribeForms(t, e, path); one != 0 || all != 0 {
+		t.Errorf("after leaving all: %d forms to leave one, %d to leave all; want none", one, all)
 	}
 }
