@@ -79,7 +79,9 @@ func guardMetrics(next http.Handler, token string) http.Handler {
 }
 
 // securityHeaders sets the headers every response carries. Scripts may come
-// only from this site; nothing may frame the pages.
+// only from this site; nothing may frame the pages. A surface may replace
+// the Content-Security-Policy with one of its own, and then says the same
+// in its frame-ancestors as in X-Frame-Options.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()

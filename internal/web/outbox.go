@@ -135,7 +135,7 @@ func (h *Handler) outboxMessage(w http.ResponseWriter, r *http.Request) error {
 	// The HTML part is the newsroom's own, yet it is mail: it may load
 	// remote images or carry forms, so it is fenced off from the site.
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "+
-		"script-src 'self'; frame-src 'self'; form-action 'none'; base-uri 'none'")
+		"script-src 'self'; frame-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'")
 	return h.writePage(w, http.StatusOK, "outbox-message", v, false)
 }
 
