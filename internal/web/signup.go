@@ -54,10 +54,57 @@ type errorView struct {
 var errTooMany = &statusError{status: http.StatusTooManyRequests, title: "Too many attempts",
 	msg: "There have been too many signups from your connection. Please wait a minute and try again."}
 
+var errCrossSite = &statusError{status: http.StatusForbidden, title: "Signup refused",
+	msg: "This signup was sent from another website. To subscribe, please use the newsletter box on our own pages."}
+
+// fromOwnPages reports whether a form post may have come from the site's own
+// pages, as far as the browser tells: by Sec-Fetch-Site when it sends one,
+// otherwise by Origin, which must be the base URL's or name the host the
+// request was sent to. Another site's page could otherwise sign up any
+// address from its readers' browsers. A request with neither header, from
+// a program or an old browser, is let through: it proves nothing either way,
+// and the confirmation email still guards the address.
+func (h *Handler) fromOwnPages(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "cross-site":
+		return false
+	case "":
+	default: // same-origin, same-site, or none (the reader's own doing)
+		return true
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if base, err := url.Parse(h.cur().site.BaseURL); err == nil && originOf(u) == originOf(base) {
+		return true
+	}
+	return strings.EqualFold(u.Host, r.Host)
+}
+
+// originOf is u's scheme and host in lower case, without a default port.
+func originOf(u *url.URL) string {
+	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+	switch scheme {
+	case "https":
+		host = strings.TrimSuffix(host, ":443")
+	case "http":
+		host = strings.TrimSuffix(host, ":80")
+	}
+	return scheme + "://" + host
+}
+
 // subscribe records a signup from the newsletter box. Its answer is the same
 // whether the address is new, waiting for confirmation or already on the
 // list, and the same again for a bot that filled the hidden field.
 func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) error {
+	if !h.fromOwnPages(r) {
+		return errCrossSite
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	now := h.now()
 	ip := clientIP(r)

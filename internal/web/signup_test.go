@@ -320,3 +320,54 @@ func TestSignupLanguage(t *testing.T) {
 		t.Error("made-up language not replaced by the site's")
 	}
 }
+
+// TestSignupFromOtherSites posts the box as other sites' pages would make a
+// reader's browser post it: refused when the browser says the post is
+// cross-site, accepted from the site's own pages and from clients that say
+// nothing.
+func TestSignupFromOtherSites(t *testing.T) {
+	e := newEnv(t)
+	for i, tt := range []struct {
+		fetchSite, origin string
+		status            int
+	}{
+		{"cross-site", "https://evil.example", 403},
+		{"cross-site", testBase, 403},
+		{"", "https://evil.example", 403},
+		{"", "https://news.example.evil.example", 403},
+		{"", "http://news.example", 403}, // the site is served over https
+		{"", "null", 403},
+		{"same-origin", testBase, 200},
+		{"same-site", "https://www.news.example", 200},
+		{"", testBase, 200},
+		{"", "https://NEWS.example:443", 200},
+		{"", "http://example.com", 200}, // the host the request was sent to
+		{"", "", 200},
+	} {
+		email := fmt.Sprintf("reader%d@example.org", i)
+		what := fmt.Sprintf("POST /subscribe with Sec-Fetch-Site %q, Origin %q", tt.fetchSite, tt.origin)
+		for _, accept := range []string{"text/html", "application/json"} {
+			r := httptest.NewRequest("POST", "/subscribe", strings.NewReader(signupForm(email).Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			r.Header.Set("Accept", accept)
+			if tt.fetchSite != "" {
+				r.Header.Set("Sec-Fetch-Site", tt.fetchSite)
+			}
+			if tt.origin != "" {
+				r.Header.Set("Origin", tt.origin)
+			}
+			w := e.do(r)
+			wantStatus(t, what+" ("+accept+")", w, tt.status)
+			if tt.status == 403 && !strings.Contains(w.Body.String(), "another website") {
+				t.Errorf("%s (%s): answer does not say why:\n%s", what, accept, w.Body)
+			}
+		}
+		signed := false
+		for _, s := range e.subscribers() {
+			signed = signed || s.Email == email
+		}
+		if signed != (tt.status == 200) {
+			t.Errorf("%s: %s signed up: %v, want %v", what, email, signed, tt.status == 200)
+		}
+	}
+}
