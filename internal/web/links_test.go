@@ -22,7 +22,7 @@ func signedUp(t *testing.T, e *testEnv, newsletters ...string) int64 {
 	if len(newsletters) > 0 {
 		v["newsletter"] = newsletters
 	}
-	wantStatus(t, "POST /subscribe", e.postForm("/subscribe", v, ""), 200)
+	wantStatus(t, "POST /subscribe", e.postForm("/subscribe", v, ""), http.StatusSeeOther)
 	subs := e.subscribers()
 	if len(subs) != 1 {
 		t.Fatalf("%d subscribers after one signup", len(subs))

@@ -21,6 +21,7 @@ func (h *Handler) routes() {
 	h.handle("GET /robots.txt", h.robots)
 	h.handle("GET /static/{file}", h.static)
 
+	h.handle("GET /subscribe", private(h.signupPage))
 	h.handle("POST /subscribe", private(h.subscribe))
 	h.handle("GET /confirm/{token}", private(h.confirmForm))
 	h.handle("POST /confirm/{token}", private(h.confirm))

@@ -22,7 +22,7 @@ func TestSignupLimitSharedAcrossHandlers(t *testing.T) {
 		w := env.postForm("/subscribe", url.Values{"email": {fmt.Sprintf("s%d@example.org", i)}, "newsletter": {"1"}}, "")
 		codes = append(codes, w.Code)
 	}
-	want := []int{200, 200, 200, 429, 429}
+	want := []int{303, 303, 303, 429, 429}
 	if fmt.Sprint(codes) != fmt.Sprint(want) {
 		t.Errorf("statuses of 5 signups from one address through two handlers = %v, want %v", codes, want)
 	}

@@ -209,7 +209,32 @@ func (h *Handler) signedUp(w http.ResponseWriter, r *http.Request, box *boxView)
 		writeJSON(w, http.StatusOK, signupAnswer{OK: true, Message: box.Words.Thanks})
 		return nil
 	}
-	h.renderSignupPage(w, r, http.StatusOK, box, true)
+	// The thanks page has an address of its own, so reloading it does not
+	// send the form again.
+	q := url.Values{"thanks": {"1"}, "language": {box.Lang}}
+	if box.Source != "/" {
+		q.Set("back", box.Source)
+	}
+	http.Redirect(w, r, "/subscribe?"+q.Encode(), http.StatusSeeOther)
+	return nil
+}
+
+// signupPage is the newsletter box on a page of its own, for a link from
+// anywhere, and the thanks page a signup without JavaScript lands on.
+func (h *Handler) signupPage(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	lang, words := h.wordsFor(q.Get("language"))
+	back := safeSource(q.Get("back"))
+	if q.Get("thanks") == "1" {
+		h.renderSignupPage(w, r, http.StatusOK, &boxView{Words: words, Lang: lang, Source: back}, true)
+		return nil
+	}
+	box := h.box(r.Context(), lang, back)
+	if box == nil {
+		return &statusError{status: http.StatusServiceUnavailable, title: "No newsletter",
+			msg: "There is no newsletter to subscribe to at the moment."}
+	}
+	h.renderSignupPage(w, r, http.StatusOK, box, false)
 	return nil
 }
 

@@ -35,8 +35,14 @@ func TestSignupWithoutScript(t *testing.T) {
 	e := newEnv(t)
 	v := signupForm("reader@example.org")
 	v.Set("wording", "I agree to anything") // must be ignored
-	w := e.postForm("/subscribe", v, "text/html")
-	wantStatus(t, "POST /subscribe", w, 200)
+	posted := e.postForm("/subscribe", v, "text/html")
+	wantStatus(t, "POST /subscribe", posted, http.StatusSeeOther)
+	// The thanks page has its own address, so reloading it sends nothing.
+	if loc := posted.Header().Get("Location"); loc != "/subscribe?back=%2Farticles%2Fsome-story&language=en&thanks=1" {
+		t.Errorf("a signup without JavaScript goes to %q", loc)
+	}
+	w := e.get(posted.Header().Get("Location"))
+	wantStatus(t, "GET the thanks page", w, http.StatusOK)
 	en := DefaultWords()["en"]
 	body := w.Body.String()
 	if w.Header().Get("Content-Type") != "text/html; charset=utf-8" || w.Header().Get("Cache-Control") != "no-store" {
@@ -215,16 +221,16 @@ func TestSignupRateLimit(t *testing.T) {
 		return e.do(r)
 	}
 	for i := range 3 {
-		wantStatus(t, fmt.Sprintf("signup %d", i+1), post("198.51.100.7:4000", i), 200)
+		wantStatus(t, fmt.Sprintf("signup %d", i+1), post("198.51.100.7:4000", i), http.StatusSeeOther)
 	}
 	w := post("198.51.100.7:4001", 3)
 	wantStatus(t, "fourth signup in a minute", w, http.StatusTooManyRequests)
 	if !strings.Contains(w.Body.String(), "too many") || w.Header().Get("Retry-After") == "" {
 		t.Errorf("429 page does not explain itself or lacks Retry-After:\n%s", w.Body)
 	}
-	wantStatus(t, "signup from another address", post("[2001:db8::1]:80", 4), 200)
+	wantStatus(t, "signup from another address", post("[2001:db8::1]:80", 4), http.StatusSeeOther)
 	e.now = e.now.Add(time.Minute)
-	wantStatus(t, "signup a minute later", post("198.51.100.7:4000", 5), 200)
+	wantStatus(t, "signup a minute later", post("198.51.100.7:4000", 5), http.StatusSeeOther)
 	if n := len(e.subscribers()); n != 5 {
 		t.Errorf("%d subscribers, want 5", n)
 	}
@@ -257,7 +263,7 @@ func TestSignupSource(t *testing.T) {
 		e := newEnv(t)
 		v := signupForm("reader@example.org")
 		v.Set("source", source)
-		wantStatus(t, "POST with source "+source, e.postForm("/subscribe", v, ""), 200)
+		wantStatus(t, "POST with source "+source, e.postForm("/subscribe", v, ""), http.StatusSeeOther)
 		subs := e.subscribers()
 		if len(subs) != 1 {
 			t.Fatalf("source %q: %d subscribers", source, len(subs))
@@ -293,7 +299,7 @@ func TestSignupSeveralNewsletters(t *testing.T) {
 		t.Fatalf("%d subscribers after refused signups", n)
 	}
 	v["newsletter"] = []string{"1", "2"}
-	wantStatus(t, "POST with both", e.postForm("/subscribe", v, ""), 200)
+	wantStatus(t, "POST with both", e.postForm("/subscribe", v, ""), http.StatusSeeOther)
 	subs := e.subscribers()
 	if len(subs) != 1 || len(subs[0].Subscriptions) != 2 {
 		t.Errorf("subscribers = %+v, want one on two newsletters", subs)
@@ -315,8 +321,8 @@ func TestSignupLanguage(t *testing.T) {
 	}
 	v.Set("language", "<script>")
 	w = e.postForm("/subscribe", v, "")
-	wantStatus(t, "POST with a made-up language", w, 200)
-	if !strings.Contains(w.Body.String(), `<html lang="en">`) {
+	wantStatus(t, "POST with a made-up language", w, http.StatusSeeOther)
+	if !strings.Contains(e.get(w.Header().Get("Location")).Body.String(), `<html lang="en">`) {
 		t.Error("made-up language not replaced by the site's")
 	}
 }
@@ -357,7 +363,11 @@ func TestSignupFromOtherSites(t *testing.T) {
 				r.Header.Set("Origin", tt.origin)
 			}
 			w := e.do(r)
-			wantStatus(t, what+" ("+accept+")", w, tt.status)
+			want := tt.status
+			if want == 200 && accept == "text/html" {
+				want = http.StatusSeeOther // to the thanks page
+			}
+			wantStatus(t, what+" ("+accept+")", w, want)
 			if tt.status == 403 && !strings.Contains(w.Body.String(), "another website") {
 				t.Errorf("%s (%s): answer does not say why:\n%s", what, accept, w.Body)
 			}
@@ -369,5 +379,26 @@ func TestSignupFromOtherSites(t *testing.T) {
 		if signed != (tt.status == 200) {
 			t.Errorf("%s: %s signed up: %v, want %v", what, email, signed, tt.status == 200)
 		}
+	}
+}
+
+// The box has a page of its own, in the language asked for, which a
+// reader without JavaScript can reach from any link.
+func TestSignupPage(t *testing.T) {
+	e := newEnv(t)
+	w := e.get("/subscribe?language=fr&back=/articles/some-story")
+	wantStatus(t, "GET /subscribe", w, http.StatusOK)
+	body := w.Body.String()
+	for _, want := range []string{`<html lang="fr">`, `action="/subscribe"`, `name="source" value="/articles/some-story"`,
+		html.EscapeString(DefaultWords()["fr"].Button)} {
+		if !strings.Contains(body, want) {
+			t.Errorf("signup page lacks %s", want)
+		}
+	}
+	if w.Header().Get("Cache-Control") != "no-store" {
+		t.Errorf("signup page Cache-Control = %q", w.Header().Get("Cache-Control"))
+	}
+	if body := e.get("/subscribe?back=https://evil.example/").Body.String(); strings.Contains(body, "evil.example") {
+		t.Error("the signup page took a link back to another site")
 	}
 }
