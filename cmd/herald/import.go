@@ -116,6 +116,15 @@ func subscriberImport(ctx context.Context, args []string, getenv func(string) st
 	if shown > maxSkipsShown {
 		fmt.Fprintf(stderr, "%s: … and %s more rows skipped\n", pos[0], thousands(shown-maxSkipsShown))
 	}
+	var fe *subscriber.FileError
+	if errors.As(err, &fe) {
+		stored := "nothing is stored"
+		if res.Read > 0 {
+			stored = fmt.Sprintf("the %s rows before it are read and the good ones stored; importing the corrected file again is safe", thousands(res.Read))
+		}
+		fmt.Fprintf(stderr, "%s: stopped at line %d: %s\n", pos[0], fe.Line, stored)
+		return fmt.Errorf("%s: %w", pos[0], err)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: stopped; the first %s rows are stored, some after them may be too, and importing the file again is safe\n", pos[0], thousands(res.Read))
 		return err

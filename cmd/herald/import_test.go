@@ -381,3 +381,23 @@ func TestThousands(t *testing.T) {
 		}
 	}
 }
+
+func TestSubscriberImportStopsAtAQuoteNeverClosed(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("email,name\nfirst@example.org,First\nx@x.org,\"oops\n")
+	for i := range 20000 {
+		fmt.Fprintf(&b, "reader%d@example.org,Reader %d\n", i, i)
+	}
+	data := t.TempDir()
+	out, errOut, err := herald(t, data, "subscriber", "import", writeFile(t, "stray.csv", b.String()))
+	if err == nil || !strings.Contains(err.Error(), "stray.csv: line 3:") || !strings.Contains(err.Error(), "quote") {
+		t.Fatalf("import of a file whose line 3 opens a quote never closed = %v; want an error naming the file, line 3 and the quote\n%s", err, errOut)
+	}
+	if out != "" || strings.Contains(errOut, "every other row was stored") || !strings.Contains(errOut, "stopped at line 3") {
+		t.Errorf("import printed %q and %q; want no summary and a word on where it stopped", out, errOut)
+	}
+	want := map[string]map[string]string{"first@example.org": {"news": "pending"}}
+	if diff := cmp.Diff(want, listed(t, data)); diff != "" {
+		t.Errorf("subscribers after the stopped import (-want +got):\n%s", diff)
+	}
+}

@@ -2,6 +2,7 @@ package subscriber
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -145,5 +146,114 @@ func TestNeutralizeCellRoundTrip(t *testing.T) {
 		if back := unquoteFormula(got); back != c.in {
 			t.Errorf("unquoteFormula(%q) = %q; want %q", got, back, c.in)
 		}
+	}
+}
+
+// readUntilFault reads an import file until Next returns something other
+// than a row or a bad row, and returns that with the good rows read.
+func readUntilFault(t *testing.T, file string) (*ImportReader, []ImportRow, []RowError, error) {
+	t.Helper()
+	r, err := NewImportReader(strings.NewReader(file))
+	if err != nil {
+		t.Fatalf("NewImportReader: %v", err)
+	}
+	var rows []ImportRow
+	var bad []RowError
+	for {
+		row, err := r.Next()
+		var re *RowError
+		switch {
+		case err == nil:
+			rows = append(rows, row)
+		case errors.As(err, &re):
+			bad = append(bad, *re)
+		default:
+			return r, rows, bad, err
+		}
+	}
+}
+
+// addresses returns n rows of addresses, one a line.
+func addresses(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "reader%d@example.org,Reader %d\n", i, i)
+	}
+	return b.String()
+}
+
+func TestImportReaderStopsAtAQuoteNeverClosed(t *testing.T) {
+	file := "email,name\nx@x.org,\"oops\n" + addresses(100)
+	_, rows, bad, err := readUntilFault(t, file)
+	var fe *FileError
+	if !errors.As(err, &fe) || fe.Line != 2 || !strings.Contains(fe.Reason, "never closed") {
+		t.Fatalf("reading a file whose line 2 opens a quote never closed: %v; want a *FileError at line 2 saying the quote is never closed", err)
+	}
+	if len(rows) != 0 || len(bad) != 0 {
+		t.Errorf("rows read before the fault: %v, bad %v; want none", rows, bad)
+	}
+}
+
+func TestImportReaderStopsAtAQuoteStillOpenPastTheLimit(t *testing.T) {
+	// Far more than MaxImportRow follows the stray quote: the reader must
+	// give up soon after the limit, not read the whole file as one field.
+	file := "email,name\na@example.org,Ann\nx@x.org,\"oops\n" + addresses(20000)
+	r, rows, _, err := readUntilFault(t, file)
+	var fe *FileError
+	if !errors.As(err, &fe) || fe.Line != 3 || !strings.Contains(fe.Reason, "64 KiB") {
+		t.Fatalf("reading a file whose line 3 opens a quote never closed: %v; want a *FileError at line 3 naming the 64 KiB limit", err)
+	}
+	if len(rows) != 1 {
+		t.Errorf("rows read before the fault: %v; want line 2's", rows)
+	}
+	if off := r.Offset(); off > 2*MaxImportRow {
+		t.Errorf("the reader took %d bytes of a %d-byte file before giving up; want at most %d", off, len(file), 2*MaxImportRow)
+	}
+}
+
+func TestImportReaderStopsAtAQuoteClosedLinesLater(t *testing.T) {
+	// The stray quote on line 2 is met by line 5's quoted name: every line
+	// between would vanish into one field.
+	file := "email,name\nx@x.org,\"oops\nb@example.org,Bo\nc@example.org,Cy\nd@example.org,\"Dee \"D\" Doe\"\ne@example.org,Eve\n"
+	_, _, _, err := readUntilFault(t, file)
+	var fe *FileError
+	if !errors.As(err, &fe) || fe.Line != 2 || !strings.Contains(fe.Reason, "line 5") {
+		t.Fatalf("reading a stray quote closed on line 5: %v; want a *FileError at line 2 naming line 5", err)
+	}
+}
+
+func TestImportReaderSkipsRowsOverTheLimit(t *testing.T) {
+	long := strings.Repeat("x", MaxImportRow)
+	file := "email,name\n" +
+		"a@example.org," + long + "\n" + // 2: unquoted, too long
+		"b@example.org,\"" + long + "\"\r\n" + // 3: quoted on one line, too long
+		"c@example.org,\"Cy\nCo\"\n" + // 4-5: a name over two lines, short
+		"d@example.org,Dee\n" // 6
+	rows, bad := readAll(t, file)
+	if diff := cmp.Diff([]ImportRow{{Line: 6, Email: "d@example.org", Name: "Dee"}}, rows); diff != "" {
+		t.Errorf("good rows (-want +got):\n%s", diff)
+	}
+	var lines []int
+	for _, b := range bad {
+		lines = append(lines, b.Line)
+	}
+	if diff := cmp.Diff([]int{2, 3, 4}, lines); diff != "" {
+		t.Fatalf("lines of bad rows (-want +got):\n%s\n%v", diff, bad)
+	}
+	for i, want := range []string{"longer than 64 KiB", "longer than 64 KiB", "from line 4 to line 5"} {
+		if !strings.Contains(bad[i].Reason, want) {
+			t.Errorf("line %d skipped because %q; want a reason mentioning %q", bad[i].Line, bad[i].Reason, want)
+		}
+	}
+}
+
+func TestImportReaderStopsAtAQuoteOverLinesPastTheLimit(t *testing.T) {
+	// A quoted field that crosses a line end and passes the limit leaves
+	// no way to tell where the next row begins, even if it closes later.
+	file := "email,name\na@example.org,\"" + strings.Repeat("x\n", MaxImportRow) + "\"\nb@example.org,Bo\n"
+	_, _, _, err := readUntilFault(t, file)
+	var fe *FileError
+	if !errors.As(err, &fe) || fe.Line != 2 {
+		t.Fatalf("reading a quoted field of %d lines: %v; want a *FileError at line 2", MaxImportRow, err)
 	}
 }

@@ -2,7 +2,6 @@ package subscriber
 
 import (
 	"bufio"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -17,12 +16,14 @@ import (
 var importColumns = []string{"email", "name", "tags", "state", "created_at"}
 
 // ImportReader reads an import file: CSV whose header row names the
-// columns. It keeps only one row in memory, so files of any size can be read.
+// columns. It keeps only one row, of at most MaxImportRow bytes, in memory,
+// so files of any size can be read.
 type ImportReader struct {
-	csv    *csv.Reader
+	csv    *csvReader
 	bom    int64
 	width  int
 	column map[string]int
+	end    int // the line the last row read ends on
 }
 
 // NewImportReader reads the header of a CSV file. A UTF-8 byte order mark,
@@ -34,10 +35,8 @@ func NewImportReader(r io.Reader) (*ImportReader, error) {
 		br.Discard(3)
 		ir.bom = 3
 	}
-	ir.csv = csv.NewReader(br)
-	ir.csv.FieldsPerRecord = -1
-	ir.csv.ReuseRecord = true
-	head, err := ir.csv.Read()
+	ir.csv = &csvReader{br: br, max: MaxImportRow}
+	head, _, _, err := ir.csv.read()
 	if errors.Is(err, io.EOF) {
 		return nil, errors.New("import: the file is empty; its first line must name the columns, such as email,name,tags")
 	}
@@ -62,24 +61,34 @@ func NewImportReader(r io.Reader) (*ImportReader, error) {
 }
 
 // Offset is how many bytes of the file the rows read so far took.
-func (r *ImportReader) Offset() int64 { return r.bom + r.csv.InputOffset() }
+func (r *ImportReader) Offset() int64 { return r.bom + r.csv.offset }
 
 // Next returns the next row. A row that cannot be imported comes back as a
-// *RowError and reading can go on; io.EOF ends the file; any other error is
-// the file's reader failing.
+// *RowError and reading can go on; io.EOF ends the file; a *FileError is a
+// fault after which the rows cannot be told apart, and any other error is
+// the file's reader failing: after either, reading must stop.
 func (r *ImportReader) Next() (ImportRow, error) {
-	rec, err := r.csv.Read()
+	row, err := r.next()
+	if re, ok := err.(*RowError); ok && r.end > re.Line {
+		// A quoted field took the row over line ends, perhaps because of
+		// a stray quote; the operator should know which lines it took.
+		re.Reason += fmt.Sprintf(" (the row runs from line %d to line %d: is a quote missing or stray?)", re.Line, r.end)
+	}
+	return row, err
+}
+
+func (r *ImportReader) next() (ImportRow, error) {
+	rec, line, end, err := r.csv.read()
+	r.end = end
 	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return ImportRow{}, &RowError{Line: pe.StartLine, Reason: csvReason(pe.Err)}
-		}
-		if errors.Is(err, io.EOF) {
-			return ImportRow{}, io.EOF
+		var re *RowError
+		var fe *FileError
+		switch {
+		case errors.As(err, &re), errors.As(err, &fe), errors.Is(err, io.EOF):
+			return ImportRow{}, err
 		}
 		return ImportRow{}, fmt.Errorf("import: read: %w", err)
 	}
-	line, _ := r.csv.FieldPos(0)
 	if len(rec) != r.width {
 		return ImportRow{}, &RowError{Line: line, Reason: fmt.Sprintf("%d fields where the header names %d", len(rec), r.width)}
 	}
@@ -118,16 +127,6 @@ func reason(err error) string {
 	var ae *AddressError
 	if errors.As(err, &ae) {
 		return ae.Reason
-	}
-	return err.Error()
-}
-
-func csvReason(err error) string {
-	switch {
-	case errors.Is(err, csv.ErrBareQuote):
-		return `a quote (") inside a field that is not itself in quotes`
-	case errors.Is(err, csv.ErrQuote):
-		return `a quoted field is not closed, or a quote inside it is not doubled ("")`
 	}
 	return err.Error()
 }
