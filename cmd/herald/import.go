@@ -135,6 +135,11 @@ func subscriberImport(ctx context.Context, args []string, getenv func(string) st
 	if res.Skipped > 0 {
 		fmt.Fprintf(stderr, "The import ran: %s rows were left out for the reasons above; every other row was stored.\n", thousands(res.Skipped))
 	}
+	if res.Unvouched > 0 {
+		fmt.Fprintf(stderr, "%s: %s rows say confirmed in their state column, but without --confirmed an import confirms nobody: "+
+			"they were stored pending (or left as they were here). If these people gave their consent, as an export of a "+
+			"Herald you trust says, import the file again with --confirmed.\n", pos[0], thousands(res.Unvouched))
+	}
 	return nil
 }
 

@@ -401,3 +401,31 @@ func TestSubscriberImportStopsAtAQuoteNeverClosed(t *testing.T) {
 		t.Errorf("subscribers after the stopped import (-want +got):\n%s", diff)
 	}
 }
+
+func TestSubscriberImportOfAnExportConfirmsOnlyWhenVouched(t *testing.T) {
+	data := t.TempDir()
+	mustHerald(t, data, "subscriber", "import", "--confirmed", writeFile(t, "list.csv", "email\na@example.org\nb@example.org\n"))
+	mustHerald(t, data, "subscriber", "import", writeFile(t, "new.csv", "email\nc@example.org\n"))
+	exported := filepath.Join(t.TempDir(), "e.csv")
+	mustHerald(t, data, "subscriber", "export", "--out", exported)
+
+	// The state column alone confirms nobody: the operator must vouch.
+	other := t.TempDir()
+	_, errOut := mustHerald(t, other, "subscriber", "import", exported)
+	if !strings.Contains(errOut, "2 rows say confirmed") || !strings.Contains(errOut, "--confirmed") {
+		t.Errorf("import of an export without --confirmed said %q; want it to tell of the 2 confirmed rows and --confirmed", errOut)
+	}
+	want := map[string]map[string]string{"a@example.org": {"news": "pending"}, "b@example.org": {"news": "pending"}, "c@example.org": {"news": "pending"}}
+	if diff := cmp.Diff(want, listed(t, other)); diff != "" {
+		t.Errorf("after importing the export without --confirmed (-want +got):\n%s", diff)
+	}
+
+	_, errOut = mustHerald(t, other, "subscriber", "import", "--confirmed", exported)
+	if strings.Contains(errOut, "rows say confirmed") {
+		t.Errorf("import with --confirmed said %q; want no word on unvouched rows", errOut)
+	}
+	want["a@example.org"]["news"], want["b@example.org"]["news"] = "confirmed", "confirmed"
+	if diff := cmp.Diff(want, listed(t, other)); diff != "" {
+		t.Errorf("after importing the export with --confirmed (-want +got):\n%s", diff)
+	}
+}

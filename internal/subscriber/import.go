@@ -31,6 +31,10 @@ type ImportRow struct {
 	// Pending is set when the file says the person never confirmed; the
 	// row is imported pending even when the import vouches for consent.
 	Pending bool
+	// Confirmed is set when the file says the person confirmed. The file
+	// alone is no proof of consent: only an import that vouches for it
+	// confirms anyone.
+	Confirmed bool
 }
 
 // RowError is a row left out of an import, with the reason in words the
@@ -98,6 +102,10 @@ type ImportResult struct {
 	Unchanged int // addresses Herald had, already as the file says
 	Merged    int // rows repeating an address met earlier in the file
 	Skipped   int // rows left out, each with a RowError
+	// Unvouched counts the rows, among the others, whose state column
+	// says confirmed in an import that does not vouch for consent: the
+	// import confirmed none of them.
+	Unvouched int
 	// Bytes is how much of the file the counted rows took, for telling
 	// how far an import is.
 	Bytes int64
@@ -113,6 +121,7 @@ func (r *ImportResult) add(o ImportResult) {
 	r.Unchanged += o.Unchanged
 	r.Merged += o.Merged
 	r.Skipped += o.Skipped
+	r.Unvouched += o.Unvouched
 	r.Bytes += o.Bytes
 }
 
@@ -200,7 +209,9 @@ type importChunk struct {
 	bad   []RowError
 	read  int
 	bytes int64
-	err   error
+	// confirmed counts the good rows whose state column says confirmed.
+	confirmed int
+	err       error
 	// written is closed when every part is stored or has failed; res and
 	// errs are then set, one per part.
 	written chan struct{}
@@ -313,6 +324,9 @@ func (im *Importer) Run(ctx context.Context, r *ImportReader) (ImportResult, err
 			}
 		}
 		res.Read, res.Skipped, res.Bytes = c.read, res.Skipped+len(c.bad), c.bytes
+		if !opts.Confirmed {
+			res.Unvouched = c.confirmed
+		}
 		total.add(res)
 		if im.OnChunk != nil {
 			im.OnChunk(total)
@@ -337,6 +351,9 @@ func readChunk(r *ImportReader, size, workers int) *importChunk {
 		switch {
 		case err == nil:
 			rows = append(rows, row)
+			if row.Confirmed {
+				c.confirmed++
+			}
 		case errors.As(err, &re):
 			c.bad = append(c.bad, *re)
 		default:

@@ -85,7 +85,7 @@ func TestImportReaderStateColumn(t *testing.T) {
 		"c@example.org,Unsubscribed,\n"+
 		"d@example.org,gone,\n")
 	want := []ImportRow{
-		{Line: 2, Email: "a@example.org"},
+		{Line: 2, Email: "a@example.org", Confirmed: true},
 		{Line: 3, Email: "b@example.org", Pending: true},
 		{Line: 4, Email: "c@example.org", Unsubscribed: true},
 	}

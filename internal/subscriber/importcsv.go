@@ -12,7 +12,8 @@ import (
 // importColumns are the columns an import file may have. An export's state
 // and created_at columns are accepted so that an export can be imported
 // again: state "unsubscribed" keeps the row out, state "pending" keeps it
-// pending; created_at is not used.
+// pending, and state "confirmed" is confirmed only by an import that
+// vouches for consent; created_at is not used.
 var importColumns = []string{"email", "name", "tags", "state", "created_at"}
 
 // ImportReader reads an import file: CSV whose header row names the
@@ -112,7 +113,9 @@ func (r *ImportReader) next() (ImportRow, error) {
 		return ImportRow{}, &RowError{Line: line, Reason: err.Error()}
 	}
 	switch s := State(strings.ToLower(strings.TrimSpace(cell("state")))); s {
-	case "", Confirmed:
+	case "":
+	case Confirmed:
+		row.Confirmed = true
 	case Pending:
 		row.Pending = true
 	case Unsubscribed:
