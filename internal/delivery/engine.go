@@ -355,7 +355,7 @@ func (e *Engine) outcome(j job, err error) Result {
 	if errors.As(err, &se) && !se.Temporary {
 		r.State, r.Code, r.Status, r.Text = Failed, se.Code, se.Enhanced, se.Text
 		r.Suppress = se.HardBounce()
-		e.cfg.Logger.Warn("delivery failed", "delivery", d.ID, "code", se.Code, "status", se.Enhanced)
+		e.cfg.Logger.Warn("delivery failed", "delivery", d.ID, "code", se.Code, "status", se.Enhanced, "reason", se.Text)
 		return r
 	}
 	if se != nil {
@@ -422,6 +422,7 @@ func (e *Engine) retry(d Delivery, r Result, code int, status, text string) Resu
 	if r.At.Sub(r.FirstAttempt) >= e.cfg.RetryMaxAge {
 		r.State = Failed
 		r.Text = fmt.Sprintf("gave up after %d attempts: %s", d.Attempts+1, text)
+		e.cfg.Logger.Warn("delivery failed", "delivery", d.ID, "code", code, "status", status, "reason", r.Text)
 		return r
 	}
 	wait := e.cfg.RetryMin
@@ -432,7 +433,7 @@ func (e *Engine) retry(d Delivery, r Result, code int, status, text string) Resu
 	// ±20% jitter so that a burst of failures does not come back as a burst.
 	wait = time.Duration(float64(wait) * (0.8 + 0.4*rand.Float64()))
 	r.State, r.NextAttempt = Queued, r.At.Add(wait)
-	e.cfg.Logger.Info("delivery deferred", "delivery", d.ID, "code", code, "retry_in", wait.Round(time.Second))
+	e.cfg.Logger.Info("delivery deferred", "delivery", d.ID, "code", code, "status", status, "reason", text, "retry_in", wait.Round(time.Second))
 	return r
 }
 
