@@ -125,7 +125,14 @@ func (s *Sender) Send(ctx context.Context, from, to string, data []byte) error {
 		if errors.As(err, &be) {
 			return &mail.SendError{Text: "webhook: " + be.Error(), Err: err}
 		}
-		return &mail.SendError{Text: "webhook: " + err.Error(), Temporary: true, Err: err}
+		// The ledger and the log get the cause without the URL, which
+		// may hold the receiver's token.
+		cause := err
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			cause = ue.Err
+		}
+		return &mail.SendError{Text: "webhook: " + cause.Error(), Temporary: true, Err: err}
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, s.cfg.MaxResponse))

@@ -3,6 +3,7 @@ package webhook_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -128,5 +129,25 @@ func TestSenderTimesOutAndRetries(t *testing.T) {
 	var se *mail.SendError
 	if !errors.As(err, &se) || !se.Temporary || time.Since(start) > 5*time.Second {
 		t.Errorf("Send to a server that never answers = %v after %v; want a temporary failure after the timeout", err, time.Since(start))
+	}
+}
+
+// TestSendErrorHoldsNoURL sends to a closed port: the failure, which the
+// ledger keeps and the log shows, says why without the endpoint's URL and
+// the token in it.
+func TestSendErrorHoldsNoURL(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s := webhook.NewSender(webhook.SenderConfig{AllowPrivate: true})
+	defer s.Close()
+	endpoint := "http://" + addr + "/hooks/T0/B0/s3cret-token"
+	err = s.Send(context.Background(), "", endpoint, []byte("Herald-Event: campaign.sent\r\n\r\n{}"))
+	var se *mail.SendError
+	if !errors.As(err, &se) || !se.Temporary || !strings.Contains(se.Text, "connection refused") || strings.Contains(se.Text, "s3cret-token") {
+		t.Errorf("Send to a closed port = %v; want a temporary failure saying the connection was refused, without the URL", err)
 	}
 }
