@@ -25,12 +25,12 @@ type campaignFlags struct {
 }
 
 func campaignCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	sub, args, err := subcommand(args, "campaign", "create", "list", "send", "pause", "resume", "cancel", "status", "test")
+	sub, args, err := subcommand(stdout, args, "campaign", "create", "list", "send", "pause", "resume", "cancel", "status", "test")
 	if err != nil {
 		return err
 	}
 	var f campaignFlags
-	c, pos, err := setup("campaign "+sub, args, getenv, stderr, func(fs *flag.FlagSet) {
+	c, pos, err := setup("campaign "+sub, args, getenv, stdout, func(fs *flag.FlagSet) {
 		list := func(p *[]string) func(string) error {
 			return func(s string) error {
 				for _, part := range strings.Split(s, ",") {
@@ -65,13 +65,13 @@ func campaignCommand(ctx context.Context, args []string, getenv func(string) str
 	var id int64
 	if sub != "create" && sub != "list" {
 		if len(pos) != 1 {
-			return &usageError{fmt.Sprintf("campaign %s needs one campaign ID", sub)}
+			return &usageError{msg: fmt.Sprintf("campaign %s needs one campaign ID", sub)}
 		}
 		if id, err = strconv.ParseInt(pos[0], 10, 64); err != nil || id <= 0 {
-			return &usageError{fmt.Sprintf("%q is not a campaign ID", pos[0])}
+			return &usageError{msg: fmt.Sprintf("%q is not a campaign ID", pos[0])}
 		}
 	} else if len(pos) > 0 {
-		return &usageError{fmt.Sprintf("campaign %s takes no arguments", sub)}
+		return &usageError{msg: fmt.Sprintf("campaign %s takes no arguments", sub)}
 	}
 	st, err := c.openStore(ctx)
 	if err != nil {
@@ -88,7 +88,7 @@ func campaignCommand(ctx context.Context, args []string, getenv func(string) str
 		var at time.Time
 		if f.sendAt != "" {
 			if at, err = time.Parse(time.RFC3339, f.sendAt); err != nil {
-				return &usageError{"--at must be an RFC 3339 time such as 2026-12-01T07:00:00Z"}
+				return &usageError{msg: "--at must be an RFC 3339 time such as 2026-12-01T07:00:00Z"}
 			}
 		}
 		return campaignSend(ctx, st, id, now, at, stdout)
@@ -115,10 +115,10 @@ func campaignCommand(ctx context.Context, args []string, getenv func(string) str
 
 func campaignCreate(ctx context.Context, st database, f campaignFlags, stdout io.Writer) error {
 	if f.newsletter == "" || f.subject == "" {
-		return &usageError{"campaign create needs --newsletter and --subject"}
+		return &usageError{msg: "campaign create needs --newsletter and --subject"}
 	}
 	if (len(f.articles) == 0) == (f.markdown == "") {
-		return &usageError{"campaign create needs --article SLUG (one or more) or --markdown FILE"}
+		return &usageError{msg: "campaign create needs --article SLUG (one or more) or --markdown FILE"}
 	}
 	nls, err := st.Newsletters(ctx)
 	if err != nil {
@@ -220,7 +220,7 @@ func campaignMove(ctx context.Context, st database, id int64, to campaign.State,
 
 func campaignTest(ctx context.Context, st database, id int64, to string, stdout io.Writer) error {
 	if to == "" {
-		return &usageError{"campaign test needs --to ADDRESS"}
+		return &usageError{msg: "campaign test needs --to ADDRESS"}
 	}
 	if _, err := st.Campaign(ctx, id); err != nil {
 		return err

@@ -15,11 +15,11 @@ import (
 )
 
 func articleCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	sub, args, err := subcommand(args, "article", "publish", "list")
+	sub, args, err := subcommand(stdout, args, "article", "publish", "list")
 	if err != nil {
 		return err
 	}
-	c, pos, err := setup("article "+sub, args, getenv, stderr, nil)
+	c, pos, err := setup("article "+sub, args, getenv, stdout, nil)
 	if err != nil {
 		return err
 	}
@@ -31,7 +31,7 @@ func articleCommand(ctx context.Context, args []string, getenv func(string) stri
 	switch sub {
 	case "publish":
 		if len(pos) == 0 {
-			return &usageError{"article publish needs one or more Markdown files"}
+			return &usageError{msg: "article publish needs one or more Markdown files"}
 		}
 		p := article.NewPublisher(st, markup.New(c.baseURL).HTML)
 		failed := 0
@@ -47,7 +47,7 @@ func articleCommand(ctx context.Context, args []string, getenv func(string) stri
 		return nil
 	default:
 		if len(pos) > 0 {
-			return &usageError{"article list takes no arguments"}
+			return &usageError{msg: "article list takes no arguments"}
 		}
 		list, err := st.ListArticles(ctx, article.Query{AllStates: true, Limit: 1000}, time.Now())
 		if err != nil {
@@ -121,7 +121,7 @@ func articleJSON(a article.Article) articleOut {
 }
 
 func subscriberCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	sub, args, err := subcommand(args, "subscriber", "list", "import", "export")
+	sub, args, err := subcommand(stdout, args, "subscriber", "list", "import", "export")
 	if err != nil {
 		return err
 	}
@@ -131,12 +131,12 @@ func subscriberCommand(ctx context.Context, args []string, getenv func(string) s
 	case "export":
 		return subscriberExport(ctx, args, getenv, stdout, stderr)
 	}
-	c, pos, err := setup("subscriber list", args, getenv, stderr, nil)
+	c, pos, err := setup("subscriber list", args, getenv, stdout, nil)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return &usageError{"subscriber list takes no arguments"}
+		return &usageError{msg: "subscriber list takes no arguments"}
 	}
 	st, err := c.openStore(ctx)
 	if err != nil {

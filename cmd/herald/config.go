@@ -47,10 +47,10 @@ type config struct {
 }
 
 // newFlags defines the shared settings on a flag set named for the command.
+// Its usage, asked for with --help, is written to out.
 func newFlags(name string, getenv func(string) string, out io.Writer) (*flag.FlagSet, *config) {
 	c := &config{}
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs := newFlagSet(name, out, "Each flag above that every command takes also comes from a variable: --base-url from HERALD_BASE_URL.\n")
 	env := func(flagName, def string) string {
 		if v := getenv("HERALD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))); v != "" {
 			return v
@@ -123,12 +123,50 @@ func newFlags(name string, getenv func(string) string, out io.Writer) (*flag.Fla
 	return fs, c
 }
 
-// parseArgs parses flags wherever they stand among the positional arguments.
+// newFlagSet makes a flag set for a command whose usage, asked for with
+// --help, is written to out: the command's lines of the program's usage,
+// its flags, then note.
+func newFlagSet(name string, out io.Writer, note string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage:\n%s\nFlags:\n", usageOf(name))
+		printDefaults(fs)
+		fmt.Fprint(fs.Output(), note)
+	}
+	return fs
+}
+
+// printDefaults lists the flags with their defaults. A default may come
+// from the environment, so secrets and passwords in URLs are left out.
+func printDefaults(fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		if u, err := url.Parse(f.DefValue); f.Name == "secret" || f.Name == "metrics-token" {
+			f.DefValue = ""
+		} else if err == nil && u.User != nil {
+			f.DefValue = u.Redacted()
+		}
+	})
+	fs.PrintDefaults()
+}
+
+// parseArgs parses flags wherever they stand among the positional
+// arguments. Asked for help, it prints the usage and returns flag.ErrHelp;
+// a flag it cannot take is told in one line with the way to the usage.
 func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	// The flag package would print the error and the whole usage; the
+	// error is for the caller to tell, the usage only when asked for.
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	defer fs.SetOutput(out)
 	var positional []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, &usageError{err.Error()}
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(out)
+			fs.Usage()
+			return nil, err
+		} else if err != nil {
+			return nil, &usageError{msg: err.Error(), help: fs.Name()}
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -236,8 +274,9 @@ func (c *config) loadSecret(ctx context.Context, st database) ([]byte, error) {
 
 // setup parses the command line of a command and checks the settings. A
 // command with flags of its own defines them in extra, which may be nil.
-func setup(name string, args []string, getenv func(string) string, stderr io.Writer, extra func(*flag.FlagSet)) (*config, []string, error) {
-	fs, c := newFlags(name, getenv, stderr)
+// The usage, asked for with --help, goes to stdout.
+func setup(name string, args []string, getenv func(string) string, stdout io.Writer, extra func(*flag.FlagSet)) (*config, []string, error) {
+	fs, c := newFlags(name, getenv, stdout)
 	if extra != nil {
 		extra(fs)
 	}

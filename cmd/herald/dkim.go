@@ -12,11 +12,11 @@ import (
 )
 
 func dkimCommand(_ context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	_, args, err := subcommand(args, "dkim", "keygen")
+	_, args, err := subcommand(stdout, args, "dkim", "keygen")
 	if err != nil {
 		return err
 	}
-	fs, _ := newFlags("dkim keygen", getenv, stderr)
+	fs, _ := newFlags("dkim keygen", getenv, stdout)
 	var domain, selector, algorithm, out string
 	fs.StringVar(&domain, "domain", "", "the domain that signs, as in the From address (required)")
 	fs.StringVar(&selector, "selector", "", "the selector naming this key in DNS (required)")
@@ -27,7 +27,7 @@ func dkimCommand(_ context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	if len(pos) > 0 || domain == "" || selector == "" {
-		return &usageError{"dkim keygen needs --domain and --selector and no other arguments"}
+		return &usageError{msg: "dkim keygen needs --domain and --selector and no other arguments"}
 	}
 	if out == "" {
 		out = "dkim-" + selector + ".pem"

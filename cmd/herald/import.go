@@ -53,7 +53,7 @@ func pickNewsletter(ctx context.Context, st database, slug string) (subscriber.N
 func subscriberImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var slug string
 	var confirmed bool
-	c, pos, err := setup("subscriber import", args, getenv, stderr, func(fs *flag.FlagSet) {
+	c, pos, err := setup("subscriber import", args, getenv, stdout, func(fs *flag.FlagSet) {
 		fs.StringVar(&slug, "newsletter", "", "slug of the newsletter to import into (default: the first newsletter)")
 		fs.BoolVar(&confirmed, "confirmed", false, "the people on the list confirmed elsewhere: import them confirmed, not pending")
 	})
@@ -61,7 +61,7 @@ func subscriberImport(ctx context.Context, args []string, getenv func(string) st
 		return err
 	}
 	if len(pos) != 1 {
-		return &usageError{"subscriber import needs one CSV file"}
+		return &usageError{msg: "subscriber import needs one CSV file"}
 	}
 	// The file first: one that cannot be read leaves the database as it
 	// was, or uncreated.
@@ -171,7 +171,7 @@ func printImportSummary(w io.Writer, asJSON bool, newsletter string, res subscri
 // so the list can be checked, moved, or imported again.
 func subscriberExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
 	var slug, out string
-	c, pos, err := setup("subscriber export", args, getenv, stderr, func(fs *flag.FlagSet) {
+	c, pos, err := setup("subscriber export", args, getenv, stdout, func(fs *flag.FlagSet) {
 		fs.StringVar(&slug, "newsletter", "", "slug of the newsletter to export (default: the first newsletter)")
 		fs.StringVar(&out, "out", "", "file to write (default: standard output)")
 	})
@@ -179,7 +179,7 @@ func subscriberExport(ctx context.Context, args []string, getenv func(string) st
 		return err
 	}
 	if len(pos) > 0 {
-		return &usageError{"subscriber export takes no arguments"}
+		return &usageError{msg: "subscriber export takes no arguments"}
 	}
 	st, err := c.openStore(ctx)
 	if err != nil {

@@ -6,10 +6,13 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	_ "time/tzdata" // digest times in any zone, on machines without a zone database
 )
@@ -35,10 +38,16 @@ func main() {
 	}
 }
 
-// usageError is a command line that cannot be understood.
-type usageError struct{ msg string }
+// usageError is a command line that cannot be understood. help names the
+// command whose --help would have told how to write it, if there is one.
+type usageError struct{ msg, help string }
 
-func (e *usageError) Error() string { return e.msg + " (see herald help)" }
+func (e *usageError) Error() string {
+	if e.help != "" {
+		return e.msg + "; run 'herald " + e.help + " --help'"
+	}
+	return e.msg + " (see herald help)"
+}
 
 const usage = `Herald runs a news site and its email newsletter.
 
@@ -80,6 +89,14 @@ Each flag has an environment variable: --base-url is HERALD_BASE_URL.
 // run is the whole program; main only supplies the process's environment,
 // so tests can run Herald as it really runs.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	err := command(ctx, args, getenv, stdin, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // the usage asked for is printed
+	}
+	return err
+}
+
+func command(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -106,22 +123,58 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		fs, _ := newFlags("serve", getenv, stdout)
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
+		printDefaults(fs)
 		return nil
 	default:
-		return &usageError{fmt.Sprintf("unknown command %q", cmd)}
+		return &usageError{msg: fmt.Sprintf("unknown command %q", cmd)}
 	}
 }
 
-func subcommand(args []string, what string, known ...string) (string, []string, error) {
+// subcommand picks the subcommand of a command such as user. Asked for
+// help, it prints the command's lines of the usage and returns
+// flag.ErrHelp.
+func subcommand(stdout io.Writer, args []string, what string, known ...string) (string, []string, error) {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprint(stdout, "Usage:\n"+usageOf(what)+"\nRun 'herald "+what+" SUBCOMMAND --help' for the flags of one.\n")
+		return "", nil, flag.ErrHelp
+	}
 	if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
-		return "", nil, &usageError{fmt.Sprintf("%s needs a subcommand: %v", what, known)}
+		return "", nil, &usageError{msg: fmt.Sprintf("%s needs a subcommand: %v", what, known)}
 	}
 	for _, k := range known {
 		if args[0] == k {
 			return k, args[1:], nil
 		}
 	}
-	return "", nil, &usageError{fmt.Sprintf("unknown %s subcommand %q", what, args[0])}
+	return "", nil, &usageError{msg: fmt.Sprintf("unknown %s subcommand %q", what, args[0])}
+}
+
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
+
+// usageOf returns the lines of the usage that show command, a command and
+// perhaps its subcommand, or a line of its own when the usage has none.
+func usageOf(command string) string {
+	words := strings.Fields(command)
+	var b strings.Builder
+	in := false
+	for _, line := range strings.Split(usage, "\n") {
+		if rest, ok := strings.CutPrefix(line, "  herald "); ok {
+			fields := strings.Fields(rest)
+			in = len(fields) >= len(words)
+			for i := 0; in && i < len(words); i++ {
+				in = slices.Contains(strings.Split(strings.Trim(fields[i], "[]"), "|"), words[i])
+			}
+		} else if !strings.HasPrefix(line, "        ") {
+			in = false
+		}
+		if in {
+			b.WriteString(line + "\n")
+		}
+	}
+	if b.Len() == 0 {
+		return "  herald " + command + " [flags]\n"
+	}
+	return b.String()
 }

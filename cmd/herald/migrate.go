@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -19,8 +18,7 @@ import (
 // snapshot stays behind, which is why the summary says to stop it first
 // for the final copy.
 func migrateDataCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("migrate-data", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("migrate-data", stdout, "")
 	from := fs.String("from", defaultSource(getenv), "the SQLite database to copy, sqlite:PATH (default: the one herald serve would use)")
 	to := fs.String("to", "", "the PostgreSQL database to copy into, postgres://user:pass@host/db; it must be new and empty")
 	pos, err := parseArgs(fs, args)
@@ -28,7 +26,7 @@ func migrateDataCommand(ctx context.Context, args []string, getenv func(string) 
 		return err
 	}
 	if len(pos) > 0 {
-		return &usageError{fmt.Sprintf("migrate-data takes no arguments, got %q", pos[0])}
+		return &usageError{msg: fmt.Sprintf("migrate-data takes no arguments, got %q", pos[0])}
 	}
 	source, target, err := migrateEnds(*from, *to)
 	if err != nil {
@@ -77,17 +75,17 @@ func defaultSource(getenv func(string) string) string {
 // migrateEnds checks and unwraps the two databases of migrate-data.
 func migrateEnds(from, to string) (source, target string, err error) {
 	if from == "" || to == "" {
-		return "", "", &usageError{"migrate-data needs --to postgres://… (and --from sqlite:PATH unless the default is right)"}
+		return "", "", &usageError{msg: "migrate-data needs --to postgres://… (and --from sqlite:PATH unless the default is right)"}
 	}
 	if strings.HasPrefix(from, "postgres://") || strings.HasPrefix(from, "postgresql://") {
-		return "", "", &usageError{"--from must be an SQLite database (sqlite:PATH); copying out of PostgreSQL is not supported"}
+		return "", "", &usageError{msg: "--from must be an SQLite database (sqlite:PATH); copying out of PostgreSQL is not supported"}
 	}
 	source = strings.TrimPrefix(strings.TrimPrefix(from, "sqlite:"), "file:")
 	if source == "" {
-		return "", "", &usageError{"--from names no file"}
+		return "", "", &usageError{msg: "--from names no file"}
 	}
 	if !strings.HasPrefix(to, "postgres://") && !strings.HasPrefix(to, "postgresql://") {
-		return "", "", &usageError{"--to must be a PostgreSQL URL, postgres://user:pass@host/db"}
+		return "", "", &usageError{msg: "--to must be a PostgreSQL URL, postgres://user:pass@host/db"}
 	}
 	return source, to, nil
 }
@@ -106,12 +104,12 @@ func redactURL(s string) string {
 // stands. Run before starting upgraded nodes, it keeps the first one to
 // start from applying them while the others wait.
 func migrateCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	c, pos, err := setup("migrate", args, getenv, stderr, nil)
+	c, pos, err := setup("migrate", args, getenv, stdout, nil)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return &usageError{fmt.Sprintf("migrate takes no arguments, got %q", pos[0])}
+		return &usageError{msg: fmt.Sprintf("migrate takes no arguments, got %q", pos[0])}
 	}
 	st, err := c.openStore(ctx)
 	if err != nil {

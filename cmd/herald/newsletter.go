@@ -18,12 +18,12 @@ import (
 )
 
 func newsletterCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	sub, args, err := subcommand(args, "newsletter", "list", "create")
+	sub, args, err := subcommand(stdout, args, "newsletter", "list", "create")
 	if err != nil {
 		return err
 	}
 	var n subscriber.Newsletter
-	c, pos, err := setup("newsletter "+sub, args, getenv, stderr, func(fs *flag.FlagSet) {
+	c, pos, err := setup("newsletter "+sub, args, getenv, stdout, func(fs *flag.FlagSet) {
 		if sub == "create" {
 			fs.StringVar(&n.Name, "name", "", "the newsletter's name, as readers see it (required)")
 			fs.StringVar(&n.Description, "description", "", "one sentence on what it brings")
@@ -47,7 +47,7 @@ func newsletterCommand(ctx context.Context, args []string, getenv func(string) s
 	defer st.Close()
 	if sub == "list" {
 		if len(pos) > 0 {
-			return &usageError{"newsletter list takes no arguments"}
+			return &usageError{msg: "newsletter list takes no arguments"}
 		}
 		nls, err := st.Newsletters(ctx)
 		if err != nil {
@@ -72,7 +72,7 @@ func newsletterCommand(ctx context.Context, args []string, getenv func(string) s
 		return tw.Flush()
 	}
 	if len(pos) != 1 {
-		return &usageError{"newsletter create needs one SLUG"}
+		return &usageError{msg: "newsletter create needs one SLUG"}
 	}
 	n.Slug = pos[0]
 	if n.Language == "" {
@@ -100,15 +100,15 @@ func checkNewsletter(n *subscriber.Newsletter) error {
 	n.Name = strings.TrimSpace(n.Name)
 	switch {
 	case !article.ValidSlug(n.Slug):
-		return &usageError{fmt.Sprintf("newsletter slug %q must be lowercase letters, digits and single hyphens", n.Slug)}
+		return &usageError{msg: fmt.Sprintf("newsletter slug %q must be lowercase letters, digits and single hyphens", n.Slug)}
 	case n.Name == "" || len(n.Name) > 200 || strings.ContainsAny(n.Name, "\r\n"):
-		return &usageError{"newsletter create needs --name, one line of at most 200 characters"}
+		return &usageError{msg: "newsletter create needs --name, one line of at most 200 characters"}
 	case n.Digest != "" && n.Digest != "daily" && n.Digest != "weekly":
-		return &usageError{"--digest must be daily or weekly"}
+		return &usageError{msg: "--digest must be daily or weekly"}
 	case n.DigestWeekday < 0 || n.DigestWeekday > 6:
-		return &usageError{"--digest-weekday must be 0 (Sunday) to 6 (Saturday)"}
+		return &usageError{msg: "--digest-weekday must be 0 (Sunday) to 6 (Saturday)"}
 	case strings.ContainsAny(n.SenderName+n.Description, "\r\n"):
-		return &usageError{"names and descriptions must be one line"}
+		return &usageError{msg: "names and descriptions must be one line"}
 	}
 	for _, a := range []struct{ flag, v string }{{"--sender-email", n.SenderEmail}, {"--reply-to", n.ReplyTo}} {
 		if a.v == "" {
@@ -116,7 +116,7 @@ func checkNewsletter(n *subscriber.Newsletter) error {
 		}
 		norm, err := subscriber.NormalizeEmail(a.v)
 		if err != nil {
-			return &usageError{fmt.Sprintf("%s: %v", a.flag, err)}
+			return &usageError{msg: fmt.Sprintf("%s: %v", a.flag, err)}
 		}
 		if a.flag == "--sender-email" {
 			n.SenderEmail = norm
@@ -126,7 +126,7 @@ func checkNewsletter(n *subscriber.Newsletter) error {
 	}
 	if n.Digest != "" {
 		if _, err := campaign.NextDigest(*n, time.Now()); err != nil {
-			return &usageError{err.Error()}
+			return &usageError{msg: err.Error()}
 		}
 	}
 	return nil

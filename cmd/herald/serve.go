@@ -36,14 +36,14 @@ import (
 // finish, close the database.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	noDemo := false
-	c, pos, err := setup("serve", args, getenv, stderr, func(fs *flag.FlagSet) {
+	c, pos, err := setup("serve", args, getenv, stdout, func(fs *flag.FlagSet) {
 		fs.BoolVar(&noDemo, "no-demo", false, "publish no example articles into a new SQLite database (PostgreSQL never gets them)")
 	})
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return &usageError{fmt.Sprintf("serve takes no arguments, got %q", pos[0])}
+		return &usageError{msg: fmt.Sprintf("serve takes no arguments, got %q", pos[0])}
 	}
 	logger := newLogger(c, stderr)
 	// Settings that can be checked without the database are checked

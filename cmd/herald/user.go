@@ -29,12 +29,12 @@ type userFlags struct {
 // userCommand manages staff accounts from the shell: the first owner is
 // made here, and a locked-out newsroom gets back in here.
 func userCommand(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	sub, args, err := subcommand(args, "user", "add", "list", "token", "password", "disable", "enable", "totp")
+	sub, args, err := subcommand(stdout, args, "user", "add", "list", "token", "password", "disable", "enable", "totp")
 	if err != nil {
 		return err
 	}
 	var f userFlags
-	c, pos, err := setup("user "+sub, args, getenv, stderr, func(fs *flag.FlagSet) {
+	c, pos, err := setup("user "+sub, args, getenv, stdout, func(fs *flag.FlagSet) {
 		switch sub {
 		case "add":
 			fs.StringVar(&f.role, "role", "", "owner, editor, author or viewer")
@@ -63,10 +63,10 @@ func userCommand(ctx context.Context, args []string, getenv func(string) string,
 	}
 	if sub == "list" {
 		if len(pos) > 0 {
-			return &usageError{"user list takes no arguments"}
+			return &usageError{msg: "user list takes no arguments"}
 		}
 	} else if len(pos) != 1 {
-		return &usageError{fmt.Sprintf("user %s needs one email address", sub)}
+		return &usageError{msg: fmt.Sprintf("user %s needs one email address", sub)}
 	}
 	st, err := c.openStore(ctx)
 	if err != nil {
@@ -114,11 +114,11 @@ func userCommand(ctx context.Context, args []string, getenv func(string) string,
 
 func userAdd(ctx context.Context, svc *user.Service, email string, f userFlags, stdin io.Reader, stdout, stderr io.Writer) error {
 	if f.role == "" {
-		return &usageError{"user add needs --role owner, editor, author or viewer"}
+		return &usageError{msg: "user add needs --role owner, editor, author or viewer"}
 	}
 	r, err := user.ParseRole(f.role)
 	if err != nil {
-		return &usageError{fmt.Sprintf("--role %q must be owner, editor, author or viewer", f.role)}
+		return &usageError{msg: fmt.Sprintf("--role %q must be owner, editor, author or viewer", f.role)}
 	}
 	pw, err := readPassword(f.passwordStdin, stdin, stderr)
 	if err != nil {
@@ -182,7 +182,7 @@ func userList(ctx context.Context, svc *user.Service, asJSON bool, stdout io.Wri
 // capture it; everything said about it goes to standard error.
 func userToken(ctx context.Context, svc *user.Service, u user.User, f userFlags, stdout, stderr io.Writer) error {
 	if strings.TrimSpace(f.name) == "" {
-		return &usageError{"user token needs --name saying what the token is for"}
+		return &usageError{msg: "user token needs --name saying what the token is for"}
 	}
 	scopes := f.scopes
 	if len(scopes) == 0 {
@@ -222,7 +222,7 @@ func readPassword(fromStdin bool, stdin io.Reader, stderr io.Writer) (string, er
 	}
 	f, ok := stdin.(interface{ Fd() uintptr })
 	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return "", &usageError{"standard input is not a terminal to ask for the password on; pass --password-stdin and pipe the password in"}
+		return "", &usageError{msg: "standard input is not a terminal to ask for the password on; pass --password-stdin and pipe the password in"}
 	}
 	fd := int(f.Fd())
 	fmt.Fprint(stderr, "Password: ")

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// runMain runs this test binary as the herald program with args, in a
+// temporary folder, and returns what it printed and its exit code.
+func runMain(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "HERALD_RUN_MAIN=1")
+	cmd.Dir = t.TempDir()
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatalf("herald %v: %v", args, err)
+	}
+	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
+}
+
+func TestHelpPrintsTheUsageAndSucceeds(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"serve", "--help"}, []string{"herald [serve]", "-addr", "-smtp", "HERALD_BASE_URL"}},
+		{[]string{"--help"}, []string{"herald [serve]", "-addr"}},
+		{[]string{"subscriber", "import", "-h"}, []string{"herald subscriber import FILE.csv", "-confirmed", "-newsletter"}},
+		{[]string{"campaign", "send", "--help"}, []string{"herald campaign send|pause|resume|cancel ID", "change a campaign's state"}},
+		{[]string{"subscriber", "--help"}, []string{"herald subscriber list", "herald subscriber export", "herald subscriber SUBCOMMAND --help"}},
+		{[]string{"dkim", "keygen", "--help"}, []string{"herald dkim keygen", "-selector"}},
+		{[]string{"migrate-data", "--help"}, []string{"herald migrate-data", "-to"}},
+	} {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), tc.args, env(nil), strings.NewReader(""), &out, &errOut)
+		if err != nil || errOut.Len() != 0 {
+			t.Errorf("herald %v = %v, stderr %q; want the usage on stdout and no error", tc.args, err, errOut.String())
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("herald %v printed no %q:\n%s", tc.args, w, out.String())
+			}
+		}
+	}
+	out, errOut, code := runMain(t, "serve", "--help")
+	if code != 0 || !strings.Contains(out, "-addr") || errOut != "" {
+		t.Errorf("herald serve --help exited %d with stdout %q and stderr %q; want the usage on stdout and exit 0", code, out, errOut)
+	}
+}
+
+func TestHelpHidesSecretsFromTheEnvironment(t *testing.T) {
+	getenv := func(k string) string {
+		return map[string]string{
+			"HERALD_SMTP":          "smtp://herald:smtp-pass@mail.example.org:587",
+			"HERALD_DATABASE":      "postgres://herald:db-pass@db.example.org/herald",
+			"HERALD_SECRET":        "a-secret-of-more-than-thirty-two-characters",
+			"HERALD_METRICS_TOKEN": "metrics-token-value",
+		}[k]
+	}
+	for _, args := range [][]string{{"serve", "--help"}, {"help"}} {
+		var out bytes.Buffer
+		if err := run(context.Background(), args, getenv, strings.NewReader(""), &out, &out); err != nil {
+			t.Fatalf("herald %v: %v", args, err)
+		}
+		for _, secret := range []string{"smtp-pass", "db-pass", "a-secret-of", "metrics-token-value"} {
+			if strings.Contains(out.String(), secret) {
+				t.Errorf("herald %v printed %q from the environment:\n%s", args, secret, out.String())
+			}
+		}
+	}
+}
+
+func TestBadFlagIsOneLineWithTheWayToHelp(t *testing.T) {
+	for _, tc := range []struct {
+		args      []string
+		want, cmd string
+	}{
+		{[]string{"serve", "--bogus"}, "-bogus", "herald serve --help"},
+		{[]string{"--bogus"}, "-bogus", "herald serve --help"},
+		{[]string{"serve", "--signup-limit", "many"}, "must be a whole number", "herald serve --help"},
+		{[]string{"subscriber", "import", "list.csv", "--newsletter"}, "flag needs an argument", "herald subscriber import --help"},
+	} {
+		out, errOut, code := runMain(t, tc.args...)
+		if code != 2 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, "run '"+tc.cmd+"'") {
+			t.Errorf("herald %v exited %d with stdout %q and stderr %q; want exit 2 and one line saying %q and to run %q", tc.args, code, out, errOut, tc.want, tc.cmd)
+		}
+	}
+}
