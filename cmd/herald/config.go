@@ -236,6 +236,7 @@ func (c *config) check() error {
 	if c.proxies, err = server.ParseProxies(c.trustedProxies); err != nil {
 		return fmt.Errorf("--trusted-proxies: %w", err)
 	}
+	c.dkimDomain = strings.TrimSuffix(c.dkimDomain, ".") // as herald dkim keygen takes it
 	switch {
 	case c.lease < 0 || c.retryMin < 0 || c.retryMaxAge < 0:
 		return errors.New("HERALD_LEASE, HERALD_RETRY_MIN and HERALD_RETRY_MAX_AGE must be durations such as 30s or 24h")

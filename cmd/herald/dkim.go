@@ -29,6 +29,9 @@ func dkimCommand(_ context.Context, args []string, getenv func(string) string, s
 	if len(pos) > 0 || domain == "" || selector == "" {
 		return &usageError{msg: "dkim keygen needs --domain and --selector and no other arguments"}
 	}
+	// A fully qualified name, as a zone file writes it, names the same
+	// domain; the signature's d= tag takes it without the dot.
+	domain = strings.TrimSuffix(domain, ".")
 	if out == "" {
 		out = "dkim-" + selector + ".pem"
 	}
@@ -56,6 +59,28 @@ func dkimCommand(_ context.Context, args []string, getenv func(string) string, s
 	}
 	fmt.Fprintf(stdout, "private key written to %s (keep it secret; serve takes --dkim-key %s --dkim-domain %s --dkim-selector %s)\n\n",
 		out, out, domain, selector)
-	fmt.Fprintf(stdout, "Publish this DNS TXT record:\n\nname:  %s._domainkey.%s\nvalue: %s\n", selector, strings.TrimSuffix(domain, "."), txt)
+	name := selector + "._domainkey." + domain
+	fmt.Fprintf(stdout, "Publish this DNS TXT record. Most DNS providers' web forms take the value as it is:\n\nname:  %s\nvalue: %s\n\n", name, txt)
+	fmt.Fprintf(stdout, "A zone file, or a form that asks for quoted strings, takes the value split into strings of at most %d characters, as DNS requires:\n\n%s\n", maxTXTString, zoneTXT(name, txt))
 	return nil
+}
+
+// maxTXTString is the most bytes one character-string of a DNS TXT record
+// holds (RFC 1035); a longer value is split into several, which a
+// receiver joins again.
+const maxTXTString = 255
+
+// zoneTXT writes a TXT record as a zone file line, its value split into
+// quoted strings of at most maxTXTString bytes. The value is ASCII without
+// quotes or backslashes, as a DKIM key record is.
+func zoneTXT(name, value string) string {
+	var b strings.Builder
+	b.WriteString(name + ". IN TXT (")
+	for len(value) > 0 {
+		n := min(len(value), maxTXTString)
+		b.WriteString(` "` + value[:n] + `"`)
+		value = value[n:]
+	}
+	b.WriteString(" )")
+	return b.String()
 }
