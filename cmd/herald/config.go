@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"herald/internal/server"
 )
 
@@ -230,6 +232,12 @@ func (c *config) check() error {
 	if strings.TrimSpace(c.siteName) == "" || strings.ContainsAny(c.siteName, "\r\n") {
 		return errors.New("--site-name must be one line of text")
 	}
+	if c.language, err = checkLanguage("--language", c.language); err != nil {
+		return err
+	}
+	if c.metricsToken != "" && len(c.metricsToken) < 16 {
+		return errors.New("--metrics-token must be at least 16 characters, so that it cannot be guessed")
+	}
 	if _, err := parseLevel(c.logLevel); err != nil {
 		return err
 	}
@@ -248,6 +256,17 @@ func (c *config) check() error {
 		return errors.New("DKIM needs all three of --dkim-key, --dkim-domain and --dkim-selector")
 	}
 	return nil
+}
+
+// checkLanguage returns a BCP 47 language tag as Herald stores tags, in
+// its canonical form in lowercase (en_US is en-us), or an error naming the
+// flag that gave it.
+func checkLanguage(flagName, s string) (string, error) {
+	tag, err := language.Parse(s)
+	if err != nil || strings.TrimSpace(s) != s {
+		return "", fmt.Errorf("%s %q is not a language tag (BCP 47) such as en, pt-BR or zh-Hant", flagName, s)
+	}
+	return strings.ToLower(tag.String()), nil
 }
 
 func parseLevel(s string) (slog.Level, error) {

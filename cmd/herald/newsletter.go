@@ -110,6 +110,19 @@ func checkNewsletter(n *subscriber.Newsletter) error {
 	case strings.ContainsAny(n.SenderName+n.Description, "\r\n"):
 		return &usageError{msg: "names and descriptions must be one line"}
 	}
+	// The digest's time and zone are checked even without --digest: they
+	// are stored, and a digest switched on later would use them.
+	if _, err := time.LoadLocation(n.Timezone); err != nil || n.Timezone == "" || n.Timezone == "Local" {
+		return &usageError{msg: fmt.Sprintf("--timezone %q is not a time zone such as Europe/Lisbon or UTC", n.Timezone)}
+	}
+	if _, _, err := campaign.ParseClock(n.DigestTime); err != nil {
+		return &usageError{msg: fmt.Sprintf("--digest-time %q must be a time of day, HH:MM, such as 07:30", n.DigestTime)}
+	}
+	lang, err := checkLanguage("--newsletter-language", n.Language)
+	if err != nil {
+		return &usageError{msg: err.Error()}
+	}
+	n.Language = lang
 	for _, a := range []struct{ flag, v string }{{"--sender-email", n.SenderEmail}, {"--reply-to", n.ReplyTo}} {
 		if a.v == "" {
 			continue
