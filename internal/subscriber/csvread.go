@@ -91,6 +91,12 @@ func (r *csvReader) read() (fields []string, start, end int, err error) {
 		if rerr != nil && rerr != bufio.ErrBufferFull && rerr != io.EOF {
 			return nil, start, end, rerr
 		}
+		if rerr == bufio.ErrBufferFull && len(seg) > 1 && seg[len(seg)-1] == '\r' {
+			// Whether this CR ends the line shows only in what follows it:
+			// it is read again at the start of the next piece.
+			seg = seg[:len(seg)-1]
+			r.br.UnreadByte()
+		}
 		r.offset += int64(len(seg))
 		line := r.line + 1
 		body := seg
