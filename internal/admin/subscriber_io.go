@@ -183,8 +183,11 @@ func (h *Handler) runImport(ctx context.Context, s *staff, file io.Reader, name 
 	rep.Result, err = im.Run(ctx, ir)
 	if err != nil {
 		var tooBig *http.MaxBytesError
+		var fe *subscriber.FileError
 		if errors.As(err, &tooBig) {
 			rep.Error = fmt.Sprintf("The file is larger than %d MiB; the rows before the limit were imported.", maxUpload>>20)
+		} else if errors.As(err, &fe) {
+			rep.Error = fmt.Sprintf("Line %d: %s. The import stopped there; the rows counted below were stored.", fe.Line, fe.Reason)
 		} else {
 			h.log.ErrorContext(ctx, "admin: import failed", "newsletter", nlID, "err", err)
 			rep.Error = "The import stopped part way: the rows counted below were stored. Please try the rest again."

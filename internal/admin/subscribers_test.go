@@ -244,6 +244,10 @@ func TestImportReportsRejectedRows(t *testing.T) {
 	if err := json.Unmarshal([]byte(jr.body), &rep); err != nil || rep.Result.Imported != 1 {
 		t.Errorf("JSON report = %s (%v)", jr.body, err)
 	}
+	open := upload(t, c, "1", "open.csv", "email\ndi@example.net\n\"never@example.net\nclosed@example.net\n")
+	if !strings.Contains(open.body, "Line 3: the quote that opens a field on this line is never closed") {
+		t.Error("a quote never closed is not reported with its line")
+	}
 	bad := upload(t, c, "1", "bad.csv", "address,name\nx@example.net,X\n")
 	if !strings.Contains(bad.body, "unknown column") {
 		t.Error("a file with a wrong header is not explained")

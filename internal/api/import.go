@@ -97,6 +97,11 @@ func (h *Handler) importSubscribers(w http.ResponseWriter, r *http.Request, c ca
 				message: fmt.Sprintf("the file is larger than %d MiB; the import stopped there, after %d rows (%d new, %d updated)",
 					maxCSV>>20, res.Read, res.Imported, res.Updated)}
 		}
+		var fe *subscriber.FileError
+		if errors.As(err, &fe) {
+			return invalid("file", fmt.Sprintf("%v; the import stopped there, after %d rows (%d new, %d updated)",
+				fe, res.Read, res.Imported, res.Updated))
+		}
 		return err
 	}
 	out.Read, out.Imported, out.Updated, out.Unchanged, out.Merged, out.Skipped =

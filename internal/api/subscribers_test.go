@@ -232,6 +232,8 @@ func TestImportSubscribers(t *testing.T) {
 		{"newsletter_id=1&confirmed=maybe", "email\n", "bad_request", "confirmed", http.StatusBadRequest},
 		{"newsletter_id=1", "", "validation_failed", "", http.StatusUnprocessableEntity},
 		{"newsletter_id=1", "mail,name\n", "validation_failed", "", http.StatusUnprocessableEntity},
+		// A quote never closed: where the rows begin is lost.
+		{"newsletter_id=1", "email\nok@example.com\n\"open@example.com\nnext@example.com\n", "validation_failed", "file", http.StatusUnprocessableEntity},
 	} {
 		e.do(tok, "POST", "/api/v1/subscribers/import?"+tc.query, tc.file, "Content-Type", "text/csv").wantError(t, tc.status, tc.code, tc.field)
 	}
