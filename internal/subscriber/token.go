@@ -6,6 +6,8 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
+	"hash"
+	"sync"
 	"time"
 )
 
@@ -32,14 +34,21 @@ type Token struct {
 const tokenVersion = 1
 
 // Signer makes and checks tokens with a key derived from the site secret.
-type Signer struct{ key []byte }
+type Signer struct {
+	key []byte
+	// macs holds keyed HMACs: a campaign signs two links per message,
+	// and a reset HMAC starts from its saved keyed state.
+	macs sync.Pool
+}
 
 // NewSigner derives the token key from secret, so the secret itself is
 // never used directly for more than one thing.
 func NewSigner(secret []byte) *Signer {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte("herald subscriber token v1"))
-	return &Signer{key: m.Sum(nil)}
+	s := &Signer{key: m.Sum(nil)}
+	s.macs.New = func() any { return hmac.New(sha256.New, s.key) }
+	return s
 }
 
 // Sign encodes t into a URL-safe string.
@@ -100,7 +109,9 @@ func (s *Signer) Verify(text string, want Purpose, now time.Time) (Token, error)
 const macLen = 16
 
 func (s *Signer) mac(b []byte) []byte {
-	m := hmac.New(sha256.New, s.key)
+	m := s.macs.Get().(hash.Hash)
+	defer s.macs.Put(m)
+	m.Reset()
 	m.Write(b)
-	return m.Sum(nil)[:macLen]
+	return m.Sum(make([]byte, 0, sha256.Size))[:macLen]
 }
