@@ -13,26 +13,11 @@ import (
 // readAll reads every row of an import file, good and bad.
 func readAll(t *testing.T, file string) ([]ImportRow, []RowError) {
 	t.Helper()
-	r, err := NewImportReader(strings.NewReader(file))
-	if err != nil {
-		t.Fatalf("NewImportReader(%q): %v", file, err)
+	_, rows, bad, err := readUntilFault(t, file)
+	if !errors.Is(err, io.EOF) {
+		t.Fatalf("Next: %v", err)
 	}
-	var rows []ImportRow
-	var bad []RowError
-	for {
-		row, err := r.Next()
-		var re *RowError
-		switch {
-		case err == nil:
-			rows = append(rows, row)
-		case errors.As(err, &re):
-			bad = append(bad, *re)
-		case errors.Is(err, io.EOF):
-			return rows, bad
-		default:
-			t.Fatalf("Next: %v", err)
-		}
-	}
+	return rows, bad
 }
 
 func TestImportReaderRows(t *testing.T) {

@@ -198,11 +198,7 @@ func (s *Store) SetSubscriberTags(ctx context.Context, id int64, tags []string) 
 // address made by the caller, goes on the suppression list in its place.
 func (s *Store) EraseSubscriber(ctx context.Context, id int64, suppressKey, reason string, at time.Time) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var key string
-		err := tx.QueryRow(ctx, `SELECT email_key FROM subscriber WHERE id = $1 FOR UPDATE`, id).Scan(&key)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return subscriber.ErrNotFound
-		}
+		key, err := lockSubscriber(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -266,4 +262,15 @@ func (s *Store) SuppressedKeys(ctx context.Context, keys []string) ([]string, er
 		return nil, fmt.Errorf("postgres: suppressed keys: %w", err)
 	}
 	return found, nil
+}
+
+// lockSubscriber locks subscriber id's row for the rest of tx and returns
+// its address key; an unknown subscriber is subscriber.ErrNotFound.
+func lockSubscriber(ctx context.Context, tx pgx.Tx, id int64) (string, error) {
+	var key string
+	err := tx.QueryRow(ctx, `SELECT email_key FROM subscriber WHERE id = $1 FOR UPDATE`, id).Scan(&key)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", subscriber.ErrNotFound
+	}
+	return key, err
 }

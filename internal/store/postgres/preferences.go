@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -17,11 +16,7 @@ func (s *Store) SavePreferences(ctx context.Context, id int64, c subscriber.Pref
 	var out subscriber.PreferenceOutcome
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		out = subscriber.PreferenceOutcome{}
-		var key string
-		err := tx.QueryRow(ctx, `SELECT email_key FROM subscriber WHERE id = $1 FOR UPDATE`, id).Scan(&key)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return subscriber.ErrNotFound
-		}
+		key, err := lockSubscriber(ctx, tx, id)
 		if err != nil {
 			return err
 		}
