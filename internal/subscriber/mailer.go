@@ -73,6 +73,7 @@ type mailView struct {
 	Subject, Name, Site, BaseURL string
 	Newsletters                  string
 	ConfirmURL, UnsubscribeURL   string
+	PreferencesURL               string
 	ValidFor                     string
 }
 
@@ -94,7 +95,7 @@ func (m *Mailer) Render(ctx context.Context, d delivery.Delivery) (delivery.Outg
 	}
 	unsubscribe := m.cfg.BaseURL + "/unsubscribe/" + m.cfg.Signer.Sign(Token{Purpose: PurposeUnsubscribe, SubscriberID: sub.ID})
 	var skel *mail.Skeleton
-	var newsletters, confirm string
+	var newsletters, confirm, preferences string
 	name := sub.Name
 	switch d.Kind {
 	case delivery.KindConfirm:
@@ -116,13 +117,14 @@ func (m *Mailer) Render(ctx context.Context, d delivery.Delivery) (delivery.Outg
 			return delivery.Outgoing{}, fmt.Errorf("no confirmed subscription: %w", delivery.ErrSkip)
 		}
 		skel, newsletters = m.welcome, names(confirmed)
+		preferences = m.cfg.BaseURL + "/preferences/" + m.cfg.Signer.Sign(Token{Purpose: PurposePreferences, SubscriberID: sub.ID})
 	default:
 		return delivery.Outgoing{}, fmt.Errorf("subscriber: cannot render %s mail", d.Kind)
 	}
 	messageID := fmt.Sprintf("%d.%s@%s", d.ID, d.Kind, domainOf(m.cfg.From.Email))
 	data, err := skel.Render(make([]byte, 0, 8<<10), mail.Values{
 		To: mail.Address{Name: name, Email: sub.Email}, MessageID: messageID, Date: m.cfg.Now(),
-		Slots: slotValues(name, newsletters, confirm, unsubscribe),
+		Slots: slotValues(name, newsletters, confirm, unsubscribe, preferences),
 	})
 	if err != nil {
 		return delivery.Outgoing{}, fmt.Errorf("subscriber: build %s mail: %w", d.Kind, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -109,6 +110,14 @@ func TestConfirmationEmail(t *testing.T) {
 	}
 	if strings.Contains(w.HTML, "<b>Zo") || !strings.Contains(w.HTML, "&lt;b&gt;Zoë &amp; &#34;Co&#34;&lt;/b&gt;") {
 		t.Errorf("welcome HTML part does not escape the name:\n%s", w.HTML)
+	}
+	// It links to the reader's preferences page with a token for that.
+	prefs := regexp.MustCompile(`https?://\S+/preferences/([A-Za-z0-9_-]+)`).FindStringSubmatch(w.Text)
+	if prefs == nil || !strings.Contains(w.HTML, `href="`+prefs[0]+`"`) {
+		t.Fatalf("welcome email lacks the same preferences link in both parts:\n%s\n%s", w.Text, w.HTML)
+	}
+	if tok, err := signer.Verify(prefs[1], subscriber.PurposePreferences, time.Now()); err != nil || tok.SubscriberID != welcome.SubscriberID {
+		t.Errorf("preferences link token = %+v, %v; want one for subscriber %d", tok, err, welcome.SubscriberID)
 	}
 	suppressed := claimed[0]
 	suppressed.Suppressed = true

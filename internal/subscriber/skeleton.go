@@ -16,8 +16,8 @@ import (
 
 // slots in the order mail.Values.Slots fills them; the HTML part gets its
 // own, escaped copies.
-var mailSlots = []string{"name", "newsletters", "confirm", "unsubscribe",
-	"name_html", "newsletters_html", "confirm_html", "unsubscribe_html"}
+var mailSlots = []string{"name", "newsletters", "confirm", "unsubscribe", "preferences",
+	"name_html", "newsletters_html", "confirm_html", "unsubscribe_html", "preferences_html"}
 
 // marker stands for slot i while the templates run; it is plain letters
 // and digits, which both template packages leave as they are.
@@ -27,7 +27,7 @@ func marker(i int) string { return fmt.Sprintf("zqxHeraldSlot%dqxz", i) }
 // subscriber's details and cuts the output into a skeleton.
 func (m *Mailer) compile(kind, subject string) (*mail.Skeleton, error) {
 	v := mailView{Subject: subject, Site: m.cfg.Site, BaseURL: m.cfg.BaseURL, ValidFor: humanDuration(m.cfg.ConfirmTTL),
-		Name: marker(0), Newsletters: marker(1), ConfirmURL: marker(2), UnsubscribeURL: marker(3)}
+		Name: marker(0), Newsletters: marker(1), ConfirmURL: marker(2), UnsubscribeURL: marker(3), PreferencesURL: marker(4)}
 	var text, htm bytes.Buffer
 	if err := m.text.ExecuteTemplate(&text, kind+".txt", v); err != nil {
 		return nil, fmt.Errorf("subscriber: render %s: %w", kind, err)
@@ -55,7 +55,7 @@ func segments(s, suffix string) []mail.Segment {
 	var out []mail.Segment
 	for {
 		at, slot := -1, -1
-		for i := range 4 {
+		for i := range 5 {
 			if j := strings.Index(s, marker(i)); j >= 0 && (at < 0 || j < at) {
 				at, slot = j, i
 			}
@@ -79,7 +79,8 @@ func segments(s, suffix string) []mail.Segment {
 }
 
 // slotValues fills the slots for one subscriber.
-func slotValues(name, newsletters, confirm, unsubscribe string) []string {
-	return []string{name, newsletters, confirm, unsubscribe,
-		html.EscapeString(name), html.EscapeString(newsletters), html.EscapeString(confirm), html.EscapeString(unsubscribe)}
+func slotValues(name, newsletters, confirm, unsubscribe, preferences string) []string {
+	return []string{name, newsletters, confirm, unsubscribe, preferences,
+		html.EscapeString(name), html.EscapeString(newsletters), html.EscapeString(confirm), html.EscapeString(unsubscribe),
+		html.EscapeString(preferences)}
 }
