@@ -36,10 +36,13 @@ type Mailer struct {
 	cfg         MailConfig
 	store       MailStore
 	newsletters *newsletterCache
-	confirm     *mail.Skeleton
-	welcome     *mail.Skeleton
-	text        *texttemplate.Template
-	html        *htmltemplate.Template
+	langs       map[string]*mailLanguage // by language, see mailLanguages
+}
+
+// mailLanguage is the two emails compiled in one language.
+type mailLanguage struct {
+	words            mailWords
+	confirm, welcome *mail.Skeleton
 }
 
 // NewMailer parses the embedded email templates.
@@ -50,21 +53,25 @@ func NewMailer(cfg MailConfig, store MailStore) (*Mailer, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	text, err := texttemplate.ParseFS(templateFiles, "templates/*.txt")
-	if err != nil {
-		return nil, fmt.Errorf("subscriber: parse mail templates: %w", err)
-	}
-	html, err := htmltemplate.ParseFS(templateFiles, "templates/*.html")
-	if err != nil {
-		return nil, fmt.Errorf("subscriber: parse mail templates: %w", err)
-	}
-	m := &Mailer{cfg: cfg, store: store, text: text, html: html,
+	m := &Mailer{cfg: cfg, store: store, langs: map[string]*mailLanguage{},
 		newsletters: &newsletterCache{load: store.Newsletters, ttl: 5 * time.Second, now: cfg.Now}}
-	if m.confirm, err = m.compile("confirm", "Please confirm your subscription to "+cfg.Site); err != nil {
-		return nil, err
-	}
-	if m.welcome, err = m.compile("welcome", "Welcome to "+cfg.Site); err != nil {
-		return nil, err
+	for lang, words := range mailLanguages {
+		text, err := texttemplate.ParseFS(templateFiles, "templates/"+lang+"/*.txt")
+		if err != nil {
+			return nil, fmt.Errorf("subscriber: parse mail templates: %w", err)
+		}
+		html, err := htmltemplate.ParseFS(templateFiles, "templates/"+lang+"/*.html")
+		if err != nil {
+			return nil, fmt.Errorf("subscriber: parse mail templates: %w", err)
+		}
+		l := &mailLanguage{words: words}
+		if l.confirm, err = m.compile(text, html, words, "confirm", fmt.Sprintf(words.confirmSubject, cfg.Site)); err != nil {
+			return nil, err
+		}
+		if l.welcome, err = m.compile(text, html, words, "welcome", fmt.Sprintf(words.welcomeSubject, cfg.Site)); err != nil {
+			return nil, err
+		}
+		m.langs[lang] = l
 	}
 	return m, nil
 }
@@ -110,13 +117,15 @@ func (m *Mailer) Render(ctx context.Context, d delivery.Delivery) (delivery.Outg
 		// The expiry counts from when the email was queued, so a retried
 		// message carries the same link.
 		token := m.cfg.Signer.Sign(Token{Purpose: PurposeConfirm, SubscriberID: sub.ID, Expires: d.CreatedAt.Add(m.cfg.ConfirmTTL)})
-		skel, newsletters, confirm = m.confirm, names(pending), m.cfg.BaseURL+"/confirm/"+token
+		l := m.langs[languageOf(pending)]
+		skel, newsletters, confirm = l.confirm, l.words.list(names(pending)), m.cfg.BaseURL+"/confirm/"+token
 	case delivery.KindWelcome:
 		confirmed := pick(sub, nls, 0, Confirmed)
 		if len(confirmed) == 0 {
 			return delivery.Outgoing{}, fmt.Errorf("no confirmed subscription: %w", delivery.ErrSkip)
 		}
-		skel, newsletters = m.welcome, names(confirmed)
+		l := m.langs[languageOf(confirmed)]
+		skel, newsletters = l.welcome, l.words.list(names(confirmed))
 		preferences = m.cfg.BaseURL + "/preferences/" + m.cfg.Signer.Sign(Token{Purpose: PurposePreferences, SubscriberID: sub.ID})
 	default:
 		return delivery.Outgoing{}, fmt.Errorf("subscriber: cannot render %s mail", d.Kind)
@@ -132,19 +141,12 @@ func (m *Mailer) Render(ctx context.Context, d delivery.Delivery) (delivery.Outg
 	return delivery.Outgoing{From: m.cfg.From.Email, To: sub.Email, Data: data, MessageID: messageID}, nil
 }
 
-func names(nls []Newsletter) string {
+func names(nls []Newsletter) []string {
 	n := make([]string, len(nls))
 	for i, nl := range nls {
 		n[i] = nl.Name
 	}
-	switch len(n) {
-	case 0:
-		return ""
-	case 1:
-		return n[0]
-	default:
-		return strings.Join(n[:len(n)-1], ", ") + " and " + n[len(n)-1]
-	}
+	return n
 }
 
 func domainOf(email string) string {
@@ -152,15 +154,4 @@ func domainOf(email string) string {
 		return email[i+1:]
 	}
 	return "localhost"
-}
-
-func humanDuration(d time.Duration) string {
-	switch {
-	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
-		return fmt.Sprintf("%d days", d/(24*time.Hour))
-	case d >= 2*time.Hour:
-		return fmt.Sprintf("%d hours", d/time.Hour)
-	default:
-		return d.Round(time.Minute).String()
-	}
 }

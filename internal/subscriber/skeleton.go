@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"html"
+	htmltemplate "html/template"
 	"strings"
+	texttemplate "text/template"
 
 	"herald/internal/mail"
 )
@@ -25,14 +27,14 @@ func marker(i int) string { return fmt.Sprintf("zqxHeraldSlot%dqxz", i) }
 
 // compile runs the kind's templates with markers in place of the
 // subscriber's details and cuts the output into a skeleton.
-func (m *Mailer) compile(kind, subject string) (*mail.Skeleton, error) {
-	v := mailView{Subject: subject, Site: m.cfg.Site, BaseURL: m.cfg.BaseURL, ValidFor: humanDuration(m.cfg.ConfirmTTL),
+func (m *Mailer) compile(text *texttemplate.Template, html *htmltemplate.Template, words mailWords, kind, subject string) (*mail.Skeleton, error) {
+	v := mailView{Subject: subject, Site: m.cfg.Site, BaseURL: m.cfg.BaseURL, ValidFor: words.duration(m.cfg.ConfirmTTL),
 		Name: marker(0), Newsletters: marker(1), ConfirmURL: marker(2), UnsubscribeURL: marker(3), PreferencesURL: marker(4)}
-	var text, htm bytes.Buffer
-	if err := m.text.ExecuteTemplate(&text, kind+".txt", v); err != nil {
+	var txt, htm bytes.Buffer
+	if err := text.ExecuteTemplate(&txt, kind+".txt", v); err != nil {
 		return nil, fmt.Errorf("subscriber: render %s: %w", kind, err)
 	}
-	if err := m.html.ExecuteTemplate(&htm, kind+".html", v); err != nil {
+	if err := html.ExecuteTemplate(&htm, kind+".html", v); err != nil {
 		return nil, fmt.Errorf("subscriber: render %s: %w", kind, err)
 	}
 	return mail.NewSkeleton(mail.SkeletonSpec{
@@ -44,7 +46,7 @@ func (m *Mailer) compile(kind, subject string) (*mail.Skeleton, error) {
 		},
 		Fields: []mail.Field{{Name: "List-Unsubscribe", Value: []mail.Segment{{Text: "<"}, {Slot: "unsubscribe"}, {Text: ">"}}}},
 		Slots:  mailSlots,
-		Text:   segments(text.String(), ""),
+		Text:   segments(txt.String(), ""),
 		HTML:   segments(htm.String(), "_html"),
 	})
 }
