@@ -17,7 +17,7 @@ type linkView struct {
 	Action      string // where the buttons post; empty when there is nothing to press
 	Button      string
 	AllButton   string // a button that leaves every newsletter
-	SignUp      bool   // the reader has left: point them to the signup box
+	SignUp      string // the reader has left: a link to the signup box, in these words
 }
 
 // confirmForm asks before confirming. Mail scanners fetch every link in a
@@ -30,10 +30,10 @@ func (h *Handler) confirmForm(w http.ResponseWriter, r *http.Request) error {
 	if len(info.Pending) == 0 {
 		return h.writeLinkPage(w, h.confirmedPage(info))
 	}
-	v := h.linkPage("Confirm your subscription", info.Pending)
-	v.Message = "Press the button to start receiving:"
+	lw, v := h.linkPage(info, func(lw linkWords) string { return lw.ConfirmHeading }, info.Pending)
+	v.Message = lw.ConfirmMessage
 	v.Action = r.URL.Path
-	v.Button = "Confirm my subscription"
+	v.Button = lw.ConfirmButton
 	return h.writeLinkPage(w, v)
 }
 
@@ -53,17 +53,17 @@ func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) confirmedPage(info subscriber.LinkInfo) linkView {
 	switch {
 	case info.Changed:
-		v := h.linkPage("You are subscribed", info.Confirmed)
-		v.Message = "Thank you. You will receive:"
+		lw, v := h.linkPage(info, func(lw linkWords) string { return lw.ConfirmedHeading }, info.Confirmed)
+		v.Message = lw.ConfirmedMessage
 		return v
 	case len(info.Confirmed) > 0:
-		v := h.linkPage("Already confirmed", info.Confirmed)
-		v.Message = "Your subscription is already confirmed. You receive:"
+		lw, v := h.linkPage(info, func(lw linkWords) string { return lw.AlreadyHeading }, info.Confirmed)
+		v.Message = lw.AlreadyMessage
 		return v
 	}
-	v := h.linkPage("Nothing to confirm", nil)
-	v.Message = "There is no subscription waiting for confirmation: you may have unsubscribed since this email was sent."
-	v.SignUp = true
+	lw, v := h.linkPage(info, func(lw linkWords) string { return lw.NothingHeading }, nil)
+	v.Message = lw.NothingMessage
+	v.SignUp = lw.SignUpAgain
 	return v
 }
 
@@ -73,19 +73,20 @@ func (h *Handler) unsubscribeForm(w http.ResponseWriter, r *http.Request) error 
 		return linkErr(err)
 	}
 	var v linkView
+	var lw linkWords
 	if active := info.Active(); len(active) > 0 {
-		v = h.linkPage("Unsubscribe", active)
-		v.Message = "Press the button to stop receiving:"
-		v.Button = "Unsubscribe"
+		lw, v = h.linkPage(info, func(lw linkWords) string { return lw.LeaveHeading }, active)
+		v.Message = lw.LeaveMessage
+		v.Button = lw.LeaveButton
 	} else {
-		v = h.linkPage("Already unsubscribed", info.Left)
-		v.Message = "You are already unsubscribed from:"
+		lw, v = h.linkPage(info, func(lw linkWords) string { return lw.LeftAlreadyHeading }, info.Left)
+		v.Message = lw.LeftAlreadyMessage
 		if len(info.Left) == 0 {
-			v.Message = "You are not subscribed to this newsletter."
+			v.Message = lw.NotOnIt
 		}
 	}
 	if info.Others {
-		v.AllButton = "Leave all our newsletters"
+		v.AllButton = lw.LeaveAll
 	}
 	if v.Button != "" || v.AllButton != "" {
 		v.Action = r.URL.Path
@@ -106,10 +107,10 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return linkErr(err)
 	}
-	v := h.linkPage("You have been unsubscribed", info.Left)
-	v.Message = "You will no longer receive:"
+	lw, v := h.linkPage(info, func(lw linkWords) string { return lw.LeftHeading }, info.Left)
+	v.Message = lw.LeftMessage
 	if all || len(info.Left) == 0 {
-		v.Message, v.Newsletters = "You will receive no more newsletters from us.", nil
+		v.Message, v.Newsletters = lw.LeftAll, nil
 	}
 	return h.writeLinkPage(w, v)
 }
@@ -123,13 +124,16 @@ func linkErr(err error) error {
 	return err
 }
 
-func (h *Handler) linkPage(heading string, nls []subscriber.Newsletter) linkView {
-	v := linkView{page: h.basePage(h.cur().site.Language, heading), Heading: heading}
+// linkPage starts a link page listing nls, in the language of the
+// newsletters the link concerns, with the heading it picks from the words.
+func (h *Handler) linkPage(info subscriber.LinkInfo, heading func(linkWords) string, nls []subscriber.Newsletter) (linkWords, linkView) {
+	lang, lw := h.linkLanguage(append(append(info.Active(), info.Left...), nls...))
+	v := linkView{page: h.basePage(lang, heading(lw)), Heading: heading(lw)}
 	v.Robots = "noindex"
 	for _, n := range nls {
 		v.Newsletters = append(v.Newsletters, n.Name)
 	}
-	return v
+	return lw, v
 }
 
 func (h *Handler) writeLinkPage(w http.ResponseWriter, v linkView) error {

@@ -6,6 +6,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -112,7 +114,7 @@ func TestConfirmAfterLeaving(t *testing.T) {
 		if !strings.Contains(body, "Nothing to confirm") || strings.Contains(body, "You are subscribed") {
 			t.Errorf("%s /confirm after leaving does not say nothing waits for confirmation:\n%s", r.Method, body)
 		}
-		if len(findAll(doc, func(n *html.Node) bool { return attrOr(n, "href") == "/#signup-heading" })) != 1 {
+		if len(findAll(doc, func(n *html.Node) bool { return attrOr(n, "href") == "/subscribe?language=en" })) != 1 {
 			t.Errorf("%s /confirm after leaving has no link to sign up again:\n%s", r.Method, body)
 		}
 	}
@@ -264,5 +266,48 @@ func TestUnsubscribeAnyBody(t *testing.T) {
 	}
 	if one, all := unsubscribeForms(t, e, path); one != 0 || all != 0 {
 		t.Errorf("after leaving all: %d forms to leave one, %d to leave all; want none", one, all)
+	}
+}
+
+// TestLinkPagesInTheNewsletterLanguage: the pages an email's links open
+// speak the language of the newsletter the email was about.
+func TestLinkPagesInTheNewsletterLanguage(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	nl, err := e.store.CreateNewsletter(ctx, &subscriber.Newsletter{Slug: "matin", Name: "Le Matin", Language: "fr-FR",
+		DigestTime: "07:00", Timezone: "UTC", CreatedAt: e.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := signedUp(t, e, strconv.FormatInt(nl, 10))
+	sign := func(p subscriber.Purpose, nl int64) string {
+		return e.signer.Sign(subscriber.Token{Purpose: p, SubscriberID: id, NewsletterID: nl, Expires: e.now.Add(time.Hour)})
+	}
+	confirm := "/confirm/" + sign(subscriber.PurposeConfirm, 0)
+	for _, step := range []struct {
+		what string
+		w    *httptest.ResponseRecorder
+		want []string
+	}{
+		{"GET " + confirm, e.get(confirm), []string{`<html lang="fr">`, "Confirmez votre abonnement", "Confirmer mon abonnement", "Le Matin"}},
+		{"POST " + confirm, e.postForm(confirm, nil, ""), []string{`<html lang="fr">`, "Vous êtes abonné"}},
+		{"GET unsubscribe", e.get("/unsubscribe/" + sign(subscriber.PurposeUnsubscribe, nl)), []string{"Me désabonner"}},
+		{"GET preferences", e.get("/preferences/" + sign(subscriber.PurposePreferences, 0)), []string{`<html lang="fr">`, "Vos newsletters", "Enregistrer"}},
+	} {
+		wantStatus(t, step.what, step.w, http.StatusOK)
+		for _, want := range step.want {
+			if !strings.Contains(step.w.Body.String(), html.EscapeString(want)) && !strings.Contains(step.w.Body.String(), want) {
+				t.Errorf("%s lacks %q", step.what, want)
+			}
+		}
+	}
+	// Joining another newsletter on the French page records the French
+	// sentence the reader was shown.
+	prefs := "/preferences/" + sign(subscriber.PurposePreferences, 0)
+	w := e.postForm(prefs, url.Values{"newsletter": {"1", strconv.FormatInt(nl, 10)}, "name": {"Reader"}}, "")
+	wantStatus(t, "POST preferences", w, http.StatusSeeOther)
+	cs := consents(t, e, id)
+	if last := cs[len(cs)-1]; last.NewsletterID != 1 || last.Wording != linkLanguages["fr"].PrefsWording {
+		t.Errorf("last consent record = %+v; want newsletter 1 joined with the French sentence", last)
 	}
 }

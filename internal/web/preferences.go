@@ -10,11 +10,6 @@ import (
 	"herald/internal/subscriber"
 )
 
-// preferencesWording is shown next to the newsletter choices, and stored
-// with the consent records of a newsletter joined on the page: it is what
-// the reader agreed to by ticking a box.
-const preferencesWording = "Tick a newsletter to receive it at this address from its next issue; untick one to stop receiving it."
-
 // preferencesView is the page where a reader changes their newsletters and
 // name.
 type preferencesView struct {
@@ -30,6 +25,7 @@ type preferencesView struct {
 	Suppress bool // the address bounced or complained: it cannot join
 
 	ErrField, ErrMessage string
+	W                    linkWords
 }
 
 // prefChoice is one newsletter checkbox on the preferences page.
@@ -61,15 +57,22 @@ func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	token, form := r.PathValue("token"), r.PostForm
-	f := subscriber.PreferencesForm{Name: form.Get("name"), LeaveAll: form.Get("all") == "1", Wording: preferencesWording, IP: clientIP(r)}
+	p, err := h.subs.Preferences(r.Context(), token)
+	if err != nil {
+		return linkErr(err)
+	}
+	// The sentence shown next to the choices is what the reader agreed
+	// to, so it is stored as it was shown, in the page's language.
+	lw := h.preferencesWords(p)
+	f := subscriber.PreferencesForm{Name: form.Get("name"), LeaveAll: form.Get("all") == "1", Wording: lw.PrefsWording, IP: clientIP(r)}
 	for i, s := range form["newsletter"] {
 		id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 		if (i >= 100 || err != nil || id <= 0) && !f.LeaveAll {
-			return h.preferencesRefused(w, r, "newsletter", "Please choose from the newsletters listed.")
+			return h.preferencesRefused(w, r, "newsletter", lw.PrefsChoose)
 		}
 		f.Newsletters = append(f.Newsletters, id)
 	}
-	_, err := h.subs.SavePreferences(r.Context(), token, f)
+	_, err = h.subs.SavePreferences(r.Context(), token, f)
 	var ae *subscriber.AddressError
 	switch {
 	case errors.As(err, &ae):
@@ -104,10 +107,30 @@ func (h *Handler) preferencesRefused(w http.ResponseWriter, r *http.Request, fie
 	return h.writePage(w, http.StatusBadRequest, "preferences", v, false)
 }
 
+// preferencesWords picks the page's language: that of the first newsletter
+// the reader is on, or of the first on offer.
+func (h *Handler) preferencesWords(p subscriber.Preferences) linkWords {
+	_, lw := h.preferencesLanguage(p)
+	return lw
+}
+
+func (h *Handler) preferencesLanguage(p subscriber.Preferences) (string, linkWords) {
+	var nls []subscriber.Newsletter
+	for _, c := range p.Newsletters {
+		if c.Subscribed() {
+			nls = append(nls, c.Newsletter)
+		}
+	}
+	for _, c := range p.Newsletters {
+		nls = append(nls, c.Newsletter)
+	}
+	return h.linkLanguage(nls)
+}
+
 func (h *Handler) preferencesPage(r *http.Request, p subscriber.Preferences) preferencesView {
-	const heading = "Your newsletters"
-	v := preferencesView{page: h.basePage(h.cur().site.Language, heading), Heading: heading,
-		Action: r.URL.Path, Email: p.Email, Name: p.Name, Wording: preferencesWording, Suppress: p.Suppressed}
+	lang, lw := h.preferencesLanguage(p)
+	v := preferencesView{page: h.basePage(lang, lw.PrefsHeading), Heading: lw.PrefsHeading, W: lw,
+		Action: r.URL.Path, Email: p.Email, Name: p.Name, Wording: lw.PrefsWording, Suppress: p.Suppressed}
 	v.Robots = "noindex"
 	for _, c := range p.Newsletters {
 		on := c.Subscribed()

@@ -136,7 +136,7 @@ func TestPreferencesSave(t *testing.T) {
 	var got []string
 	for _, c := range cs[1:] { // the first is the signup from the box
 		got = append(got, string(c.Action)+" "+c.Source+" "+c.IP)
-		if c.Action != subscriber.ConsentUnsubscribe && c.Wording != preferencesWording {
+		if c.Action != subscriber.ConsentUnsubscribe && c.Wording != linkLanguages["en"].PrefsWording {
 			t.Errorf("%s record's wording = %q, want the page's sentence", c.Action, c.Wording)
 		}
 	}

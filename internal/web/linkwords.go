@@ -1,0 +1,110 @@
+package web
+
+import (
+	"strings"
+
+	"herald/internal/subscriber"
+)
+
+// linkWords is the text of the pages the links in our emails open, in one
+// language.
+type linkWords struct {
+	ConfirmHeading, ConfirmMessage, ConfirmButton     string
+	ConfirmedHeading, ConfirmedMessage                string
+	AlreadyHeading, AlreadyMessage                    string
+	NothingHeading, NothingMessage, SignUpAgain       string
+	LeaveHeading, LeaveMessage, LeaveButton, LeaveAll string
+	LeftAlreadyHeading, LeftAlreadyMessage, NotOnIt   string
+	LeftHeading, LeftMessage, LeftAll                 string
+	PrefsHeading, PrefsIntro, PrefsLegend, PrefsSave  string
+	PrefsWording, PrefsPending, PrefsName, PrefsSaved string
+	PrefsNone, PrefsSuppressed, PrefsChoose           string
+}
+
+// linkLanguages are the languages of those pages; English is used for any
+// other.
+var linkLanguages = map[string]linkWords{
+	"en": {
+		ConfirmHeading: "Confirm your subscription", ConfirmMessage: "Press the button to start receiving:", ConfirmButton: "Confirm my subscription",
+		ConfirmedHeading: "You are subscribed", ConfirmedMessage: "Thank you. You will receive:",
+		AlreadyHeading: "Already confirmed", AlreadyMessage: "Your subscription is already confirmed. You receive:",
+		NothingHeading: "Nothing to confirm", NothingMessage: "There is no subscription waiting for confirmation: you may have unsubscribed since this email was sent.",
+		SignUpAgain:  "Sign up again on our home page",
+		LeaveHeading: "Unsubscribe", LeaveMessage: "Press the button to stop receiving:", LeaveButton: "Unsubscribe", LeaveAll: "Leave all our newsletters",
+		LeftAlreadyHeading: "Already unsubscribed", LeftAlreadyMessage: "You are already unsubscribed from:", NotOnIt: "You are not subscribed to this newsletter.",
+		LeftHeading: "You have been unsubscribed", LeftMessage: "You will no longer receive:", LeftAll: "You will receive no more newsletters from us.",
+		PrefsHeading: "Your newsletters", PrefsIntro: "The newsletters we send to", PrefsLegend: "Newsletters", PrefsSave: "Save",
+		PrefsWording: "Tick a newsletter to receive it at this address from its next issue; untick one to stop receiving it.",
+		PrefsPending: "(waiting for confirmation)", PrefsName: "Name (optional)", PrefsSaved: "Your choices have been saved.",
+		PrefsNone:       "You will receive no newsletters from us.",
+		PrefsSuppressed: "Mail to this address could not be delivered or was reported as unwanted, so we cannot send it any newsletter.",
+		PrefsChoose:     "Please choose from the newsletters listed.",
+	},
+	"fr": {
+		ConfirmHeading: "Confirmez votre abonnement", ConfirmMessage: "Appuyez sur le bouton pour commencer à recevoir :", ConfirmButton: "Confirmer mon abonnement",
+		ConfirmedHeading: "Vous êtes abonné", ConfirmedMessage: "Merci. Vous recevrez :",
+		AlreadyHeading: "Déjà confirmé", AlreadyMessage: "Votre abonnement est déjà confirmé. Vous recevez :",
+		NothingHeading: "Rien à confirmer", NothingMessage: "Aucun abonnement n'attend de confirmation : vous vous êtes peut-être désabonné depuis l'envoi de cet e-mail.",
+		SignUpAgain:  "Vous réabonner sur notre page d'accueil",
+		LeaveHeading: "Se désabonner", LeaveMessage: "Appuyez sur le bouton pour ne plus recevoir :", LeaveButton: "Me désabonner", LeaveAll: "Quitter toutes nos newsletters",
+		LeftAlreadyHeading: "Déjà désabonné", LeftAlreadyMessage: "Vous êtes déjà désabonné de :", NotOnIt: "Vous n'êtes pas abonné à cette newsletter.",
+		LeftHeading: "Vous êtes désabonné", LeftMessage: "Vous ne recevrez plus :", LeftAll: "Vous ne recevrez plus aucune newsletter de notre part.",
+		PrefsHeading: "Vos newsletters", PrefsIntro: "Les newsletters que nous envoyons à", PrefsLegend: "Newsletters", PrefsSave: "Enregistrer",
+		PrefsWording: "Cochez une newsletter pour la recevoir à cette adresse dès son prochain numéro ; décochez-la pour ne plus la recevoir.",
+		PrefsPending: "(en attente de confirmation)", PrefsName: "Nom (facultatif)", PrefsSaved: "Vos choix ont été enregistrés.",
+		PrefsNone:       "Vous ne recevrez aucune newsletter de notre part.",
+		PrefsSuppressed: "Le courrier envoyé à cette adresse n'a pas pu être distribué ou a été signalé comme indésirable : nous ne pouvons plus lui envoyer de newsletter.",
+		PrefsChoose:     "Veuillez choisir parmi les newsletters proposées.",
+	},
+	"de": {
+		ConfirmHeading: "Abonnement bestätigen", ConfirmMessage: "Drücken Sie die Schaltfläche, um Folgendes zu erhalten:", ConfirmButton: "Abonnement bestätigen",
+		ConfirmedHeading: "Sie sind angemeldet", ConfirmedMessage: "Vielen Dank. Sie erhalten:",
+		AlreadyHeading: "Bereits bestätigt", AlreadyMessage: "Ihr Abonnement ist bereits bestätigt. Sie erhalten:",
+		NothingHeading: "Nichts zu bestätigen", NothingMessage: "Kein Abonnement wartet auf Bestätigung: Vielleicht haben Sie sich seit dem Versand dieser E-Mail abgemeldet.",
+		SignUpAgain:  "Auf unserer Startseite wieder anmelden",
+		LeaveHeading: "Abmelden", LeaveMessage: "Drücken Sie die Schaltfläche, um Folgendes nicht mehr zu erhalten:", LeaveButton: "Abmelden", LeaveAll: "Von allen Newslettern abmelden",
+		LeftAlreadyHeading: "Bereits abgemeldet", LeftAlreadyMessage: "Sie sind bereits abgemeldet von:", NotOnIt: "Sie haben diesen Newsletter nicht abonniert.",
+		LeftHeading: "Sie sind abgemeldet", LeftMessage: "Sie erhalten nicht mehr:", LeftAll: "Sie erhalten keine Newsletter mehr von uns.",
+		PrefsHeading: "Ihre Newsletter", PrefsIntro: "Die Newsletter, die wir senden an", PrefsLegend: "Newsletter", PrefsSave: "Speichern",
+		PrefsWording: "Kreuzen Sie einen Newsletter an, um ihn ab der nächsten Ausgabe an diese Adresse zu erhalten; entfernen Sie das Häkchen, um ihn nicht mehr zu erhalten.",
+		PrefsPending: "(wartet auf Bestätigung)", PrefsName: "Name (freiwillig)", PrefsSaved: "Ihre Auswahl wurde gespeichert.",
+		PrefsNone:       "Sie erhalten keine Newsletter von uns.",
+		PrefsSuppressed: "E-Mails an diese Adresse konnten nicht zugestellt werden oder wurden als unerwünscht gemeldet; wir können ihr daher keinen Newsletter senden.",
+		PrefsChoose:     "Bitte wählen Sie aus den aufgeführten Newslettern.",
+	},
+	"es": {
+		ConfirmHeading: "Confirma tu suscripción", ConfirmMessage: "Pulsa el botón para empezar a recibir:", ConfirmButton: "Confirmar mi suscripción",
+		ConfirmedHeading: "Ya estás suscrito", ConfirmedMessage: "Gracias. Recibirás:",
+		AlreadyHeading: "Ya confirmada", AlreadyMessage: "Tu suscripción ya está confirmada. Recibes:",
+		NothingHeading: "Nada que confirmar", NothingMessage: "Ninguna suscripción espera confirmación: puede que te hayas dado de baja después de recibir este correo.",
+		SignUpAgain:  "Vuelve a suscribirte en nuestra portada",
+		LeaveHeading: "Darse de baja", LeaveMessage: "Pulsa el botón para dejar de recibir:", LeaveButton: "Darme de baja", LeaveAll: "Dejar todos nuestros boletines",
+		LeftAlreadyHeading: "Ya te has dado de baja", LeftAlreadyMessage: "Ya te has dado de baja de:", NotOnIt: "No estás suscrito a este boletín.",
+		LeftHeading: "Te has dado de baja", LeftMessage: "Ya no recibirás:", LeftAll: "No recibirás más boletines nuestros.",
+		PrefsHeading: "Tus boletines", PrefsIntro: "Los boletines que enviamos a", PrefsLegend: "Boletines", PrefsSave: "Guardar",
+		PrefsWording: "Marca un boletín para recibirlo en esta dirección desde su próximo número; desmárcalo para dejar de recibirlo.",
+		PrefsPending: "(pendiente de confirmación)", PrefsName: "Nombre (opcional)", PrefsSaved: "Tus preferencias se han guardado.",
+		PrefsNone:       "No recibirás ningún boletín nuestro.",
+		PrefsSuppressed: "El correo a esta dirección no se pudo entregar o se marcó como no deseado, así que no podemos enviarle ningún boletín.",
+		PrefsChoose:     "Elige entre los boletines de la lista.",
+	},
+}
+
+// linkLanguage is the language of a link page about nls: that of the first
+// newsletter, or of its primary subtag, or the site's, or English.
+func (h *Handler) linkLanguage(nls []subscriber.Newsletter) (string, linkWords) {
+	var tags []string
+	if len(nls) > 0 {
+		tags = append(tags, nls[0].Language)
+	}
+	for _, tag := range append(tags, h.cur().site.Language) {
+		tag = strings.ToLower(tag)
+		primary, _, _ := strings.Cut(tag, "-")
+		for _, l := range []string{tag, primary} {
+			if w, ok := linkLanguages[l]; ok {
+				return l, w
+			}
+		}
+	}
+	return "en", linkLanguages["en"]
+}
