@@ -15,8 +15,30 @@ const MaxEmail = 254
 // MaxName is the longest display name accepted.
 const MaxName = 100
 
-// AddressError says why an address was refused, in words a reader can act on.
-type AddressError struct{ Reason string }
+// AddressError says why an address or a name was refused, in words a
+// reader can act on; Problem names the reason, for saying it in the
+// reader's own language.
+type AddressError struct {
+	Problem Problem
+	Reason  string
+}
+
+// Problem names what is wrong with what a reader typed.
+type Problem string
+
+// The problems of an address, a name or a choice of newsletters.
+const (
+	NoEmail           Problem = "no-email"
+	EmailTooLong      Problem = "email-too-long"
+	EmailInvalid      Problem = "email-invalid"
+	EmailNoDomain     Problem = "email-no-domain"
+	EmailLocalPart    Problem = "email-local-part"
+	EmailBadDomain    Problem = "email-bad-domain"
+	NameCharacters    Problem = "name-characters"
+	NameTooLong       Problem = "name-too-long"
+	UnknownNewsletter Problem = "unknown-newsletter"
+	NoNewsletter      Problem = "no-newsletter"
+)
 
 func (e *AddressError) Error() string { return e.Reason }
 
@@ -27,42 +49,42 @@ func NormalizeEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "":
-		return "", &AddressError{"Please enter your email address."}
+		return "", &AddressError{NoEmail, "Please enter your email address."}
 	case len(s) > MaxEmail:
-		return "", &AddressError{"That email address is too long."}
+		return "", &AddressError{EmailTooLong, "That email address is too long."}
 	case !utf8.ValidString(s):
-		return "", &AddressError{"That email address is not valid."}
+		return "", &AddressError{EmailInvalid, "That email address is not valid."}
 	}
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f || r == ' ' || r == ',' || r == ';' || r == '<' || r == '>' || r == '"' || r == '(' || r == ')' || r == '\\' || r == '[' || r == ']' || r == ':' {
-			return "", &AddressError{"That email address is not valid."}
+			return "", &AddressError{EmailInvalid, "That email address is not valid."}
 		}
 	}
 	at := strings.LastIndexByte(s, '@')
 	if at <= 0 || at == len(s)-1 || strings.Count(s, "@") != 1 {
-		return "", &AddressError{"That email address is missing an @ and a domain."}
+		return "", &AddressError{EmailNoDomain, "That email address is missing an @ and a domain."}
 	}
 	local, domain := s[:at], s[at+1:]
 	for i := 0; i < len(local); i++ {
 		if local[i] >= 0x80 {
 			// Such addresses need SMTPUTF8 all along the way, which
 			// too few mail servers offer to promise delivery.
-			return "", &AddressError{"Please use an address whose part before the @ has only Latin letters, digits and punctuation."}
+			return "", &AddressError{EmailLocalPart, "Please use an address whose part before the @ has only Latin letters, digits and punctuation."}
 		}
 	}
 	if len(local) > 64 || strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
-		return "", &AddressError{"That email address is not valid."}
+		return "", &AddressError{EmailInvalid, "That email address is not valid."}
 	}
 	ascii, err := idna.Lookup.ToASCII(strings.TrimSuffix(domain, "."))
 	if err != nil || !validDomain(ascii) {
-		return "", &AddressError{"The part after the @ is not a valid domain."}
+		return "", &AddressError{EmailBadDomain, "The part after the @ is not a valid domain."}
 	}
 	out := local + "@" + ascii
 	if len(out) > MaxEmail {
-		return "", &AddressError{"That email address is too long."}
+		return "", &AddressError{EmailTooLong, "That email address is too long."}
 	}
 	if a, err := mail.ParseAddress(out); err != nil || a.Address != out {
-		return "", &AddressError{"That email address is not valid."}
+		return "", &AddressError{EmailInvalid, "That email address is not valid."}
 	}
 	return out, nil
 }
@@ -99,10 +121,10 @@ func validDomain(d string) bool {
 func CleanName(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if !utf8.ValidString(s) || strings.ContainsAny(s, "\r\n\x00") {
-		return "", &AddressError{"The name contains characters that are not allowed."}
+		return "", &AddressError{NameCharacters, "The name contains characters that are not allowed."}
 	}
 	if utf8.RuneCountInString(s) > MaxName {
-		return "", &AddressError{fmt.Sprintf("The name is longer than %d characters.", MaxName)}
+		return "", &AddressError{NameTooLong, fmt.Sprintf("The name is longer than %d characters.", MaxName)}
 	}
 	return s, nil
 }

@@ -182,7 +182,7 @@ func difference(sub Subscriber, nls []Newsletter, f PreferencesForm, c Preferenc
 		}
 	}
 	if offered != len(wanted) {
-		return c, &AddressError{"Please choose from the newsletters listed."}
+		return c, &AddressError{UnknownNewsletter, "Please choose from the newsletters listed."}
 	}
 	if name != sub.Name {
 		c.Rename, c.Name = true, name

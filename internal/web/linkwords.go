@@ -38,7 +38,6 @@ var linkLanguages = map[string]linkWords{
 		PrefsPending: "(waiting for confirmation)", PrefsName: "Name (optional)", PrefsSaved: "Your choices have been saved.",
 		PrefsNone:       "You will receive no newsletters from us.",
 		PrefsSuppressed: "Mail to this address could not be delivered or was reported as unwanted, so we cannot send it any newsletter.",
-		PrefsChoose:     "Please choose from the newsletters listed.",
 	},
 	"fr": {
 		ConfirmHeading: "Confirmez votre abonnement", ConfirmMessage: "Appuyez sur le bouton pour commencer à recevoir :", ConfirmButton: "Confirmer mon abonnement",
@@ -54,7 +53,6 @@ var linkLanguages = map[string]linkWords{
 		PrefsPending: "(en attente de confirmation)", PrefsName: "Nom (facultatif)", PrefsSaved: "Vos choix ont été enregistrés.",
 		PrefsNone:       "Vous ne recevrez aucune newsletter de notre part.",
 		PrefsSuppressed: "Le courrier envoyé à cette adresse n'a pas pu être distribué ou a été signalé comme indésirable : nous ne pouvons plus lui envoyer de newsletter.",
-		PrefsChoose:     "Veuillez choisir parmi les newsletters proposées.",
 	},
 	"de": {
 		ConfirmHeading: "Abonnement bestätigen", ConfirmMessage: "Drücken Sie die Schaltfläche, um Folgendes zu erhalten:", ConfirmButton: "Abonnement bestätigen",
@@ -70,7 +68,6 @@ var linkLanguages = map[string]linkWords{
 		PrefsPending: "(wartet auf Bestätigung)", PrefsName: "Name (freiwillig)", PrefsSaved: "Ihre Auswahl wurde gespeichert.",
 		PrefsNone:       "Sie erhalten keine Newsletter von uns.",
 		PrefsSuppressed: "E-Mails an diese Adresse konnten nicht zugestellt werden oder wurden als unerwünscht gemeldet; wir können ihr daher keinen Newsletter senden.",
-		PrefsChoose:     "Bitte wählen Sie aus den aufgeführten Newslettern.",
 	},
 	"es": {
 		ConfirmHeading: "Confirma tu suscripción", ConfirmMessage: "Pulsa el botón para empezar a recibir:", ConfirmButton: "Confirmar mi suscripción",
@@ -86,7 +83,6 @@ var linkLanguages = map[string]linkWords{
 		PrefsPending: "(pendiente de confirmación)", PrefsName: "Nombre (opcional)", PrefsSaved: "Tus preferencias se han guardado.",
 		PrefsNone:       "No recibirás ningún boletín nuestro.",
 		PrefsSuppressed: "El correo a esta dirección no se pudo entregar o se marcó como no deseado, así que no podemos enviarle ningún boletín.",
-		PrefsChoose:     "Elige entre los boletines de la lista.",
 	},
 }
 

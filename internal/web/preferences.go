@@ -63,12 +63,12 @@ func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) error 
 	}
 	// The sentence shown next to the choices is what the reader agreed
 	// to, so it is stored as it was shown, in the page's language.
-	lw := h.preferencesWords(p)
+	lang, lw := h.preferencesLanguage(p)
 	f := subscriber.PreferencesForm{Name: form.Get("name"), LeaveAll: form.Get("all") == "1", Wording: lw.PrefsWording, IP: clientIP(r)}
 	for i, s := range form["newsletter"] {
 		id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 		if (i >= 100 || err != nil || id <= 0) && !f.LeaveAll {
-			return h.preferencesRefused(w, r, "newsletter", lw.PrefsChoose)
+			return h.preferencesRefused(w, r, "newsletter", problemText(lang, errNotListed))
 		}
 		f.Newsletters = append(f.Newsletters, id)
 	}
@@ -80,7 +80,7 @@ func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) error 
 		if _, bad := subscriber.CleanName(f.Name); bad != nil {
 			field = "name"
 		}
-		return h.preferencesRefused(w, r, field, ae.Reason)
+		return h.preferencesRefused(w, r, field, problemText(lang, ae))
 	case err != nil:
 		return linkErr(err)
 	}
@@ -107,13 +107,8 @@ func (h *Handler) preferencesRefused(w http.ResponseWriter, r *http.Request, fie
 	return h.writePage(w, http.StatusBadRequest, "preferences", v, false)
 }
 
-// preferencesWords picks the page's language: that of the first newsletter
-// the reader is on, or of the first on offer.
-func (h *Handler) preferencesWords(p subscriber.Preferences) linkWords {
-	_, lw := h.preferencesLanguage(p)
-	return lw
-}
-
+// preferencesLanguage picks the page's language: that of the first
+// newsletter the reader is on, or of the first on offer.
 func (h *Handler) preferencesLanguage(p subscriber.Preferences) (string, linkWords) {
 	var nls []subscriber.Newsletter
 	for _, c := range p.Newsletters {

@@ -135,7 +135,7 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) error {
 	for i, s := range form["newsletter"] {
 		id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 		if i >= 100 || err != nil || id <= 0 {
-			return &fieldError{field: "newsletter", msg: "Please choose from the newsletters listed.", form: box}
+			return &fieldError{field: "newsletter", msg: problemText(lang, errNotListed), form: box}
 		}
 		wanted[id] = true
 	}
@@ -149,15 +149,15 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) error {
 
 	email, err := subscriber.NormalizeEmail(box.Email)
 	if err != nil {
-		return &fieldError{field: "email", msg: reason(err), form: box}
+		return &fieldError{field: "email", msg: problemText(lang, err), form: box}
 	}
 	name, err := subscriber.CleanName(box.Name)
 	if err != nil {
-		return &fieldError{field: "name", msg: reason(err), form: box}
+		return &fieldError{field: "name", msg: problemText(lang, err), form: box}
 	}
-	ids, problem := chosen(nls, wanted)
-	if problem != "" {
-		return &fieldError{field: "newsletter", msg: problem, form: box}
+	ids, err := chosen(nls, wanted)
+	if err != nil {
+		return &fieldError{field: "newsletter", msg: problemText(lang, err), form: box}
 	}
 	err = h.subs.Signup(r.Context(), subscriber.Signup{
 		Email:       email,
@@ -171,7 +171,7 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) error {
 	})
 	var ae *subscriber.AddressError
 	if errors.As(err, &ae) {
-		return &fieldError{field: "email", msg: ae.Reason, form: box}
+		return &fieldError{field: "email", msg: problemText(lang, ae), form: box}
 	}
 	if err != nil {
 		return err
@@ -182,24 +182,31 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) error {
 	return h.signedUp(w, r, done)
 }
 
+// The choices of newsletters the box refuses.
+var (
+	errNotListed    = problem(subscriber.UnknownNewsletter, "Please choose from the newsletters listed.")
+	errNoNewsletter = problem(subscriber.NoNewsletter, "Please choose at least one newsletter.")
+)
+
 // chosen checks the newsletters asked for against those on offer. With only
-// one on offer, asking for none means that one. problem says what is wrong.
-func chosen(nls []subscriber.Newsletter, wanted map[int64]bool) (ids []int64, problem string) {
+// one on offer, asking for none means that one.
+func chosen(nls []subscriber.Newsletter, wanted map[int64]bool) ([]int64, error) {
 	if len(wanted) == 0 {
 		if len(nls) == 1 {
-			return []int64{nls[0].ID}, ""
+			return []int64{nls[0].ID}, nil
 		}
-		return nil, "Please choose at least one newsletter."
+		return nil, errNoNewsletter
 	}
+	var ids []int64
 	for _, n := range nls {
 		if wanted[n.ID] {
 			ids = append(ids, n.ID)
 		}
 	}
 	if len(ids) != len(wanted) {
-		return nil, "Please choose from the newsletters listed."
+		return nil, errNotListed
 	}
-	return ids, ""
+	return ids, nil
 }
 
 // signedUp is the one answer to every accepted signup.
@@ -306,12 +313,4 @@ func wantsJSON(r *http.Request) bool {
 		}
 	}
 	return false
-}
-
-func reason(err error) string {
-	var ae *subscriber.AddressError
-	if errors.As(err, &ae) {
-		return ae.Reason
-	}
-	return "That value is not valid."
 }

@@ -402,3 +402,30 @@ func TestSignupPage(t *testing.T) {
 		t.Error("the signup page took a link back to another site")
 	}
 }
+
+// A refused signup says why in the language of the box it came from.
+func TestSignupProblemsInTheBoxLanguage(t *testing.T) {
+	e := newEnv(t)
+	for _, tt := range []struct {
+		lang, email, name, want string
+	}{
+		{"fr", "pas-une-adresse", "", "Il manque à cette adresse e-mail un @ et un domaine."},
+		{"de", "", "", "Bitte geben Sie Ihre E-Mail-Adresse ein."},
+		{"es", "lector@example.org", strings.Repeat("x", 101), "El nombre supera los 100 caracteres."},
+		{"en", "a@b", "", "The part after the @ is not a valid domain."},
+	} {
+		v := url.Values{"email": {tt.email}, "name": {tt.name}, "language": {tt.lang}}
+		w := e.postForm("/subscribe", v, "application/json")
+		wantStatus(t, "POST /subscribe in "+tt.lang, w, http.StatusBadRequest)
+		if !strings.Contains(w.Body.String(), tt.want) {
+			t.Errorf("refused signup in %s = %s; want %q", tt.lang, w.Body, tt.want)
+		}
+		page := e.postForm("/subscribe", v, "text/html").Body.String()
+		if !strings.Contains(page, html.EscapeString(tt.want)) || !strings.Contains(page, `<html lang="`+tt.lang+`">`) {
+			t.Errorf("refused signup page in %s lacks %q", tt.lang, tt.want)
+		}
+	}
+	if n := len(e.subscribers()); n != 0 {
+		t.Errorf("%d subscribers after refused signups", n)
+	}
+}
