@@ -17,6 +17,7 @@ type statusError struct {
 	title   string
 	msg     string
 	wrapped error
+	lang    string // of title and msg; empty for the site's
 }
 
 func (e *statusError) Error() string {
@@ -114,7 +115,11 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 // renderError writes an error page. Template failures here fall back to
 // plain text so an error can never loop.
 func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, se *statusError) {
-	v := errorView{page: h.basePage(h.cur().site.Language, se.title), Heading: se.title, Message: se.msg,
+	lang := se.lang
+	if lang == "" {
+		lang = h.cur().site.Language
+	}
+	v := errorView{page: h.basePage(lang, se.title), Heading: se.title, Message: se.msg,
 		Expired: se.status == http.StatusGone}
 	v.Robots = "noindex"
 	body, err := h.pages.execute("error", v)

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"herald/internal/subscriber"
@@ -71,4 +72,33 @@ func problemText(lang string, err error) string {
 // problem is an error naming p, for the checks the site makes itself.
 func problem(p subscriber.Problem, english string) error {
 	return &subscriber.AddressError{Problem: p, Reason: english}
+}
+
+// refusalWords are the signup's refusals in the languages of the box
+// besides English: title, then message.
+var refusalWords = map[string]map[int][2]string{
+	"fr": {
+		http.StatusTooManyRequests: {"Trop de tentatives", "Trop d'inscriptions sont venues de votre connexion. Veuillez patienter une minute et réessayer."},
+		http.StatusForbidden:       {"Inscription refusée", "Cette inscription a été envoyée depuis un autre site. Pour vous abonner, utilisez le formulaire de nos propres pages."},
+	},
+	"de": {
+		http.StatusTooManyRequests: {"Zu viele Versuche", "Von Ihrer Verbindung kamen zu viele Anmeldungen. Bitte warten Sie eine Minute und versuchen Sie es erneut."},
+		http.StatusForbidden:       {"Anmeldung abgelehnt", "Diese Anmeldung wurde von einer anderen Website gesendet. Bitte melden Sie sich über das Formular auf unseren eigenen Seiten an."},
+	},
+	"es": {
+		http.StatusTooManyRequests: {"Demasiados intentos", "Han llegado demasiadas suscripciones desde tu conexión. Espera un minuto y vuelve a intentarlo."},
+		http.StatusForbidden:       {"Suscripción rechazada", "Esta suscripción se envió desde otro sitio web. Para suscribirte, usa el formulario de nuestras propias páginas."},
+	},
+}
+
+// refusal is se in lang where Herald has the words for it, and in English
+// otherwise.
+func refusal(lang string, se *statusError) *statusError {
+	primary, _, _ := strings.Cut(strings.ToLower(lang), "-")
+	out := *se
+	out.lang = "en"
+	if words, ok := refusalWords[primary][se.status]; ok {
+		out.title, out.msg, out.lang = words[0], words[1], lang
+	}
+	return &out
 }

@@ -102,20 +102,20 @@ func originOf(u *url.URL) string {
 // whether the address is new, waiting for confirmation or already on the
 // list, and the same again for a bot that filled the hidden field.
 func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) error {
-	if !h.fromOwnPages(r) {
-		return errCrossSite
-	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	now := h.now()
-	ip := clientIP(r)
-	if h.limiter != nil && !h.limiter.allow(r.Context(), ip, now) {
-		return errTooMany
-	}
 	if err := parseForm(r); err != nil {
 		return err
 	}
 	form := r.PostForm
 	lang, words := h.wordsFor(form.Get("language"))
+	if !h.fromOwnPages(r) {
+		return refusal(lang, errCrossSite)
+	}
+	now := h.now()
+	ip := clientIP(r)
+	if h.limiter != nil && !h.limiter.allow(r.Context(), ip, now) {
+		return refusal(lang, errTooMany)
+	}
 	box := &boxView{Words: words, Lang: lang, Source: safeSource(form.Get("source")), Offline: labelsFor(lang).Offline}
 	done := &boxView{Words: box.Words, Lang: box.Lang, Source: box.Source}
 	if form.Get("website") != "" {

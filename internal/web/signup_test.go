@@ -429,3 +429,23 @@ func TestSignupProblemsInTheBoxLanguage(t *testing.T) {
 		t.Errorf("%d subscribers after refused signups", n)
 	}
 }
+
+// The box's refusals of a whole signup speak its language too.
+func TestSignupRefusalsInTheBoxLanguage(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.SignupPerMinute = 1 })
+	v := url.Values{"email": {"lecteur@example.org"}, "language": {"fr"}}
+	r := httptest.NewRequest("POST", "/subscribe", strings.NewReader(v.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Sec-Fetch-Site", "cross-site")
+	w := e.do(r)
+	wantStatus(t, "a cross-site signup", w, http.StatusForbidden)
+	if body := w.Body.String(); !strings.Contains(body, `<html lang="fr">`) || !strings.Contains(body, "Inscription refusée") {
+		t.Errorf("cross-site refusal is not in French:\n%s", body)
+	}
+	wantStatus(t, "first signup", e.postForm("/subscribe", v, ""), http.StatusSeeOther)
+	w = e.postForm("/subscribe", v, "application/json")
+	wantStatus(t, "second signup in a minute", w, http.StatusTooManyRequests)
+	if !strings.Contains(w.Body.String(), "Trop d") {
+		t.Errorf("rate-limit answer is not in French: %s", w.Body)
+	}
+}
