@@ -18,7 +18,7 @@ type PreferencesStore interface {
 	// SavePreferences applies c to subscriber id in one transaction: the
 	// subscriptions in c.Leave that are pending or confirmed end, with an
 	// unsubscribe consent record each; those in c.Join that are not
-	// pending or confirmed become confirmed, with a signup and a confirm
+	// confirmed (none, pending or left) become confirmed, with a signup and a confirm
 	// record each carrying c.Wording, unless the address is suppressed, in
 	// which case none is joined and the outcome says Refused; the name is
 	// replaced when c.Rename. It returns what changed. An unknown
@@ -59,7 +59,11 @@ func (c Choice) Subscribed() bool { return c.State == Pending || c.State == Conf
 // PreferencesForm is what a reader sent from the preferences page.
 type PreferencesForm struct {
 	Newsletters []int64 // the newsletters ticked
-	Name        string
+	// Shown are the newsletters the page listed: only these change, so
+	// a page loaded before a newsletter was added leaves it alone. None
+	// means every newsletter on offer.
+	Shown []int64
+	Name  string
 	// LeaveAll ends every subscription; Newsletters and Name are then
 	// not looked at.
 	LeaveAll bool
@@ -118,7 +122,7 @@ func (s *Service) Preferences(ctx context.Context, token string) (Preferences, e
 }
 
 // SavePreferences applies what a reader sent from the preferences page: the
-// newsletters ticked and not yet joined are confirmed at once, those
+// newsletters ticked and not yet confirmed are confirmed at once, those
 // unticked are left, and the name is replaced, all in one transaction. A
 // bad name or a newsletter not on offer is an *AddressError and changes
 // nothing.
@@ -168,16 +172,25 @@ func difference(sub Subscriber, nls []Newsletter, f PreferencesForm, c Preferenc
 	for _, id := range f.Newsletters {
 		wanted[id] = true
 	}
+	shown := make(map[int64]bool, len(f.Shown))
+	for _, id := range f.Shown {
+		shown[id] = true
+	}
 	offered := 0
 	for _, n := range nls {
+		if len(shown) > 0 && !shown[n.ID] {
+			continue
+		}
 		if wanted[n.ID] {
 			offered++
 		}
-		on := Choice{State: stateOf(sub, n.ID)}.Subscribed()
+		// A ticked box confirms a subscription waiting for it: the link
+		// proves the reader gets mail at the address.
+		state := stateOf(sub, n.ID)
 		switch {
-		case wanted[n.ID] && !on:
+		case wanted[n.ID] && state != Confirmed:
 			c.Join = append(c.Join, n.ID)
-		case !wanted[n.ID] && on:
+		case !wanted[n.ID] && (state == Pending || state == Confirmed):
 			c.Leave = append(c.Leave, n.ID)
 		}
 	}

@@ -18,7 +18,7 @@ type linkWords struct {
 	LeftHeading, LeftMessage, LeftAll                 string
 	PrefsHeading, PrefsIntro, PrefsLegend, PrefsSave  string
 	PrefsWording, PrefsPending, PrefsName, PrefsSaved string
-	PrefsNone, PrefsSuppressed, PrefsChoose           string
+	PrefsNone, PrefsSuppressed, PrefsRefused          string
 }
 
 // linkLanguages are the languages of those pages; English is used for any
@@ -38,6 +38,7 @@ var linkLanguages = map[string]linkWords{
 		PrefsPending: "(waiting for confirmation)", PrefsName: "Name (optional)", PrefsSaved: "Your choices have been saved.",
 		PrefsNone:       "You will receive no newsletters from us.",
 		PrefsSuppressed: "Mail to this address could not be delivered or was reported as unwanted, so we cannot send it any newsletter.",
+		PrefsRefused:    "The newsletters you ticked could not be added: mail to this address could not be delivered or was reported as unwanted. Your other changes were saved.",
 	},
 	"fr": {
 		ConfirmHeading: "Confirmez votre abonnement", ConfirmMessage: "Appuyez sur le bouton pour commencer à recevoir :", ConfirmButton: "Confirmer mon abonnement",
@@ -53,6 +54,7 @@ var linkLanguages = map[string]linkWords{
 		PrefsPending: "(en attente de confirmation)", PrefsName: "Nom (facultatif)", PrefsSaved: "Vos choix ont été enregistrés.",
 		PrefsNone:       "Vous ne recevrez aucune newsletter de notre part.",
 		PrefsSuppressed: "Le courrier envoyé à cette adresse n'a pas pu être distribué ou a été signalé comme indésirable : nous ne pouvons plus lui envoyer de newsletter.",
+		PrefsRefused:    "Les newsletters cochées n'ont pas pu être ajoutées : le courrier envoyé à cette adresse n'a pas pu être distribué ou a été signalé comme indésirable. Vos autres changements ont été enregistrés.",
 	},
 	"de": {
 		ConfirmHeading: "Abonnement bestätigen", ConfirmMessage: "Drücken Sie die Schaltfläche, um Folgendes zu erhalten:", ConfirmButton: "Abonnement bestätigen",
@@ -68,6 +70,7 @@ var linkLanguages = map[string]linkWords{
 		PrefsPending: "(wartet auf Bestätigung)", PrefsName: "Name (freiwillig)", PrefsSaved: "Ihre Auswahl wurde gespeichert.",
 		PrefsNone:       "Sie erhalten keine Newsletter von uns.",
 		PrefsSuppressed: "E-Mails an diese Adresse konnten nicht zugestellt werden oder wurden als unerwünscht gemeldet; wir können ihr daher keinen Newsletter senden.",
+		PrefsRefused:    "Die angekreuzten Newsletter konnten nicht hinzugefügt werden: E-Mails an diese Adresse waren unzustellbar oder wurden als unerwünscht gemeldet. Ihre übrigen Änderungen wurden gespeichert.",
 	},
 	"es": {
 		ConfirmHeading: "Confirma tu suscripción", ConfirmMessage: "Pulsa el botón para empezar a recibir:", ConfirmButton: "Confirmar mi suscripción",
@@ -83,6 +86,7 @@ var linkLanguages = map[string]linkWords{
 		PrefsPending: "(pendiente de confirmación)", PrefsName: "Nombre (opcional)", PrefsSaved: "Tus preferencias se han guardado.",
 		PrefsNone:       "No recibirás ningún boletín nuestro.",
 		PrefsSuppressed: "El correo a esta dirección no se pudo entregar o se marcó como no deseado, así que no podemos enviarle ningún boletín.",
+		PrefsRefused:    "No se han podido añadir los boletines marcados: el correo a esta dirección no se pudo entregar o se marcó como no deseado. Tus demás cambios se han guardado.",
 	},
 }
 

@@ -21,6 +21,7 @@ type preferencesView struct {
 	Choices  []prefChoice
 	Wording  string
 	Saved    bool // the page follows a save
+	Refused  bool // and newsletters ticked were not joined: the address is suppressed
 	Any      bool // the reader is on at least one newsletter
 	Suppress bool // the address bounced or complained: it cannot join
 
@@ -46,6 +47,7 @@ func (h *Handler) preferencesForm(w http.ResponseWriter, r *http.Request) error 
 	}
 	v := h.preferencesPage(r, p)
 	v.Saved = r.URL.Query().Get("saved") == "1"
+	v.Refused = v.Saved && r.URL.Query().Get("refused") == "1"
 	return h.writePage(w, http.StatusOK, "preferences", v, false)
 }
 
@@ -72,7 +74,14 @@ func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) error 
 		}
 		f.Newsletters = append(f.Newsletters, id)
 	}
-	_, err = h.subs.SavePreferences(r.Context(), token, f)
+	for i, s := range form["shown"] {
+		id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if i >= 100 || err != nil || id <= 0 {
+			return h.preferencesRefused(w, r, "newsletter", problemText(lang, errNotListed))
+		}
+		f.Shown = append(f.Shown, id)
+	}
+	saved, err := h.subs.SavePreferences(r.Context(), token, f)
 	var ae *subscriber.AddressError
 	switch {
 	case errors.As(err, &ae):
@@ -84,7 +93,11 @@ func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) error 
 	case err != nil:
 		return linkErr(err)
 	}
-	http.Redirect(w, r, "/preferences/"+url.PathEscape(token)+"?saved=1", http.StatusSeeOther)
+	next := "/preferences/" + url.PathEscape(token) + "?saved=1"
+	if len(saved.Refused) > 0 {
+		next += "&refused=1" // the address may not join anything: say so, not "saved"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
 
@@ -108,11 +121,16 @@ func (h *Handler) preferencesRefused(w http.ResponseWriter, r *http.Request, fie
 }
 
 // preferencesLanguage picks the page's language: that of the first
-// newsletter the reader is on, or of the first on offer.
+// newsletter the reader is on, or has left, or of the first on offer.
 func (h *Handler) preferencesLanguage(p subscriber.Preferences) (string, linkWords) {
 	var nls []subscriber.Newsletter
 	for _, c := range p.Newsletters {
 		if c.Subscribed() {
+			nls = append(nls, c.Newsletter)
+		}
+	}
+	for _, c := range p.Newsletters {
+		if c.State == subscriber.Unsubscribed {
 			nls = append(nls, c.Newsletter)
 		}
 	}

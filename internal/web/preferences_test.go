@@ -228,7 +228,14 @@ func TestPreferencesSuppressedAddressIsNotJoined(t *testing.T) {
 	if !strings.Contains(w.Body.String(), "cannot send it any newsletter") {
 		t.Errorf("the page of a suppressed address does not say it cannot join:\n%s", w.Body)
 	}
-	wantStatus(t, "POST", e.postForm(link, url.Values{"newsletter": {"1", "2"}, "name": {"Ada"}}, ""), 303)
+	posted := e.postForm(link, url.Values{"newsletter": {"1", "2"}, "name": {"Ada"}}, "")
+	wantStatus(t, "POST", posted, 303)
+	if loc := posted.Header().Get("Location"); loc != link+"?saved=1&refused=1" {
+		t.Errorf("a refused join redirects to %q; want the page saying so", loc)
+	}
+	if !strings.Contains(e.get(posted.Header().Get("Location")).Body.String(), "could not be added") {
+		t.Error("the page after a refused join does not say the newsletters were not added")
+	}
 	if got := states(t, e, id); got[1] != subscriber.Pending || got[2] != "" {
 		t.Errorf("a suppressed address after ticking newsletter 2: %v; want 1 still pending, 2 not joined", got)
 	}
@@ -281,5 +288,29 @@ func TestPreferencesBadLinks(t *testing.T) {
 	sameReader(t, "bad links", readerOf(t, e, id), before)
 	if got := e.logs.String(); got != "" {
 		t.Errorf("bad links were logged as errors:\n%s", got)
+	}
+}
+
+// A page loaded before a newsletter was added changes nothing about it, and
+// a newsletter waiting for confirmation that stays ticked is confirmed.
+func TestPreferencesChangesOnlyWhatItShowed(t *testing.T) {
+	e := newEnv(t)
+	id, link := prefsReader(t, e)
+	shown := e.get(link).Body.String()
+	if strings.Count(shown, `name="shown"`) != 2 {
+		t.Fatalf("the page does not say which newsletters it shows:\n%s", shown)
+	}
+	// Meanwhile a third newsletter is added and the reader joins it.
+	e.addNewsletter("late", "Late")
+	const late = 3
+	if err := e.store.RecordSignups(context.Background(), []subscriber.Signup{{Email: "reader@example.org", Newsletters: []int64{late}, At: e.now}}, 0); err != nil {
+		t.Fatal(err)
+	}
+	e.now = e.now.Add(time.Minute) // past the newsletter list's cache
+	w := e.postForm(link, url.Values{"shown": {"1", "2"}, "newsletter": {"1"}, "name": {"Reader"}}, "")
+	wantStatus(t, "POST the page loaded before", w, 303)
+	got := states(t, e, id)
+	if got[1] != subscriber.Confirmed || got[2] != "" || got[late] != subscriber.Pending {
+		t.Errorf("after saving a page that showed newsletters 1 and 2 only: %v; want 1 confirmed (it was ticked), 2 untouched, %d left pending", got, late)
 	}
 }

@@ -62,7 +62,7 @@ func (s *Store) SavePreferences(ctx context.Context, id int64, c subscriber.Pref
 			joined, err := updateStates(ctx, tx, `INSERT INTO subscription (subscriber_id, newsletter_id, state, created_at, updated_at)
 				VALUES (?, ?, 'confirmed', ?, ?)
 				ON CONFLICT (subscriber_id, newsletter_id) DO UPDATE SET state = 'confirmed', updated_at = excluded.updated_at
-				WHERE subscription.state = 'unsubscribed'
+				WHERE subscription.state <> 'confirmed'
 				RETURNING newsletter_id`, id, nl, at, at)
 			if err != nil {
 				return err
