@@ -72,8 +72,11 @@ func (h *Handler) fromOwnPages(r *http.Request) bool {
 	default: // same-origin, same-site, or none (the reader's own doing)
 		return true
 	}
+	// Browsers that predate Sec-Fetch-Site send "null" for a page whose
+	// referrer policy is no-referrer, as the box's own pages after a
+	// refusal are; every browser of today says cross-site instead.
 	origin := r.Header.Get("Origin")
-	if origin == "" {
+	if origin == "" || origin == "null" {
 		return true
 	}
 	u, err := url.Parse(origin)
