@@ -104,6 +104,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	signer := subscriber.NewSigner(secret)
 	mailer, err := subscriber.NewMailer(subscriber.MailConfig{
 		Site: c.siteName, BaseURL: c.baseURL, From: mail.Address{Name: from.Name, Email: from.Address}, Signer: signer,
+		Language: c.language,
 	}, st)
 	if err != nil {
 		return err

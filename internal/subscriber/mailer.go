@@ -24,6 +24,7 @@ type MailStore interface {
 // MailConfig says who the transactional emails come from.
 type MailConfig struct {
 	Site       string // the publication's name
+	Language   string // the publication's main language, for newsletters in one the emails are not written in
 	BaseURL    string // absolute, without a trailing slash
 	From       mail.Address
 	Signer     *Signer
@@ -117,14 +118,14 @@ func (m *Mailer) Render(ctx context.Context, d delivery.Delivery) (delivery.Outg
 		// The expiry counts from when the email was queued, so a retried
 		// message carries the same link.
 		token := m.cfg.Signer.Sign(Token{Purpose: PurposeConfirm, SubscriberID: sub.ID, Expires: d.CreatedAt.Add(m.cfg.ConfirmTTL)})
-		l := m.langs[languageOf(pending)]
+		l := m.langs[languageOf(pending, m.cfg.Language)]
 		skel, newsletters, confirm = l.confirm, l.words.list(names(pending)), m.cfg.BaseURL+"/confirm/"+token
 	case delivery.KindWelcome:
 		confirmed := pick(sub, nls, 0, Confirmed)
 		if len(confirmed) == 0 {
 			return delivery.Outgoing{}, fmt.Errorf("no confirmed subscription: %w", delivery.ErrSkip)
 		}
-		l := m.langs[languageOf(confirmed)]
+		l := m.langs[languageOf(confirmed, m.cfg.Language)]
 		skel, newsletters = l.welcome, l.words.list(names(confirmed))
 		preferences = m.cfg.BaseURL + "/preferences/" + m.cfg.Signer.Sign(Token{Purpose: PurposePreferences, SubscriberID: sub.ID})
 	default:

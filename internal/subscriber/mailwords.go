@@ -29,18 +29,19 @@ var mailLanguages = map[string]mailWords{
 
 // languageOf is the language the emails about nls are written in: that
 // of the first newsletter, or of its primary subtag (pt for pt-br), or
-// English.
-func languageOf(nls []Newsletter) string {
-	if len(nls) == 0 {
-		return "en"
+// the publication's, or English.
+func languageOf(nls []Newsletter, site string) string {
+	var tags []string
+	if len(nls) > 0 {
+		tags = append(tags, nls[0].Language)
 	}
-	lang := strings.ToLower(nls[0].Language)
-	if _, ok := mailLanguages[lang]; ok {
-		return lang
-	}
-	if primary, _, _ := strings.Cut(lang, "-"); primary != lang {
-		if _, ok := mailLanguages[primary]; ok {
-			return primary
+	for _, tag := range append(tags, site) {
+		tag = strings.ToLower(tag)
+		primary, _, _ := strings.Cut(tag, "-")
+		for _, l := range []string{tag, primary} {
+			if _, ok := mailLanguages[l]; ok {
+				return l
+			}
 		}
 	}
 	return "en"

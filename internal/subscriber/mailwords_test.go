@@ -92,4 +92,27 @@ func TestEmailsInTheNewsletterLanguage(t *testing.T) {
 			t.Errorf("German welcome email does not greet Ana in German:\n%s", p.Text)
 		}
 	}
+	// A publication in Spanish writes in Spanish about a newsletter in a
+	// language Herald has no words for.
+	es, err := subscriber.NewMailer(subscriber.MailConfig{Site: "La Gaceta", BaseURL: "https://news.example", Language: "es",
+		From: mail.Address{Email: "news@news.example"}, Signer: subscriber.NewSigner([]byte("a secret for the tests of at least 32 bytes"))}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range claimed {
+		if d.Recipient != "e@example.org" {
+			continue
+		}
+		d.Kind = delivery.KindConfirm
+		for id := range d.SubscriptionStates {
+			d.SubscriptionStates[id] = string(subscriber.Pending)
+		}
+		out, err := es.Render(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, _ := mail.Parse(out.Data); p.Subject != "Confirma tu suscripción a La Gaceta" {
+			t.Errorf("confirmation about a newsletter in pt-br from a Spanish publication: subject %q", p.Subject)
+		}
+	}
 }

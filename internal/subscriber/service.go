@@ -167,6 +167,9 @@ func (s *Service) Confirm(ctx context.Context, token, ip string) (LinkInfo, erro
 		return LinkInfo{}, fmt.Errorf("subscriber: confirm: %w", err)
 	}
 	s.cfg.Queued()
+	// What this link confirmed: the subscriptions that waited for it, not
+	// those confirmed before.
+	confirmed = byID(confirmed, newsletterIDs(info.Pending))
 	s.emit(ctx, "subscriber.confirmed", map[string]any{"id": sub.ID, "email": sub.Email, "newsletter_ids": newsletterIDs(confirmed)})
 	info.Pending, info.Confirmed, info.Changed = nil, confirmed, true
 	return info, nil

@@ -311,3 +311,36 @@ func TestLinkPagesInTheNewsletterLanguage(t *testing.T) {
 		t.Errorf("last consent record = %+v; want newsletter 1 joined with the French sentence", last)
 	}
 }
+
+// A reader already on an English newsletter who confirms a French one is
+// answered in French, about the French one alone.
+func TestConfirmAnswersAboutWhatItConfirmed(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	nl, err := e.store.CreateNewsletter(ctx, &subscriber.Newsletter{Slug: "lettre", Name: "La Lettre", Language: "fr",
+		DigestTime: "07:00", Timezone: "UTC", CreatedAt: e.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := signedUp(t, e, "1")
+	if _, err := e.store.ConfirmSubscriber(ctx, id, subscriber.Consent{SubscriberID: id, Action: subscriber.ConsentConfirm, At: e.now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.RecordSignups(ctx, []subscriber.Signup{{Email: "reader@example.org", Newsletters: []int64{nl}, At: e.now}}, 0); err != nil {
+		t.Fatal(err)
+	}
+	confirm := "/confirm/" + e.signer.Sign(subscriber.Token{Purpose: subscriber.PurposeConfirm, SubscriberID: id, Expires: e.now.Add(time.Hour)})
+	w := e.postForm(confirm, nil, "")
+	wantStatus(t, "POST "+confirm, w, http.StatusOK)
+	doc := parseHTML(t, w.Body.String())
+	var listed []string
+	for _, ul := range findAll(doc, func(n *html.Node) bool { return attrOr(n, "class") == "newsletter-names" }) {
+		for _, li := range findAll(ul, func(n *html.Node) bool { return n.Data == "li" }) {
+			listed = append(listed, textOf(li))
+		}
+	}
+	if !strings.Contains(w.Body.String(), `<html lang="fr">`) || strings.Join(listed, "|") != "La Lettre" {
+		t.Errorf("confirming La Lettre answers with lang %v and the list %q; want French and La Lettre alone:\n%s",
+			strings.Contains(w.Body.String(), `lang="fr"`), listed, w.Body)
+	}
+}
