@@ -178,3 +178,25 @@ func testPreferencesChangeNothingOnError(t *testing.T, st Store) {
 		t.Errorf("a save for another subscriber changed this one (-before +after):\n%s", diff)
 	}
 }
+
+// testPreferencesConfirmPending: a subscription waiting for confirmation
+// that the reader joins on the page is confirmed, with its records; one
+// confirmed already is left as it is.
+func testPreferencesConfirmPending(t *testing.T, st Store) {
+	t0 := time.Now().UTC().Truncate(time.Millisecond)
+	sub, weekly := prefsSubscriber(t, st, "p@example.com", t0)
+	before := len(consentsOf(t, st, sub.ID))
+	c := subscriber.PreferenceChange{Join: []int64{1}, At: t0.Add(time.Minute), Source: subscriber.PreferencesSource, Wording: "Ticked.", IP: "192.0.2.8"}
+	if out := savePreferences(t, st, sub.ID, c); !cmp.Equal(out.Joined, []int64{1}) {
+		t.Errorf("joining the pending newsletter 1: outcome %+v; want it joined", out)
+	}
+	if got := standingOf(t, st, sub.ID).States; got[1] != subscriber.Confirmed || got[weekly] != "" {
+		t.Errorf("after joining the pending newsletter: %v; want 1 confirmed", got)
+	}
+	if n := len(consentsOf(t, st, sub.ID)) - before; n != 2 {
+		t.Errorf("joining a pending newsletter added %d consent records, want 2 (signup, confirm)", n)
+	}
+	if out := savePreferences(t, st, sub.ID, c); len(out.Joined) != 0 {
+		t.Errorf("joining it again: outcome %+v; want nothing joined", out)
+	}
+}

@@ -85,6 +85,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"SubscribersPagesAndNotFound", testSubscribersPagesAndNotFound},
 		{"UnsubscribeOneNewsletter", testUnsubscribeOneNewsletter},
 		{"PreferencesJoinLeaveRename", testPreferencesJoinLeaveRename},
+		{"PreferencesConfirmPending", testPreferencesConfirmPending},
 		{"PreferencesSuppressedAddress", testPreferencesSuppressedAddress},
 		{"PreferencesChangeNothingOnError", testPreferencesChangeNothingOnError},
 		{"ClaimOrderAndLimit", testClaimOrderAndLimit},
