@@ -87,6 +87,12 @@ func subscriberImport(ctx context.Context, args []string, getenv func(string) st
 	if err != nil {
 		return err
 	}
+	// People erased on their request are known to the suppression list by
+	// hashes keyed with the site's secret.
+	secret, err := c.loadSecret(ctx, st)
+	if err != nil {
+		return err
+	}
 
 	// An import makes many short-lived values; collecting garbage less
 	// often saves CPU time for some tens of megabytes.
@@ -94,7 +100,7 @@ func subscriberImport(ctx context.Context, args []string, getenv func(string) st
 	bar := newProgress(stderr, size, time.Now)
 	shown := 0
 	im := &subscriber.Importer{
-		Store:        st,
+		Store:        subscriber.SkipErased(st, secret),
 		NewsletterID: nl.ID,
 		Options:      subscriber.ImportOptions{Confirmed: confirmed, Source: "import " + filepath.Base(pos[0]), At: time.Now()},
 		OnSkip: func(e subscriber.RowError) {

@@ -138,7 +138,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Queued: engine.Nudge, Logger: logger.With("component", "campaigns"), Events: events})
 	subs := subscriber.NewService(subscriber.Config{Store: st, Signer: signer, Queued: engine.Nudge, Logger: logger, Events: events})
 	users := user.NewService(user.Config{Store: st, Issuer: c.siteName, Logger: logger.With("component", "users")})
-	apiHandler, err := api.New(api.Config{Store: st, Users: users, Signups: subs, Publisher: publisher, Events: events,
+	apiHandler, err := api.New(api.Config{Store: st, Users: users, Signups: subs, Publisher: publisher, Events: events, Secret: secret,
 		Language: c.language, Queued: engine.Nudge, Started: scheduler.Nudge, Logger: logger.With("component", "api")})
 	if err != nil {
 		return err

@@ -168,7 +168,7 @@ func (h *Handler) runImport(ctx context.Context, s *staff, file io.Reader, name 
 		return rep
 	}
 	im := &subscriber.Importer{
-		Store:        erasedFilter{SubscriberStore: h.cfg.Subscribers, secret: h.cfg.Secret},
+		Store:        subscriber.SkipErased(h.cfg.Subscribers, h.cfg.Secret),
 		NewsletterID: nlID,
 		Options: subscriber.ImportOptions{Confirmed: confirmed, At: h.now(),
 			Source: fmt.Sprintf("import %s by staff %d", name, s.User.ID)},
@@ -215,60 +215,4 @@ func fileName(name string) string {
 		return "upload.csv"
 	}
 	return name
-}
-
-// erasedFilter stores an import's rows except those of people erased on
-// their request, whose addresses are only known to the suppression list as
-// keyed hashes the store cannot compute.
-type erasedFilter struct {
-	SubscriberStore
-	secret []byte
-}
-
-// ReasonErased is why an import leaves out an erased person's address.
-const ReasonErased = "erased on the person's request: never to be added or mailed again"
-
-func (f erasedFilter) ImportSubscribers(ctx context.Context, newsletterID int64, rows []subscriber.ImportRow, opts subscriber.ImportOptions) (subscriber.ImportResult, error) {
-	byKey := make(map[string][]int, len(rows))
-	keys := make([]string, 0, len(rows))
-	for i, row := range rows {
-		k := ErasureKey(f.secret, row.Email)
-		if _, ok := byKey[k]; !ok {
-			keys = append(keys, k)
-		}
-		byKey[k] = append(byKey[k], i)
-	}
-	drop := make([]bool, len(rows))
-	var skips []subscriber.RowError
-	for from := 0; from < len(keys); from += 500 {
-		found, err := f.SuppressedKeys(ctx, keys[from:min(from+500, len(keys))])
-		if err != nil {
-			return subscriber.ImportResult{}, err
-		}
-		for _, k := range found {
-			for _, i := range byKey[k] {
-				drop[i] = true
-				skips = append(skips, subscriber.RowError{Line: rows[i].Line, Reason: ReasonErased})
-			}
-		}
-	}
-	if len(skips) == 0 {
-		return f.SubscriberStore.ImportSubscribers(ctx, newsletterID, rows, opts)
-	}
-	kept := make([]subscriber.ImportRow, 0, len(rows)-len(skips))
-	for i, row := range rows {
-		if !drop[i] {
-			kept = append(kept, row)
-		}
-	}
-	var res subscriber.ImportResult
-	if len(kept) > 0 {
-		var err error
-		if res, err = f.SubscriberStore.ImportSubscribers(ctx, newsletterID, kept, opts); err != nil {
-			return res, err
-		}
-	}
-	res.Skips = append(res.Skips, skips...)
-	res.Skipped += len(skips)
-	return res, nil
 }

@@ -1,9 +1,6 @@
 package admin
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
 	"strconv"
 	"strings"
@@ -176,8 +173,9 @@ func contains(list []string, s string) bool {
 }
 
 // subscriberErase forgets a person on their request. Only a keyed hash of
-// their address stays, on the suppression list, so that they are never
-// mailed again yet their address cannot be read back from it.
+// their address stays, on the suppression list, so that no import adds
+// them again (see subscriber.SkipErased) yet their address cannot be read
+// back from it.
 func (h *Handler) subscriberErase(w http.ResponseWriter, r *http.Request, s *staff) error {
 	id, err := idParam(r)
 	if err != nil {
@@ -190,25 +188,12 @@ func (h *Handler) subscriberErase(w http.ResponseWriter, r *http.Request, s *sta
 	if r.PostFormValue("confirm") != "yes" {
 		return invalid("Tick the box to confirm that this person's data is to be erased.")
 	}
-	key := ErasureKey(h.cfg.Secret, sub.Email)
+	key := subscriber.ErasureKey(h.cfg.Secret, sub.Email)
 	if err := h.cfg.Subscribers.EraseSubscriber(r.Context(), id, key, "erased on request", h.now()); err != nil {
 		return err
 	}
 	h.log.InfoContext(r.Context(), "subscriber erased", "subscriber", id, "user_id", s.User.ID)
 	return done(w, r, "/admin/subscribers", "erased")
-}
-
-// ErasureKey is what stands for an erased person's address on the
-// suppression list: "erased:" and the HMAC-SHA-256 of the address's key,
-// keyed by a key derived from the site secret. Whoever checks an address
-// against the list computes the same from the address in hand; without the
-// secret, the list gives no address back, not even by guessing.
-func ErasureKey(secret []byte, email string) string {
-	k := hmac.New(sha256.New, secret)
-	k.Write([]byte("herald erasure v1"))
-	m := hmac.New(sha256.New, k.Sum(nil))
-	m.Write([]byte(subscriber.EmailKey(strings.TrimSpace(email))))
-	return "erased:" + hex.EncodeToString(m.Sum(nil))
 }
 
 // personalData is one person's data as the GDPR export gives it.

@@ -174,12 +174,12 @@ func TestErasureLeavesOnlyAKeyedHash(t *testing.T) {
 			t.Errorf("%s = %d after erasure, want 0", q, n)
 		}
 	}
-	key := ErasureKey(testSecret, "ana@example.net")
+	key := subscriber.ErasureKey(testSecret, "ana@example.net")
 	found, err := e.st.SuppressedKeys(ctx, []string{key})
 	if err != nil || len(found) != 1 {
 		t.Errorf("suppression of the keyed hash %s: %v, %v", key, found, err)
 	}
-	if key != ErasureKey(testSecret, " ANA@example.NET ") || key == ErasureKey([]byte(strings.Repeat("k", 40)), "ana@example.net") {
+	if key != subscriber.ErasureKey(testSecret, " ANA@example.NET ") || key == subscriber.ErasureKey([]byte(strings.Repeat("k", 40)), "ana@example.net") {
 		t.Error("the keyed hash must follow the address in any case and change with the secret")
 	}
 	if _, err := e.st.SubscriberByID(ctx, keep); err != nil {

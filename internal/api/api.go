@@ -41,7 +41,7 @@ type Store interface {
 	TagsOfSubscribers(ctx context.Context, ids []int64) (map[int64][]string, error)
 	UpdateSubscriberProfile(ctx context.Context, id int64, name string, tags []string) error
 	UnsubscribeSubscriber(ctx context.Context, id, newsletterID int64, c subscriber.Consent) error
-	subscriber.ImportStore
+	subscriber.ErasureStore
 
 	CreateCampaign(ctx context.Context, c *campaign.Campaign) (int64, error)
 	Campaign(ctx context.Context, id int64) (campaign.Campaign, error)
@@ -94,9 +94,12 @@ type Config struct {
 	// AllowPrivateWebhooks admits webhook URLs on loopback and private
 	// networks, and plain HTTP to loopback; for tests only.
 	AllowPrivateWebhooks bool
-	Language             string // of newsletters created without one; default "en"
-	Queued               func() // wakes the delivery engine after mail was queued
-	Started              func() // wakes the campaign scheduler after a campaign moved
+	// Secret is the site's secret: imports leave out the people erased on
+	// their request, whom the suppression list knows by keyed hashes.
+	Secret   []byte
+	Language string // of newsletters created without one; default "en"
+	Queued   func() // wakes the delivery engine after mail was queued
+	Started  func() // wakes the campaign scheduler after a campaign moved
 	// RatePerSecond and RateBurst size each token's bucket: a script may
 	// send RateBurst requests at once, then RatePerSecond a second;
 	// default 10 and 40.

@@ -238,3 +238,26 @@ func TestImportSubscribers(t *testing.T) {
 		e.do(tok, "POST", "/api/v1/subscribers/import?"+tc.query, tc.file, "Content-Type", "text/csv").wantError(t, tc.status, tc.code, tc.field)
 	}
 }
+
+// An import through the API leaves out a person erased on their request.
+func TestImportLeavesOutTheErased(t *testing.T) {
+	e := newEnv(t)
+	tok := e.tokenFor(user.Editor)
+	ctx := context.Background()
+	var got importJSON
+	e.do(tok, "POST", "/api/v1/subscribers/import?newsletter_id=1", "email\nana@example.com\n", "Content-Type", "text/csv").want(t, 200, &got)
+	ana, err := e.store.SubscriberByEmail(ctx, "ana@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.EraseSubscriber(ctx, ana.ID, subscriber.ErasureKey([]byte("test secret"), "ana@example.com"), "erased on request", e.clock()); err != nil {
+		t.Fatal(err)
+	}
+	e.do(tok, "POST", "/api/v1/subscribers/import?newsletter_id=1", "email\nAna@Example.com\n", "Content-Type", "text/csv").want(t, 200, &got)
+	if got.Imported != 0 || got.Skipped != 1 || len(got.Rejected) != 1 || got.Rejected[0].Reason != subscriber.ReasonErased {
+		t.Errorf("import of an erased address = %+v; want it left out as erased", got)
+	}
+	if _, err := e.store.SubscriberByEmail(ctx, "ana@example.com"); err == nil {
+		t.Error("the erased address was added again")
+	}
+}

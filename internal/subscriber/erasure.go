@@ -1,0 +1,91 @@
+package subscriber
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
+
+// ErasureKey is what stands for an erased person's address on the
+// suppression list: "erased:" and the HMAC-SHA-256 of the address's key,
+// keyed by a key derived from the site secret. Whoever checks an address
+// against the list computes the same from the address in hand; without the
+// secret, the list gives no address back, not even by guessing.
+func ErasureKey(secret []byte, email string) string {
+	k := hmac.New(sha256.New, secret)
+	k.Write([]byte("herald erasure v1"))
+	m := hmac.New(sha256.New, k.Sum(nil))
+	m.Write([]byte(EmailKey(strings.TrimSpace(email))))
+	return "erased:" + hex.EncodeToString(m.Sum(nil))
+}
+
+// ReasonErased is why an import leaves out an erased person's address.
+const ReasonErased = "erased on the person's request: not to be added again by an import"
+
+// ErasureStore is an import store that can tell which keys are on the
+// suppression list.
+type ErasureStore interface {
+	ImportStore
+	// SuppressedKeys returns those of keys on the suppression list.
+	SuppressedKeys(ctx context.Context, keys []string) ([]string, error)
+}
+
+// SkipErased stores an import's rows except those of people erased on
+// their request, whose addresses only the keyed hashes of the suppression
+// list know: every way in (the admin app, the API, the command line) goes
+// through it with the site's secret.
+func SkipErased(st ErasureStore, secret []byte) ImportStore {
+	return skipErased{ErasureStore: st, secret: secret}
+}
+
+type skipErased struct {
+	ErasureStore
+	secret []byte
+}
+
+func (f skipErased) ImportSubscribers(ctx context.Context, newsletterID int64, rows []ImportRow, opts ImportOptions) (ImportResult, error) {
+	byKey := make(map[string][]int, len(rows))
+	keys := make([]string, 0, len(rows))
+	for i, row := range rows {
+		k := ErasureKey(f.secret, row.Email)
+		if _, ok := byKey[k]; !ok {
+			keys = append(keys, k)
+		}
+		byKey[k] = append(byKey[k], i)
+	}
+	drop := make([]bool, len(rows))
+	var skips []RowError
+	for from := 0; from < len(keys); from += 500 {
+		found, err := f.SuppressedKeys(ctx, keys[from:min(from+500, len(keys))])
+		if err != nil {
+			return ImportResult{}, err
+		}
+		for _, k := range found {
+			for _, i := range byKey[k] {
+				drop[i] = true
+				skips = append(skips, RowError{Line: rows[i].Line, Reason: ReasonErased})
+			}
+		}
+	}
+	if len(skips) == 0 {
+		return f.ErasureStore.ImportSubscribers(ctx, newsletterID, rows, opts)
+	}
+	kept := make([]ImportRow, 0, len(rows)-len(skips))
+	for i, row := range rows {
+		if !drop[i] {
+			kept = append(kept, row)
+		}
+	}
+	var res ImportResult
+	if len(kept) > 0 {
+		var err error
+		if res, err = f.ErasureStore.ImportSubscribers(ctx, newsletterID, kept, opts); err != nil {
+			return res, err
+		}
+	}
+	res.Skips = append(res.Skips, skips...)
+	res.Skipped += len(skips)
+	return res, nil
+}
