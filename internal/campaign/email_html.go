@@ -33,7 +33,7 @@ func renderHTML(t *template.Template, v *view, base *url.URL) ([]mail.Segment, e
 	return split(out, v.markers, func(code byte) (mail.Segment, bool) {
 		switch code {
 		case markGreeting:
-			return mail.Segment{Slot: slotNames()[slotNameHTML], Before: "Hello ", After: ","}, true
+			return mail.Segment{Slot: slotNames()[slotNameHTML], Before: v.T.Hello + " ", After: ","}, true
 		case markUnsubscribe:
 			return mail.Segment{Slot: slotNames()[slotUnsubscribeHTML]}, true
 		case markPreferences:
@@ -58,7 +58,7 @@ func renderText(v *view) ([]mail.Segment, error) {
 	return split(out, v.markers, func(code byte) (mail.Segment, bool) {
 		switch code {
 		case markGreeting:
-			return mail.Segment{Slot: slotNames()[slotName], Before: "Hello ", After: ",\n\n"}, true
+			return mail.Segment{Slot: slotNames()[slotName], Before: v.T.Hello + " ", After: ",\n\n"}, true
 		case markUnsubscribe:
 			return mail.Segment{Slot: slotNames()[slotUnsubscribe]}, true
 		case markPreferences:

@@ -369,3 +369,24 @@ func BenchmarkNewEmail(b *testing.B) {
 		}
 	}
 }
+
+// The default layout speaks the newsletter's language around the content.
+func TestEmailInTheNewsletterLanguage(t *testing.T) {
+	for lang, want := range map[string][]string{
+		"fr":    {"Bonjour Ana,", "Lire la suite", "Vous recevez cet e-mail parce que vous êtes abonné à The Weekly de Harbour Times.", "Se désabonner: ", `lang="fr"`},
+		"de-AT": {"Guten Tag Ana,", "Weiterlesen", "weil Sie The Weekly von Harbour Times abonniert haben.", "Abonnements verwalten"},
+		"es":    {"Hola Ana,", "Seguir leyendo", "Darse de baja"},
+		"it":    {"Hello Ana,", "Read more", "You receive this email because you subscribed to The Weekly from Harbour Times."},
+	} {
+		c := teaserCompose()
+		c.Newsletter.Language = lang
+		r := testRecipient()
+		r.Name = "Ana"
+		_, p := render(t, c, r)
+		for _, w := range want {
+			if !strings.Contains(p.Text+p.HTML, w) {
+				t.Errorf("email of a newsletter in %s lacks %q", lang, w)
+			}
+		}
+	}
+}

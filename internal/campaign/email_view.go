@@ -32,6 +32,8 @@ type view struct {
 	UnsubscribeURL string
 	PreferencesURL string
 
+	T Words // the layout's own words, in the newsletter's language
+
 	markers markers
 }
 
@@ -87,6 +89,7 @@ func newView(c *Compose, base *url.URL, m markers) *view {
 	if v.Language == "" {
 		v.Language = "en"
 	}
+	v.T = wordsFor(v.Language)
 	if v.Newsletter == "" {
 		v.Newsletter = c.SiteName
 	}
@@ -143,6 +146,7 @@ type textView struct {
 	Articles                  []textArticle
 
 	Greeting, UnsubscribeURL, PreferencesURL string
+	T                                        Words
 }
 
 type textArticle struct {
@@ -158,6 +162,7 @@ func (v *view) text() textView {
 		Greeting:       v.Greeting,
 		UnsubscribeURL: v.UnsubscribeURL,
 		PreferencesURL: v.PreferencesURL,
+		T:              v.T,
 	}
 	for _, a := range v.Articles {
 		t.Articles = append(t.Articles, textArticle{
