@@ -119,8 +119,11 @@ func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, se *status
 	if lang == "" {
 		lang = h.cur().site.Language
 	}
-	v := errorView{page: h.basePage(lang, se.title), Heading: se.title, Message: se.msg,
-		Expired: se.status == http.StatusGone}
+	v := errorView{page: h.basePage(lang, se.title), Heading: se.title, Message: se.msg}
+	if se.status == http.StatusGone {
+		_, lw := linkWordsFor(lang)
+		v.SignUp = lw.SignUpAgain
+	}
 	v.Robots = "noindex"
 	body, err := h.pages.execute("error", v)
 	if err != nil {

@@ -25,7 +25,7 @@ type linkView struct {
 func (h *Handler) confirmForm(w http.ResponseWriter, r *http.Request) error {
 	info, err := h.subs.ConfirmInfo(r.Context(), r.PathValue("token"))
 	if err != nil {
-		return linkErr(err)
+		return h.linkErr(err)
 	}
 	if len(info.Pending) == 0 {
 		return h.writeLinkPage(w, h.confirmedPage(info))
@@ -40,7 +40,7 @@ func (h *Handler) confirmForm(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) error {
 	info, err := h.subs.Confirm(r.Context(), r.PathValue("token"), clientIP(r))
 	if err != nil {
-		return linkErr(err)
+		return h.linkErr(err)
 	}
 	if info.Changed && h.counts != nil {
 		h.counts.Confirmation()
@@ -70,7 +70,7 @@ func (h *Handler) confirmedPage(info subscriber.LinkInfo) linkView {
 func (h *Handler) unsubscribeForm(w http.ResponseWriter, r *http.Request) error {
 	info, err := h.subs.UnsubscribeInfo(r.Context(), r.PathValue("token"))
 	if err != nil {
-		return linkErr(err)
+		return h.linkErr(err)
 	}
 	var v linkView
 	var lw linkWords
@@ -105,7 +105,7 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 	}
 	info, err := h.subs.Unsubscribe(r.Context(), r.PathValue("token"), all, clientIP(r))
 	if err != nil {
-		return linkErr(err)
+		return h.linkErr(err)
 	}
 	lw, v := h.linkPage(info, func(lw linkWords) string { return lw.LeftHeading }, info.Left)
 	v.Message = lw.LeftMessage
@@ -116,10 +116,18 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 }
 
 // linkErr treats a token naming nobody like a forged one: the page must not
-// tell which subscribers exist.
-func linkErr(err error) error {
+// tell which subscribers exist. A link that is not valid, or no longer,
+// is told in the site's language.
+func (h *Handler) linkErr(err error) error {
 	if errors.Is(err, subscriber.ErrNotFound) {
-		return subscriber.ErrBadToken
+		err = subscriber.ErrBadToken
+	}
+	lang, lw := h.linkLanguage(nil)
+	switch {
+	case errors.Is(err, subscriber.ErrExpiredToken):
+		return &statusError{status: http.StatusGone, title: lw.ExpiredTitle, msg: lw.ExpiredMessage, wrapped: err, lang: lang}
+	case errors.Is(err, subscriber.ErrBadToken):
+		return &statusError{status: http.StatusBadRequest, title: lw.BadTitle, msg: lw.BadMessage, wrapped: err, lang: lang}
 	}
 	return err
 }

@@ -344,3 +344,21 @@ func TestConfirmAnswersAboutWhatItConfirmed(t *testing.T) {
 			strings.Contains(w.Body.String(), `lang="fr"`), listed, w.Body)
 	}
 }
+
+// A link that is not valid, or no longer, is answered in the site's
+// language, with a way to sign up again for one that expired.
+func TestBadLinksInTheSiteLanguage(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Site.Language = "fr" })
+	id := signedUp(t, e)
+	bad := e.get("/unsubscribe/not-a-token")
+	wantStatus(t, "GET a forged link", bad, http.StatusBadRequest)
+	if body := bad.Body.String(); !strings.Contains(body, `<html lang="fr">`) || !strings.Contains(body, html.EscapeString("Ce lien n'est pas valide")) {
+		t.Errorf("a forged link on a French site:\n%s", body)
+	}
+	expired := e.signer.Sign(subscriber.Token{Purpose: subscriber.PurposeConfirm, SubscriberID: id, Expires: e.now.Add(-time.Hour)})
+	w := e.get("/confirm/" + expired)
+	wantStatus(t, "GET an expired link", w, http.StatusGone)
+	if body := w.Body.String(); !strings.Contains(body, "Ce lien a expiré") || !strings.Contains(body, `href="/subscribe?language=fr"`) {
+		t.Errorf("an expired link on a French site:\n%s", body)
+	}
+}

@@ -43,7 +43,7 @@ type prefChoice struct {
 func (h *Handler) preferencesForm(w http.ResponseWriter, r *http.Request) error {
 	p, err := h.subs.Preferences(r.Context(), r.PathValue("token"))
 	if err != nil {
-		return linkErr(err)
+		return h.linkErr(err)
 	}
 	v := h.preferencesPage(r, p)
 	v.Saved = r.URL.Query().Get("saved") == "1"
@@ -61,7 +61,7 @@ func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) error 
 	token, form := r.PathValue("token"), r.PostForm
 	p, err := h.subs.Preferences(r.Context(), token)
 	if err != nil {
-		return linkErr(err)
+		return h.linkErr(err)
 	}
 	// The sentence shown next to the choices is what the reader agreed
 	// to, so it is stored as it was shown, in the page's language.
@@ -91,7 +91,7 @@ func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) error 
 		}
 		return h.preferencesRefused(w, r, field, problemText(lang, ae))
 	case err != nil:
-		return linkErr(err)
+		return h.linkErr(err)
 	}
 	next := "/preferences/" + url.PathEscape(token) + "?saved=1"
 	if len(saved.Refused) > 0 {
@@ -106,7 +106,7 @@ func (h *Handler) savePreferences(w http.ResponseWriter, r *http.Request) error 
 func (h *Handler) preferencesRefused(w http.ResponseWriter, r *http.Request, field, msg string) error {
 	p, err := h.subs.Preferences(r.Context(), r.PathValue("token"))
 	if err != nil {
-		return linkErr(err)
+		return h.linkErr(err)
 	}
 	v := h.preferencesPage(r, p)
 	ticked := map[string]bool{}

@@ -48,7 +48,7 @@ type signupView struct {
 type errorView struct {
 	page
 	Heading, Message string
-	Expired          bool
+	SignUp           string // a link to sign up again, in these words, when a link has expired
 }
 
 var errTooMany = &statusError{status: http.StatusTooManyRequests, title: "Too many attempts",
