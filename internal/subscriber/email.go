@@ -108,7 +108,11 @@ func validDomain(d string) bool {
 			}
 		}
 	}
+	// Every top-level domain has two characters at least.
 	tld := labels[len(labels)-1]
+	if len(tld) < 2 {
+		return false
+	}
 	for i := 0; i < len(tld); i++ {
 		if tld[i] >= '0' && tld[i] <= '9' {
 			return len(tld) > 1 && strings.HasPrefix(tld, "xn--")

@@ -32,7 +32,7 @@ func TestNormalizeEmail(t *testing.T) {
 		"user.@example.org", "us..er@example.org", "user@example.org\r\nBcc: x@example.org", "user@example.org\nX",
 		"<user@example.org>", "User <user@example.org>", "user@example.org, other@example.org", "user@[127.0.0.1]",
 		"\"quoted\"@example.org", strings.Repeat("a", 65) + "@example.org", "a@" + strings.Repeat("b", 250) + ".org",
-		"user\x00@example.org", "user@exam_ple.org",
+		"user\x00@example.org", "user@exam_ple.org", "a@b.c",
 	} {
 		if got, err := NormalizeEmail(bad); err == nil {
 			t.Errorf("NormalizeEmail(%q) = %q, want an error", bad, got)
