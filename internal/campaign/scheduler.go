@@ -2,6 +2,8 @@ package campaign
 
 import (
 	"context"
+	"errors"
+	"herald/internal/article"
 	"log/slog"
 	"time"
 )
@@ -10,7 +12,11 @@ import (
 // method is a conditional update, so several processes may run a scheduler
 // on one database and each change still happens once.
 type SchedulerStore interface {
-	StartDueCampaigns(ctx context.Context, now time.Time) ([]int64, error)
+	// DueCampaigns lists the scheduled campaigns whose time has come.
+	DueCampaigns(ctx context.Context, now time.Time) ([]int64, error)
+	Campaign(ctx context.Context, id int64) (Campaign, error)
+	ArticlesByID(ctx context.Context, ids []int64) ([]article.Article, error)
+	MoveCampaign(ctx context.Context, id int64, to State, at, sendAt time.Time) error
 	CampaignsToFreeze(ctx context.Context) ([]int64, error)
 	FreezeChunk(ctx context.Context, id int64, limit int, now time.Time) (added int, done bool, err error)
 	FinishCampaigns(ctx context.Context, now time.Time) ([]int64, error)
@@ -102,11 +108,13 @@ func (s *Scheduler) Tick(ctx context.Context) {
 			s.logger.Error(msg, args...)
 		}
 	}
-	if ids, err := s.store.StartDueCampaigns(ctx, now); err != nil {
-		fail("start due campaigns", "err", err)
+	if ids, err := s.store.DueCampaigns(ctx, now); err != nil {
+		fail("due campaigns", "err", err)
 	} else {
 		for _, id := range ids {
-			s.logger.Info("campaign started", "campaign", id)
+			if err := s.start(ctx, id, now); err != nil {
+				fail("start campaign", "campaign", id, "err", err)
+			}
 		}
 	}
 	if s.digests != nil {
@@ -151,4 +159,39 @@ func (s *Scheduler) Tick(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// start sends a scheduled campaign whose time has come, if it still may be
+// sent: an article it carries may have been unpublished since it was
+// scheduled, and readers following the email's link would find nothing. Such
+// a campaign goes back to draft, for the newsroom to see to. Another process
+// may have started it first, which is no failure.
+func (s *Scheduler) start(ctx context.Context, id int64, now time.Time) error {
+	c, err := s.store.Campaign(ctx, id)
+	if err != nil {
+		return err
+	}
+	arts, err := s.store.ArticlesByID(ctx, c.ArticleIDs)
+	if err != nil {
+		return err
+	}
+	if _, refused := Start(arts, now, time.Time{}); refused != nil {
+		err := s.store.MoveCampaign(ctx, id, Draft, now, time.Time{})
+		if errors.Is(err, ErrState) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		s.logger.Warn("scheduled campaign not sent: back to draft", "campaign", id, "reason", refused.Error())
+		return nil
+	}
+	err = s.store.MoveCampaign(ctx, id, Sending, now, time.Time{})
+	if errors.Is(err, ErrState) {
+		return nil
+	}
+	if err == nil {
+		s.logger.Info("campaign started", "campaign", id)
+	}
+	return err
 }

@@ -232,3 +232,45 @@ func TestDigestsSendWhatIsNewAtTheirTime(t *testing.T) {
 		t.Fatalf("a digest was made with no new articles")
 	}
 }
+
+// TestScheduledCampaignChecksItsArticlesWhenDue: an article unpublished
+// after its campaign was scheduled sends the campaign back to draft at its
+// time, before anyone is mailed; one still public starts as planned.
+func TestScheduledCampaignChecksItsArticlesWhenDue(t *testing.T) {
+	f := setup(t)
+	f.subscribe(t, nil, "a@example.com", "b@example.com")
+	later := f.now.Add(time.Hour)
+	save := func(a article.Article) article.Article {
+		t.Helper()
+		id, err := f.st.SaveArticle(f.ctx, &a)
+		if err != nil {
+			t.Fatalf("SaveArticle(%s): %v", a.Slug, err)
+		}
+		a.ID = id
+		return a
+	}
+	kept := save(article.Article{Slug: "kept", Title: "Kept", Language: "en", Status: article.Published, PublishedAt: f.now.Add(-time.Hour)})
+	gone := save(article.Article{Slug: "gone", Title: "Gone", Language: "en", Status: article.Published, PublishedAt: f.now.Add(-time.Hour)})
+	ok := f.campaign(t, campaign.Campaign{ArticleIDs: []int64{kept.ID}})
+	bad := f.campaign(t, campaign.Campaign{ArticleIDs: []int64{kept.ID, gone.ID}})
+	for _, id := range []int64{ok, bad} {
+		if err := f.st.MoveCampaign(f.ctx, id, campaign.Scheduled, f.now, later); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gone.Status = article.Draft
+	save(gone)
+
+	f.tick(t, later)
+	if c := f.get(t, bad); c.State != campaign.Draft || c.Total != 0 {
+		t.Errorf("campaign with an unpublished article at its time: %s, %d frozen; want back to draft, none", c.State, c.Total)
+	}
+	if c := f.get(t, ok); c.State != campaign.Sending || c.Total != 2 {
+		t.Errorf("campaign with public articles at its time: %s, %d frozen; want sending to 2", c.State, c.Total)
+	}
+	for _, d := range f.claim(t, later) {
+		if d.CampaignID == bad {
+			t.Errorf("delivery %d of the campaign sent back to draft was claimed", d.ID)
+		}
+	}
+}

@@ -195,19 +195,17 @@ func lockCampaignAudience(ctx context.Context, tx pgx.Tx, id int64) error {
 	return err
 }
 
-// StartDueCampaigns moves scheduled campaigns whose time has come to
-// Sending and returns their IDs. The conditional update makes each start
-// happen once however many processes ask.
-func (s *Store) StartDueCampaigns(ctx context.Context, now time.Time) ([]int64, error) {
-	var ids []int64
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var err error
-		ids, err = returnedIDs(ctx, tx, `UPDATE campaign SET state = 'sending', started_at = $1, updated_at = $1
-			WHERE state = 'scheduled' AND send_at <= $1 RETURNING id`, ms(now))
-		return err
-	})
+// DueCampaigns lists the scheduled campaigns whose time has come. Starting
+// one is a state change of its own (MoveCampaign), which happens once
+// however many processes try.
+func (s *Store) DueCampaigns(ctx context.Context, now time.Time) ([]int64, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id FROM campaign WHERE state = 'scheduled' AND send_at <= $1 ORDER BY send_at, id LIMIT 100`, ms(now))
 	if err != nil {
-		return nil, fmt.Errorf("postgres: start due campaigns: %w", err)
+		return nil, fmt.Errorf("postgres: due campaigns: %w", err)
+	}
+	ids, err := collectIDs(rows)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: due campaigns: %w", err)
 	}
 	return ids, nil
 }

@@ -181,21 +181,24 @@ func (s *Store) MoveCampaign(ctx context.Context, id int64, to campaign.State, a
 	return nil
 }
 
-// StartDueCampaigns moves scheduled campaigns whose time has come to
-// Sending and returns their IDs. The conditional update makes each start
-// happen once however many processes ask.
-func (s *Store) StartDueCampaigns(ctx context.Context, now time.Time) ([]int64, error) {
-	var ids []int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		ids, err = updateStates(ctx, tx, `UPDATE campaign SET state = 'sending', started_at = ?, updated_at = ?
-			WHERE state = 'scheduled' AND send_at <= ? RETURNING id`, ms(now), ms(now), ms(now))
-		return err
-	})
+// DueCampaigns lists the scheduled campaigns whose time has come. Starting
+// one is a state change of its own (MoveCampaign), which happens once
+// however many processes try.
+func (s *Store) DueCampaigns(ctx context.Context, now time.Time) ([]int64, error) {
+	rows, err := s.query(ctx, `SELECT id FROM campaign WHERE state = 'scheduled' AND send_at <= ? ORDER BY send_at, id LIMIT 100`, ms(now))
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: start due campaigns: %w", err)
+		return nil, fmt.Errorf("sqlite: due campaigns: %w", err)
 	}
-	return ids, nil
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sqlite: due campaigns: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // CampaignsToFreeze lists campaigns whose audience is not yet all in the ledger.

@@ -110,13 +110,15 @@ func testCampaignLifecycle(t *testing.T, st Store) {
 	}
 
 	move(t, st, id, campaign.Scheduled, t0, t0.Add(time.Hour))
-	if ids, err := st.StartDueCampaigns(ctx, t0.Add(time.Minute)); err != nil || len(ids) != 0 {
-		t.Errorf("StartDueCampaigns before its time = %v, %v; want none", ids, err)
+	if ids, err := st.DueCampaigns(ctx, t0.Add(time.Minute)); err != nil || len(ids) != 0 {
+		t.Errorf("DueCampaigns before its time = %v, %v; want none", ids, err)
 	}
-	for i, want := range [][]int64{{id}, nil} {
-		if ids, err := st.StartDueCampaigns(ctx, t0.Add(time.Hour)); err != nil || !cmp.Equal(ids, want) {
-			t.Errorf("StartDueCampaigns call %d at its time = %v, %v; want %v", i+1, ids, err, want)
-		}
+	if ids, err := st.DueCampaigns(ctx, t0.Add(time.Hour)); err != nil || !cmp.Equal(ids, []int64{id}) {
+		t.Errorf("DueCampaigns at its time = %v, %v; want [%d]", ids, err, id)
+	}
+	move(t, st, id, campaign.Sending, t0.Add(time.Hour), time.Time{})
+	if ids, err := st.DueCampaigns(ctx, t0.Add(time.Hour)); err != nil || len(ids) != 0 {
+		t.Errorf("DueCampaigns once it started = %v, %v; want none", ids, err)
 	}
 	if ids, err := st.CampaignsToFreeze(ctx); err != nil || !cmp.Equal(ids, []int64{id}) {
 		t.Errorf("CampaignsToFreeze() = %v, %v; want [%d]", ids, err, id)

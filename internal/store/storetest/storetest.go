@@ -53,7 +53,7 @@ type Store interface {
 	Campaign(ctx context.Context, id int64) (campaign.Campaign, error)
 	ListCampaigns(ctx context.Context, beforeID int64, limit int) ([]campaign.Campaign, error)
 	MoveCampaign(ctx context.Context, id int64, to campaign.State, at, sendAt time.Time) error
-	StartDueCampaigns(ctx context.Context, now time.Time) ([]int64, error)
+	DueCampaigns(ctx context.Context, now time.Time) ([]int64, error)
 	CampaignsToFreeze(ctx context.Context) ([]int64, error)
 	FreezeChunk(ctx context.Context, id int64, limit int, now time.Time) (added int, done bool, err error)
 	FinishCampaigns(ctx context.Context, now time.Time) ([]int64, error)

@@ -35,7 +35,6 @@ type store interface {
 	CreateCampaign(ctx context.Context, c *campaign.Campaign) (int64, error)
 	ListCampaigns(ctx context.Context, beforeID int64, limit int) ([]campaign.Campaign, error)
 	MoveCampaign(ctx context.Context, id int64, to campaign.State, at, sendAt time.Time) error
-	StartDueCampaigns(ctx context.Context, now time.Time) ([]int64, error)
 	FreezeChunk(ctx context.Context, id int64, limit int, now time.Time) (added int, done bool, err error)
 	CampaignLedger(ctx context.Context, campaignID int64, state delivery.State, afterID int64, limit int) ([]delivery.Delivery, []delivery.Result, error)
 	ClaimDeliveries(ctx context.Context, c delivery.Claim) ([]delivery.Delivery, error)
@@ -143,8 +142,7 @@ func fill(t *testing.T, st store) {
 	must(t, "CreateCampaign", err)
 	sendAt := t0.Add(time.Hour)
 	must(t, "MoveCampaign(scheduled)", st.MoveCampaign(ctx, id, campaign.Scheduled, t0, sendAt))
-	_, err = st.StartDueCampaigns(ctx, sendAt)
-	must(t, "StartDueCampaigns", err)
+	must(t, "MoveCampaign(sending)", st.MoveCampaign(ctx, id, campaign.Sending, sendAt, time.Time{}))
 	for done := false; !done; {
 		_, done, err = st.FreezeChunk(ctx, id, 1, sendAt)
 		must(t, "FreezeChunk", err)
