@@ -69,7 +69,11 @@ func (h *Handler) articleRows(ctx context.Context, list []article.Article) ([]ar
 	rows := make([]articleRow, len(list))
 	for i, a := range list {
 		_, sub := submitted[a.ID]
-		rows[i] = articleRow{ID: a.ID, Title: a.Title, Slug: a.Slug, Language: a.Language, Status: a.Status,
+		status := a.Status
+		if status == article.Scheduled && a.IsVisible(now) {
+			status = article.Published // its time has come: readers see it
+		}
+		rows[i] = articleRow{ID: a.ID, Title: a.Title, Slug: a.Slug, Language: a.Language, Status: status,
 			Submitted: sub && a.Status == article.Draft, Visible: a.IsVisible(now), Authors: names(a.Authors),
 			PublishedAt: a.PublishedAt, UpdatedAt: a.UpdatedAt}
 	}

@@ -230,3 +230,29 @@ func TestTranslationsSideBySide(t *testing.T) {
 		t.Error("the original's editor does not show its draft translation")
 	}
 }
+
+// A scheduled article whose time has come is on the site: the newsroom
+// sees it as published and can take it off; before its time it can go back
+// to draft.
+func TestScheduledArticleOnceItsTimeHasCome(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := article.Article{Slug: "due", Title: "Due", Language: "en", Status: article.Scheduled, PublishedAt: e.clock.Now().Add(time.Hour)}
+	id, err := e.st.SaveArticle(ctx, &a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	editor := e.as(t, user.Editor)
+	before := editor.get(fmt.Sprintf("/admin/articles/%d", id)).body
+	if !strings.Contains(before, "Back to draft") || !strings.Contains(before, "Publish now") || strings.Contains(before, ">Unpublish<") {
+		t.Error("a scheduled article before its time should offer Publish now and Back to draft")
+	}
+	e.clock.Advance(2 * time.Hour)
+	after := editor.get(fmt.Sprintf("/admin/articles/%d", id)).body
+	if !strings.Contains(after, ">Unpublish<") || strings.Contains(after, "Publish now") {
+		t.Error("a scheduled article past its time should offer Unpublish, not Publish now")
+	}
+	if list := editor.get("/admin/articles").body; !strings.Contains(list, `badge-published`) || strings.Contains(list, `badge-scheduled`) {
+		t.Error("the list does not show the scheduled article past its time as published")
+	}
+}
