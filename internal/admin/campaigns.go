@@ -20,13 +20,13 @@ const campaignPageSize = 30
 // campaignRow is one campaign in a listing.
 type campaignRow struct {
 	progressView
-	Kind      campaign.Kind
-	SendAt    time.Time
-	CreatedAt time.Time
+	Kind                                     campaign.Kind
+	SendAt, CreatedAt, StartedAt, FinishedAt time.Time
 }
 
 func newCampaignRow(c campaign.Campaign) campaignRow {
-	return campaignRow{progressView: newProgress(c), Kind: c.Kind, SendAt: c.SendAt, CreatedAt: c.CreatedAt}
+	return campaignRow{progressView: newProgress(c), Kind: c.Kind, SendAt: c.SendAt, CreatedAt: c.CreatedAt,
+		StartedAt: c.StartedAt, FinishedAt: c.FinishedAt}
 }
 
 type campaignListView struct {

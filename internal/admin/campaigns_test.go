@@ -143,6 +143,9 @@ func TestCampaignFromArticleToResults(t *testing.T) {
 			t.Errorf("results lack %q", want)
 		}
 	}
+	if list := editor.get("/admin/campaigns").body; !strings.Contains(list, "sent <time") {
+		t.Error("the campaign list does not say when the sent campaign was sent")
+	}
 	// Every outcome can be listed, address by address.
 	sent := editor.get(fmt.Sprintf("/admin/campaigns/%d?ledger=sent", id))
 	if !strings.Contains(sent.body, "ana@example.net") || strings.Contains(sent.body, "bo@example.net") ||

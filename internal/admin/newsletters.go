@@ -143,6 +143,7 @@ func (h *Handler) newsletterSave(w http.ResponseWriter, r *http.Request, s *staf
 	if err != nil {
 		return err
 	}
+	wasOff := n.Digest == ""
 	err = readNewsletter(r, &n)
 	v := &newsletterFormView{page: h.pageFor(r, s, n.Name), Action: "/admin/newsletters/" + strconv.FormatInt(id, 10), N: n, Weekdays: weekdays}
 	if err != nil {
@@ -150,6 +151,13 @@ func (h *Handler) newsletterSave(w http.ResponseWriter, r *http.Request, s *staf
 	}
 	if err := h.cfg.Newsletters.UpdateNewsletter(r.Context(), &n); err != nil {
 		return err
+	}
+	if wasOff && n.Digest != "" {
+		// A digest switched back on covers what comes next, not all that
+		// was published while it was off.
+		if _, err := h.cfg.Newsletters.RecordDigest(r.Context(), id, n.LastDigestAt, h.now(), nil); err != nil {
+			return err
+		}
 	}
 	h.log.InfoContext(r.Context(), "newsletter saved", "newsletter", id, "user_id", s.User.ID)
 	return done(w, r, v.Action, "saved")

@@ -56,6 +56,8 @@ func templateFuncs() template.FuncMap {
 			return t.UTC().Format("2 Jan 2006, 15:04 UTC")
 		},
 		"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		// weekday names a digest's day, 0 for Sunday as time.Weekday counts.
+		"weekday": func(d int) string { return time.Weekday(d % 7).String() },
 		"kind": func(k delivery.Kind) string {
 			switch k {
 			case delivery.KindConfirm:
@@ -173,7 +175,7 @@ var flashes = map[string]string{
 	"resumed":     "Resumed.",
 	"cancelled":   "Cancelled: what was not yet sent will not be.",
 	"tags":        "Tags saved.",
-	"erased":      "The person's data was erased; their address can never be mailed again.",
+	"erased":      "The person's data was erased; no import will add their address again.",
 	"role":        "Role changed.",
 	"access":      "Access changed.",
 	"signed-out":  "You have signed out.",

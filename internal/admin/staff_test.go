@@ -124,11 +124,25 @@ func TestNewslettersCreateAndEdit(t *testing.T) {
 	if nls[1].Name != "Morning Brief daily" || nls[1].Digest != "weekly" || nls[1].DigestWeekday != 5 || nls[1].Slug != "morning-brief" {
 		t.Errorf("after edit = %+v", nls[1])
 	}
+	// A digest switched off and on again later starts from then, not
+	// with everything published meanwhile.
+	form.Set("digest", "")
+	mustStatus(t, "digest off", c.post(fmt.Sprintf("/admin/newsletters/%d", nls[1].ID), form), http.StatusSeeOther)
+	e.clock.Advance(3 * time.Hour)
+	form.Set("digest", "weekly")
+	mustStatus(t, "digest on again", c.post(fmt.Sprintf("/admin/newsletters/%d", nls[1].ID), form), http.StatusSeeOther)
+	nls, _ = e.st.Newsletters(ctx)
+	if !nls[1].LastDigestAt.Equal(e.clock.Now().Truncate(time.Millisecond)) {
+		t.Errorf("digest clock after switching it on again = %v, want %v", nls[1].LastDigestAt, e.clock.Now())
+	}
 	form.Set("timezone", "Mars/Olympus")
 	mustStatus(t, "bad time zone", c.post(fmt.Sprintf("/admin/newsletters/%d", nls[1].ID), form), http.StatusBadRequest)
 	list := e.as(t, user.Viewer).get("/admin/newsletters")
 	if !strings.Contains(list.body, "Morning Brief daily") || strings.Contains(list.body, "/admin/newsletters/new") {
 		t.Error("a viewer's list of newsletters is wrong")
+	}
+	if !strings.Contains(list.body, "weekly on Fridays at 06:30") {
+		t.Errorf("the list does not say on which day the weekly digest goes")
 	}
 }
 

@@ -54,6 +54,9 @@ type NewsletterStore interface {
 	CreateNewsletter(ctx context.Context, n *subscriber.Newsletter) (int64, error)
 	// UpdateNewsletter changes everything but the slug and digest clock.
 	UpdateNewsletter(ctx context.Context, n *subscriber.Newsletter) error
+	// RecordDigest moves the digest clock from prev to now (see
+	// campaign.DigestStore).
+	RecordDigest(ctx context.Context, newsletterID int64, prev, now time.Time, c *campaign.Campaign) (bool, error)
 }
 
 // CampaignStore keeps campaigns and moves them through their states.
