@@ -186,6 +186,11 @@ func (h *Handler) articleSave(w http.ResponseWriter, r *http.Request, s *staff) 
 	if errors.Is(err, errForbidden) {
 		return err
 	}
+	// The form shows minutes: an unchanged minute keeps the stored time,
+	// seconds and all, so saving does not move the publication.
+	if a.PublishedAt.Equal(old.PublishedAt.UTC().Truncate(time.Minute)) {
+		a.PublishedAt = old.PublishedAt
+	}
 	if err == nil {
 		err = h.checkOriginal(r.Context(), a.TranslationOf)
 	}

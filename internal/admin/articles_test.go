@@ -256,3 +256,21 @@ func TestScheduledArticleOnceItsTimeHasCome(t *testing.T) {
 		t.Error("the list does not show the scheduled article past its time as published")
 	}
 }
+
+// Saving an article whose publication time the form shows to the minute
+// keeps the stored time to the second.
+func TestSavingKeepsThePublicationTime(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	at := e.clock.Now().Add(-time.Hour).Truncate(time.Minute).Add(29*time.Second + 500*time.Millisecond)
+	a := article.Article{Slug: "kept-time", Title: "Kept time", Language: "en", Status: article.Published, PublishedAt: at}
+	id, err := e.st.SaveArticle(ctx, &a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := storyForm("Kept time, edited", "Body.", "status", "published", "published", at.UTC().Format("2006-01-02T15:04"))
+	mustStatus(t, "save", e.as(t, user.Editor).post(fmt.Sprintf("/admin/articles/%d", id), form), http.StatusSeeOther)
+	if got, _ := e.st.ArticleByID(ctx, id); !got.PublishedAt.Equal(at) || got.Title != "Kept time, edited" {
+		t.Errorf("after saving: %q published at %v, want %v", got.Title, got.PublishedAt, at)
+	}
+}
