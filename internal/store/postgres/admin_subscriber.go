@@ -196,6 +196,8 @@ func (s *Store) SetSubscriberTags(ctx context.Context, id int64, tags []string) 
 // the delivery ledger, in the suppression list and in the outbox. Their
 // undelivered campaign mail is skipped. suppressKey, a keyed hash of the
 // address made by the caller, goes on the suppression list in its place.
+// The ledger's rows stay, blank, under the negated subscriber ID, and the
+// webhook events about the person say only that they were erased.
 func (s *Store) EraseSubscriber(ctx context.Context, id int64, suppressKey, reason string, at time.Time) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		key, err := lockSubscriber(ctx, tx, id)
@@ -221,6 +223,13 @@ func (s *Store) EraseSubscriber(ctx context.Context, id int64, suppressKey, reas
 			{`DELETE FROM suppression WHERE email_key = $1`, []any{key}},
 			{`INSERT INTO suppression (email_key, reason, created_at) VALUES ($1, $2, $3) ON CONFLICT (email_key) DO NOTHING`,
 				[]any{clean(suppressKey), clean(reason), ms(at)}},
+			// Events about the person name their address: what stays says
+			// only that they were erased, also to endpoints yet to hear it.
+			{`UPDATE webhook_event SET payload = '{"erased":true}'
+				WHERE event LIKE 'subscriber.%' AND (payload->>'id')::bigint = $1`, []any{id}},
+			// The ledger keeps its rows, under the negated ID: a new
+			// subscriber may be given this ID and must not inherit them.
+			{`UPDATE delivery SET subscriber_id = -subscriber_id WHERE subscriber_id = $1`, []any{id}},
 			{`DELETE FROM subscriber WHERE id = $1`, []any{id}},
 		}
 		for _, st := range steps {

@@ -3,7 +3,9 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"herald/internal/delivery"
 	"herald/internal/mail"
 	"herald/internal/subscriber"
+	"herald/internal/webhook"
 )
 
 // The newsroom app's view of the delivery ledger, and erasure, which must
@@ -111,7 +114,20 @@ func testErasureForgetsTheAddress(t *testing.T, st AdminStore) {
 	_, _, err = st.FreezeChunk(ctx, cid, 100, now)
 	admMust(t, "FreezeChunk", err)
 
+	ws, isWebhooks := st.(WebhookStore)
+	var event int64
+	if isWebhooks {
+		event, _, err = ws.AddWebhookEvent(ctx, webhook.Event{Name: webhook.SubscriberConfirmed,
+			Payload: fmt.Appendf(nil, `{"id": %d, "email": "Ana@Example.org"}`, ana), CreatedAt: now})
+		admMust(t, "AddWebhookEvent", err)
+	}
+
 	admMust(t, "EraseSubscriber", st.EraseSubscriber(ctx, ana, "erased:abc123", "erased on request", now))
+	if isWebhooks {
+		if ev, err := ws.WebhookEvent(ctx, event); err != nil || strings.Contains(strings.ToLower(string(ev.Payload)), "ana@") {
+			t.Errorf("webhook event about the erased person = %s, %v; want the address gone", ev.Payload, err)
+		}
+	}
 	if _, err := st.SubscriberByID(ctx, ana); !errors.Is(err, subscriber.ErrNotFound) {
 		t.Errorf("SubscriberByID(erased) = %v, want subscriber.ErrNotFound", err)
 	}
@@ -121,7 +137,15 @@ func testErasureForgetsTheAddress(t *testing.T, st AdminStore) {
 	if tags, _ := st.SubscriberTags(ctx, ana); len(tags) != 0 {
 		t.Errorf("tags left: %v", tags)
 	}
-	ds, rs, _ := st.SubscriberLedger(ctx, ana, 0, 100)
+	// The ledger's rows are no longer the person's: a subscriber given
+	// the same ID later must not inherit them.
+	if ds, _, _ := st.SubscriberLedger(ctx, ana, 0, 100); len(ds) != 0 {
+		t.Errorf("the erased person's ID still has %d ledger rows", len(ds))
+	}
+	ds, rs, _ := st.SubscriberLedger(ctx, -ana, 0, 100)
+	if len(ds) == 0 {
+		t.Error("the erased person's ledger rows are gone; they should stay, blank")
+	}
 	for i, d := range ds {
 		if d.Recipient != "" || rs[i].Text != "" {
 			t.Errorf("ledger row %d still holds %q / %q", d.ID, d.Recipient, rs[i].Text)
