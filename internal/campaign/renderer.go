@@ -47,7 +47,15 @@ type compiled struct {
 	email      *Email
 	newsletter subscriber.Newsletter
 	from       string
+
+	mu      sync.Mutex
+	state   State     // the campaign's, as last read
+	checked time.Time // when
 }
+
+// stateEvery is how often a sending campaign's state is read again, so that
+// a pause or a cancel stops mail already claimed within about this long.
+const stateEvery = time.Second
 
 // NewRenderer returns a Renderer.
 func NewRenderer(cfg RendererConfig) (*Renderer, error) {
@@ -70,6 +78,11 @@ func (r *Renderer) Render(ctx context.Context, d delivery.Delivery) (delivery.Ou
 	c, err := r.compiled(ctx, d.CampaignID, !test)
 	if err != nil {
 		return delivery.Outgoing{}, err
+	}
+	if !test {
+		if err := r.stillSending(ctx, d.CampaignID, c); err != nil {
+			return delivery.Outgoing{}, err
+		}
 	}
 	rc := Recipient{SubscriberID: d.SubscriberID, Email: d.Recipient, Name: d.Name, Date: r.cfg.Now()}
 	if test {
@@ -148,7 +161,7 @@ func (r *Renderer) compiled(ctx context.Context, id int64, keep bool) (*compiled
 	if err != nil {
 		return nil, fmt.Errorf("campaign %d: %w", id, err)
 	}
-	c := &compiled{email: e, newsletter: nl, from: from.Email}
+	c := &compiled{email: e, newsletter: nl, from: from.Email, state: cp.State, checked: r.cfg.Now()}
 	if keep {
 		r.mu.Lock()
 		if len(r.emails) >= 64 {
@@ -158,4 +171,27 @@ func (r *Renderer) compiled(ctx context.Context, id int64, keep bool) (*compiled
 		r.mu.Unlock()
 	}
 	return c, nil
+}
+
+// stillSending checks, at most every stateEvery, that the campaign is still
+// sending: mail claimed before a pause is handed back to wait for the
+// resume, and mail claimed before a cancel is skipped.
+func (r *Renderer) stillSending(ctx context.Context, id int64, c *compiled) error {
+	now := r.cfg.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now.Sub(c.checked) >= stateEvery {
+		cp, err := r.cfg.Store.Campaign(ctx, id)
+		if err != nil {
+			return err
+		}
+		c.state, c.checked = cp.State, now
+	}
+	switch c.state {
+	case Paused:
+		return fmt.Errorf("campaign %d is paused: %w", id, delivery.ErrNotNow)
+	case Cancelled:
+		return fmt.Errorf("campaign %d was cancelled: %w", id, delivery.ErrSkip)
+	}
+	return nil
 }

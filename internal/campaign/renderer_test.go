@@ -1,10 +1,13 @@
 package campaign_test
 
 import (
+	"errors"
 	"regexp"
 	"testing"
+	"time"
 
 	"herald/internal/campaign"
+	"herald/internal/delivery"
 	"herald/internal/mail"
 	"herald/internal/subscriber"
 )
@@ -53,5 +56,46 @@ func TestCampaignLinksOpenUnsubscribeAndPreferences(t *testing.T) {
 			t.Errorf("link %s carries %+v, %v; want purpose %d for subscriber %d, newsletter %d, no expiry",
 				m[0], tok, err, tc.purpose, ds[0].SubscriberID, tc.newsletter)
 		}
+	}
+}
+
+// TestMailClaimedBeforeAPauseWaits: mail claimed before the campaign was
+// paused is handed back at render time, within about a second, and mail
+// claimed before a cancel is skipped.
+func TestMailClaimedBeforeAPauseWaits(t *testing.T) {
+	f := setup(t)
+	f.subscribe(t, nil, "a@example.org", "b@example.org")
+	id := f.campaign(t, campaign.Campaign{})
+	if err := f.st.MoveCampaign(f.ctx, id, campaign.Sending, f.now, f.now); err != nil {
+		t.Fatal(err)
+	}
+	f.tick(t, f.now)
+	ds := f.claim(t, f.now)
+	if len(ds) != 2 {
+		t.Fatalf("claimed %d deliveries, want 2", len(ds))
+	}
+	now := f.now
+	r, err := campaign.NewRenderer(campaign.RendererConfig{Store: f.st, SiteName: "Herald", BaseURL: "https://news.example",
+		From: mail.Address{Email: "news@news.example"}, Signer: subscriber.NewSigner([]byte("a secret of at least thirty-two bytes")),
+		Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Render(f.ctx, ds[0]); err != nil {
+		t.Fatalf("Render while sending = %v", err)
+	}
+	if err := f.st.MoveCampaign(f.ctx, id, campaign.Paused, now, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(2 * time.Second)
+	if _, err := r.Render(f.ctx, ds[1]); !errors.Is(err, delivery.ErrNotNow) {
+		t.Errorf("Render after a pause = %v, want delivery.ErrNotNow", err)
+	}
+	if err := f.st.MoveCampaign(f.ctx, id, campaign.Cancelled, now, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(2 * time.Second)
+	if _, err := r.Render(f.ctx, ds[1]); !errors.Is(err, delivery.ErrSkip) {
+		t.Errorf("Render after a cancel = %v, want delivery.ErrSkip", err)
 	}
 }

@@ -163,3 +163,8 @@ type BatchSender interface {
 // ErrSkip, wrapped by a Renderer, means the message must not be sent at all:
 // the subscriber left, the address is suppressed, the campaign was cancelled.
 var ErrSkip = errors.New("delivery skipped")
+
+// ErrNotNow, from a renderer, hands a claimed delivery back untouched: it
+// may not go now (its campaign was paused since it was claimed) and counts
+// no attempt.
+var ErrNotNow = errors.New("delivery not to be sent now")

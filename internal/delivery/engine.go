@@ -303,6 +303,9 @@ func (e *Engine) prepare(ctx, sendCtx context.Context, c claimed) (job, Result, 
 		return job{}, r, false
 	}
 	out, err := renderer.Render(sendCtx, d)
+	if errors.Is(err, ErrNotNow) {
+		return job{}, release(d, now), false
+	}
 	if errors.Is(err, ErrSkip) {
 		r.State, r.Text = Skipped, err.Error()
 		return job{}, r, false

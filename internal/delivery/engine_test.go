@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -264,5 +265,42 @@ func (o *waitObserver) LeasesExpired(n int)               { o.expired.Add(int64(
 func (o *waitObserver) RateLimited(limit string, waited time.Duration) {
 	if limit == "per_second" && waited > 0 {
 		o.waits.Add(1)
+	}
+}
+
+// notYet says "not now" for the first calls of each delivery, then renders.
+type notYet struct {
+	mu    sync.Mutex
+	calls map[int64]int
+}
+
+func (n *notYet) Render(ctx context.Context, d delivery.Delivery) (delivery.Outgoing, error) {
+	n.mu.Lock()
+	n.calls[d.ID]++
+	c := n.calls[d.ID]
+	n.mu.Unlock()
+	if c <= 2 {
+		return delivery.Outgoing{}, fmt.Errorf("paused: %w", delivery.ErrNotNow)
+	}
+	return plainRenderer{}.Render(ctx, d)
+}
+
+// TestNotNowHandsBackWithoutAnAttempt: a renderer's "not now" returns the
+// delivery to the queue untouched, counting no attempt and logging no
+// failure, and it goes out once the renderer agrees.
+func TestNotNowHandsBackWithoutAnAttempt(t *testing.T) {
+	f := setup(t, smtptest.Options{}, "a@example.com", "b@example.com")
+	r := &notYet{calls: map[int64]int{}}
+	e := f.engine(t, func(c *delivery.Config) { c.Renderers = map[delivery.Kind]delivery.Renderer{delivery.KindConfirm: r} })
+	runUntil(t, e, func() bool { return len(f.smtp.Messages()) >= 2 })
+	ds, err := f.st.ClaimDeliveries(context.Background(), delivery.Claim{Owner: "check", Now: time.Now().Add(time.Hour), Lease: time.Minute, Limit: 10})
+	if err != nil || len(ds) != 0 {
+		t.Errorf("after sending, claimable = %d, %v; want none", len(ds), err)
+	}
+	for id := int64(1); id <= 2; id++ {
+		ds, _, err := f.st.SubscriberLedger(context.Background(), id, 0, 10)
+		if err != nil || len(ds) != 1 || ds[0].Attempts != 1 {
+			t.Errorf("ledger of subscriber %d = %+v, %v; want one delivery with one attempt", id, ds, err)
+		}
 	}
 }
