@@ -1,6 +1,6 @@
 package campaign
 
-import "strings"
+import "herald/internal/lang"
 
 // Words is what the default layouts say around a campaign's content, in
 // the newsletter's language; custom layouts may use them too, as .T.
@@ -26,14 +26,10 @@ var wordsByLanguage = map[string]Words{
 		Unsubscribe: "Darse de baja", Manage: "Gestionar tus suscripciones"},
 }
 
-// wordsFor picks the words of lang, or of its primary subtag, or English.
-func wordsFor(lang string) Words {
-	lang = strings.ToLower(lang)
-	primary, _, _ := strings.Cut(lang, "-")
-	for _, l := range []string{lang, primary} {
-		if w, ok := wordsByLanguage[l]; ok {
-			return w
-		}
+// wordsFor picks the words of tag, or of its primary subtag, or English.
+func wordsFor(tag string) Words {
+	if _, w, ok := lang.Pick(wordsByLanguage, tag); ok {
+		return w
 	}
 	return wordsByLanguage["en"]
 }

@@ -2,6 +2,7 @@ package subscriber
 
 import (
 	"fmt"
+	"herald/internal/lang"
 	"strings"
 	"time"
 )
@@ -35,14 +36,8 @@ func languageOf(nls []Newsletter, site string) string {
 	if len(nls) > 0 {
 		tags = append(tags, nls[0].Language)
 	}
-	for _, tag := range append(tags, site) {
-		tag = strings.ToLower(tag)
-		primary, _, _ := strings.Cut(tag, "-")
-		for _, l := range []string{tag, primary} {
-			if _, ok := mailLanguages[l]; ok {
-				return l
-			}
-		}
+	if l, _, ok := lang.Pick(mailLanguages, append(tags, site)...); ok {
+		return l
 	}
 	return "en"
 }

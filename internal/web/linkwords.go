@@ -1,8 +1,7 @@
 package web
 
 import (
-	"strings"
-
+	"herald/internal/lang"
 	"herald/internal/subscriber"
 )
 
@@ -112,14 +111,8 @@ func (h *Handler) linkLanguage(nls []subscriber.Newsletter) (string, linkWords) 
 // linkWordsFor picks the first of tags, or of their primary subtags, that
 // Herald has the words for, and English when there is none.
 func linkWordsFor(tags ...string) (string, linkWords) {
-	for _, tag := range tags {
-		tag = strings.ToLower(tag)
-		primary, _, _ := strings.Cut(tag, "-")
-		for _, l := range []string{tag, primary} {
-			if w, ok := linkLanguages[l]; ok {
-				return l, w
-			}
-		}
+	if l, w, ok := lang.Pick(linkLanguages, tags...); ok {
+		return l, w
 	}
 	return "en", linkLanguages["en"]
 }

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
+	"herald/internal/lang"
 	"herald/internal/subscriber"
 )
 
@@ -53,13 +53,13 @@ var problemWords = map[string]map[subscriber.Problem]string{
 
 // problemText says what is wrong with what a reader typed, in lang where
 // Herald has the words and in English otherwise.
-func problemText(lang string, err error) string {
+func problemText(tag string, err error) string {
 	var ae *subscriber.AddressError
 	if !errors.As(err, &ae) {
 		return "That value is not valid."
 	}
-	primary, _, _ := strings.Cut(strings.ToLower(lang), "-")
-	text, ok := problemWords[primary][ae.Problem]
+	_, words, _ := lang.Pick(problemWords, tag)
+	text, ok := words[ae.Problem]
 	if !ok {
 		return ae.Reason
 	}
@@ -91,14 +91,14 @@ var refusalWords = map[string]map[int][2]string{
 	},
 }
 
-// refusal is se in lang where Herald has the words for it, and in English
-// otherwise.
-func refusal(lang string, se *statusError) *statusError {
-	primary, _, _ := strings.Cut(strings.ToLower(lang), "-")
+// refusal is se in tag's language where Herald has the words for it, and
+// in English otherwise.
+func refusal(tag string, se *statusError) *statusError {
 	out := *se
 	out.lang = "en"
-	if words, ok := refusalWords[primary][se.status]; ok {
-		out.title, out.msg, out.lang = words[0], words[1], lang
+	_, byStatus, _ := lang.Pick(refusalWords, tag)
+	if words, ok := byStatus[se.status]; ok {
+		out.title, out.msg, out.lang = words[0], words[1], tag
 	}
 	return &out
 }
