@@ -86,6 +86,8 @@ type SubscriberStore interface {
 	EraseSubscriber(ctx context.Context, id int64, suppressKey, reason string, at time.Time) error
 	// SuppressedKeys returns those of keys on the suppression list.
 	SuppressedKeys(ctx context.Context, keys []string) ([]string, error)
+	// HasErasures reports whether any erasure key is suppressed.
+	HasErasures(ctx context.Context) (bool, error)
 	SubscriptionCounts(ctx context.Context) (map[int64]map[subscriber.State]int, error)
 	// DailyConsents counts records of action per day for days from since.
 	DailyConsents(ctx context.Context, action subscriber.ConsentAction, since time.Time, days int) ([]int, error)

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"strings"
 )
 
@@ -14,11 +15,33 @@ import (
 // against the list computes the same from the address in hand; without the
 // secret, the list gives no address back, not even by guessing.
 func ErasureKey(secret []byte, email string) string {
+	return newErasureKeyer(secret).key(email)
+}
+
+// ErasedPrefix begins every erasure key on the suppression list.
+const ErasedPrefix = "erased:"
+
+// erasureKeyer computes erasure keys for one secret, the key derived once
+// and the HMAC reused. It is not safe for concurrent use.
+type erasureKeyer struct {
+	mac hash.Hash
+	sum []byte
+	buf []byte
+}
+
+func newErasureKeyer(secret []byte) *erasureKeyer {
 	k := hmac.New(sha256.New, secret)
 	k.Write([]byte("herald erasure v1"))
-	m := hmac.New(sha256.New, k.Sum(nil))
-	m.Write([]byte(EmailKey(strings.TrimSpace(email))))
-	return "erased:" + hex.EncodeToString(m.Sum(nil))
+	return &erasureKeyer{mac: hmac.New(sha256.New, k.Sum(nil))}
+}
+
+func (e *erasureKeyer) key(email string) string {
+	e.mac.Reset()
+	e.mac.Write([]byte(EmailKey(strings.TrimSpace(email))))
+	e.sum = e.mac.Sum(e.sum[:0])
+	e.buf = append(e.buf[:0], ErasedPrefix...)
+	e.buf = hex.AppendEncode(e.buf, e.sum)
+	return string(e.buf)
 }
 
 // ReasonErased is why an import leaves out an erased person's address.
@@ -30,6 +53,9 @@ type ErasureStore interface {
 	ImportStore
 	// SuppressedKeys returns those of keys on the suppression list.
 	SuppressedKeys(ctx context.Context, keys []string) ([]string, error)
+	// HasErasures reports whether any erasure key (ErasedPrefix) is on
+	// the suppression list.
+	HasErasures(ctx context.Context) (bool, error)
 }
 
 // SkipErased stores an import's rows except those of people erased on
@@ -45,11 +71,22 @@ type skipErased struct {
 	secret []byte
 }
 
+// ImportSubscribers looks for the chunk's addresses among the erasure keys
+// only when there are some: most publications never erase anyone, and a
+// key costs an HMAC and a look-up for each row of a file.
 func (f skipErased) ImportSubscribers(ctx context.Context, newsletterID int64, rows []ImportRow, opts ImportOptions) (ImportResult, error) {
+	some, err := f.HasErasures(ctx)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	if !some {
+		return f.ErasureStore.ImportSubscribers(ctx, newsletterID, rows, opts)
+	}
+	keyer := newErasureKeyer(f.secret)
 	byKey := make(map[string][]int, len(rows))
 	keys := make([]string, 0, len(rows))
 	for i, row := range rows {
-		k := ErasureKey(f.secret, row.Email)
+		k := keyer.key(row.Email)
 		if _, ok := byKey[k]; !ok {
 			keys = append(keys, k)
 		}
@@ -80,7 +117,6 @@ func (f skipErased) ImportSubscribers(ctx context.Context, newsletterID int64, r
 	}
 	var res ImportResult
 	if len(kept) > 0 {
-		var err error
 		if res, err = f.ErasureStore.ImportSubscribers(ctx, newsletterID, kept, opts); err != nil {
 			return res, err
 		}

@@ -283,3 +283,15 @@ func lockSubscriber(ctx context.Context, tx pgx.Tx, id int64) (string, error) {
 	}
 	return key, err
 }
+
+// HasErasures reports whether an erasure key is on the suppression list:
+// the range of subscriber.ErasedPrefix, "erased:" up to "erased;", the
+// next character, compared byte by byte whatever the database's collation.
+func (s *Store) HasErasures(ctx context.Context) (bool, error) {
+	var some bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM suppression WHERE email_key COLLATE "C" >= 'erased:' AND email_key COLLATE "C" < 'erased;')`).Scan(&some)
+	if err != nil {
+		return false, fmt.Errorf("postgres: has erasures: %w", err)
+	}
+	return some, nil
+}

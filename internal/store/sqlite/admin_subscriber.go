@@ -258,3 +258,15 @@ func (s *Store) SuppressedKeys(ctx context.Context, keys []string) ([]string, er
 	}
 	return found, rows.Err()
 }
+
+// HasErasures reports whether an erasure key is on the suppression list: a
+// look into the primary key's range of subscriber.ErasedPrefix, "erased:"
+// up to "erased;", the next character.
+func (s *Store) HasErasures(ctx context.Context) (bool, error) {
+	var some bool
+	err := s.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM suppression WHERE email_key >= 'erased:' AND email_key < 'erased;')`).Scan(&some)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: has erasures: %w", err)
+	}
+	return some, nil
+}

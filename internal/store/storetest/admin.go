@@ -43,6 +43,7 @@ type AdminStore interface {
 	SetSubscriberTags(ctx context.Context, id int64, tags []string) error
 	EraseSubscriber(ctx context.Context, id int64, suppressKey, reason string, at time.Time) error
 	SuppressedKeys(ctx context.Context, keys []string) ([]string, error)
+	HasErasures(ctx context.Context) (bool, error)
 
 	CampaignLedger(ctx context.Context, campaignID int64, state delivery.State, afterID int64, limit int) ([]delivery.Delivery, []delivery.Result, error)
 	SubscriberLedger(ctx context.Context, subscriberID, beforeID int64, limit int) ([]delivery.Delivery, []delivery.Result, error)

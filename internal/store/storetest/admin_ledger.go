@@ -122,7 +122,13 @@ func testErasureForgetsTheAddress(t *testing.T, st AdminStore) {
 		admMust(t, "AddWebhookEvent", err)
 	}
 
+	if some, err := st.HasErasures(ctx); err != nil || some {
+		t.Errorf("HasErasures before any erasure = %v, %v; want false", some, err)
+	}
 	admMust(t, "EraseSubscriber", st.EraseSubscriber(ctx, ana, "erased:abc123", "erased on request", now))
+	if some, err := st.HasErasures(ctx); err != nil || !some {
+		t.Errorf("HasErasures after an erasure = %v, %v; want true", some, err)
+	}
 	if isWebhooks {
 		if ev, err := ws.WebhookEvent(ctx, event); err != nil || strings.Contains(strings.ToLower(string(ev.Payload)), "ana@") {
 			t.Errorf("webhook event about the erased person = %s, %v; want the address gone", ev.Payload, err)
