@@ -238,7 +238,13 @@ func (h *Handler) setVisibility(w http.ResponseWriter, r *http.Request, s *staff
 	if err != nil {
 		return err
 	}
+	page := "/admin/articles/" + strconv.FormatInt(a.ID, 10)
 	now := h.now()
+	if to == article.Draft && a.IsVisible(now) {
+		if ok, err := h.askFirst(w, r, s, "unpublish", "Yes, unpublish", page); !ok {
+			return err
+		}
+	}
 	a.Status = to
 	if to == article.Published && (a.PublishedAt.IsZero() || a.PublishedAt.After(now)) {
 		a.PublishedAt = now
@@ -250,7 +256,7 @@ func (h *Handler) setVisibility(w http.ResponseWriter, r *http.Request, s *staff
 		return err
 	}
 	h.log.InfoContext(r.Context(), "article "+code, "article", a.ID, "user_id", s.User.ID)
-	return done(w, r, "/admin/articles/"+strconv.FormatInt(a.ID, 10), code)
+	return done(w, r, page, code)
 }
 
 // articlePreview renders Markdown as the publisher will, for the editor's

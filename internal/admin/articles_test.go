@@ -86,7 +86,7 @@ func TestAuthorWritesSubmitsAndEditorPublishes(t *testing.T) {
 	// Once published, the article is out of the author's hands.
 	mustStatus(t, "author edits the published article", author.post(fmt.Sprintf("/admin/articles/%d", id),
 		storyForm("Changed by the author", "x")), http.StatusForbidden)
-	mustStatus(t, "editor unpublishes", editor.post(fmt.Sprintf("/admin/articles/%d/unpublish", id), nil), http.StatusSeeOther)
+	mustStatus(t, "editor unpublishes", editor.post(fmt.Sprintf("/admin/articles/%d/unpublish", id), url.Values{"confirmed": {"1"}}), http.StatusSeeOther)
 	if a, _ = e.st.ArticleByID(ctx, id); a.Status != article.Draft {
 		t.Errorf("after unpublishing, status = %s", a.Status)
 	}

@@ -83,6 +83,11 @@ func (h *Handler) campaignSend(w http.ResponseWriter, r *http.Request, s *staff)
 	if err != nil {
 		return refused(err)
 	}
+	if to == campaign.Sending {
+		if ok, err := h.askFirst(w, r, s, "send", "Yes, send now", campaignURL(c.ID)); !ok {
+			return err
+		}
+	}
 	if err := h.cfg.Campaigns.MoveCampaign(r.Context(), c.ID, to, now, at); err != nil {
 		return err
 	}
@@ -119,6 +124,15 @@ func (h *Handler) moveCampaign(w http.ResponseWriter, r *http.Request, s *staff,
 	}
 	if to == campaign.Sending {
 		if err := campaign.Resume(c.State); err != nil {
+			return err
+		}
+	}
+	if to == campaign.Cancelled {
+		q := "stop"
+		if c.State == campaign.Scheduled || c.State == campaign.Draft {
+			q = "cancel"
+		}
+		if ok, err := h.askFirst(w, r, s, q, "Yes, cancel it", campaignURL(c.ID)); !ok {
 			return err
 		}
 	}

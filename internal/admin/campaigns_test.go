@@ -108,7 +108,7 @@ func TestCampaignFromArticleToResults(t *testing.T) {
 		t.Error("a send at a past time does not show the campaign again with the reason and the time typed")
 	}
 
-	r = editor.post(fmt.Sprintf("/admin/campaigns/%d/send", id), url.Values{"when": {"now"}})
+	r = editor.post(fmt.Sprintf("/admin/campaigns/%d/send", id), url.Values{"when": {"now"}, "confirmed": {"1"}})
 	mustStatus(t, "send", r, http.StatusSeeOther)
 	if c, _ := e.st.Campaign(ctx, id); c.State != campaign.Sending || c.Subject != "Morning brief: the bridge" {
 		t.Fatalf("after send: %s %q", c.State, c.Subject)
@@ -196,13 +196,13 @@ func TestCampaignStateMoves(t *testing.T) {
 	if s := state(id); s != campaign.Draft {
 		t.Errorf("after unscheduling: %s", s)
 	}
-	mustStatus(t, "send", c.post(fmt.Sprintf("/admin/campaigns/%d/send", id), url.Values{"when": {"now"}}), http.StatusSeeOther)
+	mustStatus(t, "send", c.post(fmt.Sprintf("/admin/campaigns/%d/send", id), url.Values{"when": {"now"}, "confirmed": {"1"}}), http.StatusSeeOther)
 	mustStatus(t, "pause", c.post(fmt.Sprintf("/admin/campaigns/%d/pause", id), nil), http.StatusSeeOther)
 	if s := state(id); s != campaign.Paused {
 		t.Errorf("after pausing: %s", s)
 	}
 	mustStatus(t, "resume", c.post(fmt.Sprintf("/admin/campaigns/%d/resume", id), nil), http.StatusSeeOther)
-	mustStatus(t, "cancel", c.post(fmt.Sprintf("/admin/campaigns/%d/cancel", id), nil), http.StatusSeeOther)
+	mustStatus(t, "cancel", c.post(fmt.Sprintf("/admin/campaigns/%d/cancel", id), url.Values{"confirmed": {"1"}}), http.StatusSeeOther)
 	if s := state(id); s != campaign.Cancelled {
 		t.Errorf("after cancelling: %s", s)
 	}

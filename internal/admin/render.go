@@ -73,6 +73,8 @@ func templateFuncs() template.FuncMap {
 			}
 			return string(k)
 		},
+		// ask is the question a button that cannot be undone asks first.
+		"ask": func(q string) string { return questions[q] },
 		"percent": func(part, whole int) int {
 			if whole <= 0 {
 				return 0

@@ -75,10 +75,16 @@
     setTimeout(poll, 1000);
   });
 
-  // Buttons that cannot be undone ask first.
+  // Buttons that cannot be undone ask first, and say they did, so the
+  // server does not ask again.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (e) {
-      if (!window.confirm(form.dataset.confirm)) e.preventDefault();
+      if (!window.confirm(form.dataset.confirm)) {
+        e.preventDefault();
+        return;
+      }
+      var answer = form.elements.namedItem("confirmed");
+      if (answer) answer.value = "1";
     });
   });
 
