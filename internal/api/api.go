@@ -193,7 +193,9 @@ func (h *Handler) routes() []route {
 		{"POST", p + "/campaigns/{id}/pause", user.CampaignSend, h.campaignAction("pause")},
 		{"POST", p + "/campaigns/{id}/resume", user.CampaignSend, h.campaignAction("resume")},
 		{"POST", p + "/campaigns/{id}/cancel", user.CampaignSend, h.campaignAction("cancel")},
-		{"POST", p + "/campaigns/{id}/test", user.CampaignSend, h.testCampaign},
+		// A test goes only to the few addresses given: whoever may write
+		// a campaign may proof it, as in the admin app.
+		{"POST", p + "/campaigns/{id}/test", user.CampaignWrite, h.testCampaign},
 
 		{"GET", p + "/subscribers", user.SubscriberRead, h.listSubscribers},
 		{"POST", p + "/subscribers", user.SubscriberWrite, h.createSubscriber},

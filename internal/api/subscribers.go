@@ -170,10 +170,28 @@ func (h *Handler) createSubscriber(w http.ResponseWriter, r *http.Request, c cal
 			return invalid("newsletter_ids", fmt.Sprintf("there is no newsletter %d", id))
 		}
 	}
-	_, err = h.cfg.Store.SubscriberByEmail(ctx, email)
+	erased, err := subscriber.Erased(ctx, h.cfg.Store, h.cfg.Secret, email)
+	if err != nil {
+		return err
+	}
+	if erased {
+		return conflict("email", "the address is not added: "+subscriber.ReasonErased)
+	}
+	stored, err := h.cfg.Store.SubscriberByEmail(ctx, email)
 	existed := err == nil
 	if err != nil && !errors.Is(err, subscriber.ErrNotFound) {
 		return err
+	}
+	var oldTags []string
+	if existed && len(tags) > 0 {
+		old, err := h.cfg.Store.TagsOfSubscribers(ctx, []int64{stored.ID})
+		if err != nil {
+			return err
+		}
+		oldTags = old[stored.ID]
+		if len(mergeTags(oldTags, tags)) > subscriber.MaxTags {
+			return invalid("tags", fmt.Sprintf("the subscriber has %d tags; with these it would have more than %d", len(oldTags), subscriber.MaxTags))
+		}
 	}
 	source := fmt.Sprintf("API, account %d, token %d", c.user.ID, c.token.ID)
 	now := h.cfg.Now()
@@ -194,11 +212,7 @@ func (h *Handler) createSubscriber(w http.ResponseWriter, r *http.Request, c cal
 		return err
 	}
 	if !in.Confirmed && len(tags) > 0 {
-		old, err := h.cfg.Store.TagsOfSubscribers(ctx, []int64{sub.ID})
-		if err != nil {
-			return err
-		}
-		if err := h.cfg.Store.UpdateSubscriberProfile(ctx, sub.ID, sub.Name, mergeTags(old[sub.ID], tags)); err != nil {
+		if err := h.cfg.Store.UpdateSubscriberProfile(ctx, sub.ID, sub.Name, mergeTags(oldTags, tags)); err != nil {
 			return err
 		}
 	}

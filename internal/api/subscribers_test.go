@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -259,5 +261,45 @@ func TestImportLeavesOutTheErased(t *testing.T) {
 	}
 	if _, err := e.store.SubscriberByEmail(ctx, "ana@example.com"); err == nil {
 		t.Error("the erased address was added again")
+	}
+	// Nor is the person added back one at a time, confirmed or not.
+	for _, body := range []string{
+		`{"email": "ana@example.com", "newsletter_ids": [1], "confirmed": true}`,
+		`{"email": "ANA@example.com", "newsletter_ids": [1]}`,
+	} {
+		e.do(tok, "POST", "/api/v1/subscribers", body).wantError(t, http.StatusConflict, "conflict", "email")
+	}
+	if _, err := e.store.SubscriberByEmail(ctx, "ana@example.com"); err == nil {
+		t.Error("the erased address was added again through POST /subscribers")
+	}
+}
+
+// Adding tags to a stored subscriber stops at the limit, as the forms do.
+func TestAddSubscriberKeepsTheTagLimit(t *testing.T) {
+	e := newEnv(t)
+	tok := e.tokenFor(user.Editor)
+	tags := func(prefix string, n int) string {
+		var b strings.Builder
+		for i := range n {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, "%q", fmt.Sprintf("%s-%d", prefix, i))
+		}
+		return b.String()
+	}
+	for _, confirmed := range []bool{false, true} {
+		email := fmt.Sprintf("bo-%v@example.com", confirmed)
+		e.do(tok, "POST", "/api/v1/subscribers", fmt.Sprintf(`{"email": %q, "newsletter_ids": [1], "confirmed": %v, "tags": [%s]}`,
+			email, confirmed, tags("old", 40))).want(t, http.StatusCreated, nil)
+		e.do(tok, "POST", "/api/v1/subscribers", fmt.Sprintf(`{"email": %q, "newsletter_ids": [1], "confirmed": %v, "tags": [%s]}`,
+			email, confirmed, tags("new", 30))).wantError(t, http.StatusUnprocessableEntity, "validation_failed", "tags")
+		sub, err := e.store.SubscriberByEmail(context.Background(), email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := e.store.SubscriberTags(context.Background(), sub.ID); len(got) != 40 {
+			t.Errorf("confirmed=%v: %d tags after a refused add; want the 40 it had", confirmed, len(got))
+		}
 	}
 }

@@ -47,6 +47,16 @@ func (e *erasureKeyer) key(email string) string {
 // ReasonErased is why an import leaves out an erased person's address.
 const ReasonErased = "erased on the person's request: not to be added again by an import"
 
+// Erased reports whether the person at email was erased on their request,
+// so that staff adding an address one at a time meet the same rule as an
+// import.
+func Erased(ctx context.Context, st interface {
+	SuppressedKeys(ctx context.Context, keys []string) ([]string, error)
+}, secret []byte, email string) (bool, error) {
+	found, err := st.SuppressedKeys(ctx, []string{ErasureKey(secret, email)})
+	return len(found) > 0, err
+}
+
 // ErasureStore is an import store that can tell which keys are on the
 // suppression list.
 type ErasureStore interface {

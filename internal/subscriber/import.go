@@ -51,6 +51,7 @@ const (
 	ReasonUnsubscribed     = "unsubscribed earlier"
 	ReasonUnsubscribedFile = "unsubscribed, says the state column"
 	ReasonSuppressed       = "suppressed: mail to it bounced or was refused"
+	ReasonTooManyTags      = "the address would have more than 50 tags"
 )
 
 // ImportOptions are the choices an operator makes for a whole import.

@@ -1,6 +1,7 @@
 package subscriber
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -50,6 +51,10 @@ func TestImportAddressDecide(t *testing.T) {
 			ImportFound{Stored: true, ID: 7, State: Confirmed, Tags: []string{"x"}}, pending,
 			ImportChange{Name: "Ana", Tags: []string{"y"}},
 			ImportResult{Updated: 1}},
+		{"tags past the limit leave the address out", ImportAddress{Rows: rows(3), Tags: manyTags("new", 10)},
+			ImportFound{Stored: true, ID: 7, State: Confirmed, Tags: manyTags("old", 45)}, confirmed,
+			ImportChange{Skip: ReasonTooManyTags},
+			ImportResult{Skipped: 1, Skips: []RowError{{Line: 3, Reason: ReasonTooManyTags}}}},
 		{"a name never replaces one", ImportAddress{Rows: rows(2), Name: "Ana"}, ImportFound{Stored: true, ID: 7, Name: "Bo", State: Pending}, pending,
 			ImportChange{},
 			ImportResult{Unchanged: 1}},
@@ -72,4 +77,13 @@ func TestImportAddressDecide(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyTags is n distinct tags.
+func manyTags(prefix string, n int) []string {
+	tags := make([]string, n)
+	for i := range tags {
+		tags[i] = fmt.Sprintf("%s-%d", prefix, i)
+	}
+	return tags
 }

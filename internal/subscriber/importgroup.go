@@ -150,6 +150,9 @@ func (a ImportAddress) Decide(f ImportFound, opts ImportOptions, res *ImportResu
 			c.Tags = append(c.Tags, t)
 		}
 	}
+	if len(f.Tags)+len(c.Tags) > MaxTags {
+		return skip(ReasonTooManyTags)
+	}
 	switch {
 	case !f.Stored:
 		res.Imported++
