@@ -192,9 +192,6 @@ func (h *Handler) articleSave(w http.ResponseWriter, r *http.Request, s *staff) 
 		a.PublishedAt = old.PublishedAt
 	}
 	if err == nil {
-		err = h.checkOriginal(r.Context(), a.TranslationOf)
-	}
-	if err == nil {
 		_, err = h.cfg.Publisher.Publish(r.Context(), &a)
 	}
 	var ve *article.ValidationError

@@ -159,9 +159,6 @@ func (h *Handler) articleCreate(w http.ResponseWriter, r *http.Request, s *staff
 	if err := h.freeSlug(r.Context(), &a, f.Slug != ""); err != nil {
 		return &formError{page: "article", view: v, err: err}
 	}
-	if err := h.checkOriginal(r.Context(), a.TranslationOf); err != nil {
-		return &formError{page: "article", view: v, err: err}
-	}
 	id, err := h.cfg.Publisher.Publish(r.Context(), &a)
 	var ve *article.ValidationError
 	if errors.As(err, &ve) {
@@ -202,16 +199,4 @@ func (h *Handler) freeSlug(ctx context.Context, a *article.Article, typed bool) 
 		a.Slug = strings.TrimSuffix(base[:min(len(base), article.MaxSlug-4)], "-") + "-" + strconv.Itoa(n)
 	}
 	return invalid("Too many articles have addresses like %q; type one by hand.", base)
-}
-
-// checkOriginal refuses a translation of an article that does not exist.
-func (h *Handler) checkOriginal(ctx context.Context, slug string) error {
-	if slug == "" {
-		return nil
-	}
-	_, err := h.cfg.Articles.ArticleBySlug(ctx, slug)
-	if errors.Is(err, article.ErrNotFound) {
-		return invalid("There is no article with the address %q to translate.", slug)
-	}
-	return err
 }

@@ -87,6 +87,23 @@ func TestArticleLifecycle(t *testing.T) {
 	}
 	e.do(editor, "PATCH", "/api/v1/articles/harbour-bridge-reopens", map[string]any{"slug": "other"}).
 		wantError(t, 422, "validation_failed", "slug")
+	e.do(editor, "PATCH", "/api/v1/articles/harbour-bridge-reopens", map[string]any{"standfirst": "Two\nlines"}).
+		wantError(t, 422, "validation_failed", "standfirst")
+
+	// A translation names an original that exists and is no translation
+	// itself: a missing one would be adopted by whichever article later
+	// took its slug.
+	for _, of := range []string{"does-not-exist", "pont-rouvert"} {
+		if of == "pont-rouvert" {
+			e.do(editor, "POST", "/api/v1/articles", map[string]any{"title": "Pont rouvert", "language": "fr",
+				"translation_of": "harbour-bridge-reopens"}).want(t, 201, nil)
+		}
+		e.do(editor, "POST", "/api/v1/articles", map[string]any{"title": "Puente", "language": "es", "translation_of": of}).
+			wantError(t, 422, "validation_failed", "translation_of")
+	}
+	if _, err := e.store.ArticleBySlug(context.Background(), "puente"); err == nil {
+		t.Error("a refused translation was saved")
+	}
 
 	later := e.clock().Add(time.Hour).UTC()
 	var scheduled articleJSON

@@ -167,9 +167,9 @@ func (a *Article) Validate() error {
 	if a.Section != "" && (a.SectionSlug == "" || utf8.RuneCountInString(a.Section) > 100) {
 		return &ValidationError{"section", "must be 1 to 100 characters with a letter or digit"}
 	}
-	for _, s := range []string{a.Title, a.Standfirst, a.Section} {
-		if strings.ContainsAny(s, "\r\n\x00") {
-			return &ValidationError{"title", "title, standfirst and section must be a single line"}
+	for _, f := range []struct{ name, value string }{{"title", a.Title}, {"standfirst", a.Standfirst}, {"section", a.Section}} {
+		if strings.ContainsAny(f.value, "\r\n\x00") {
+			return &ValidationError{f.name, "must be a single line"}
 		}
 	}
 	return nil

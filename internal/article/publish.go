@@ -2,6 +2,7 @@ package article
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -40,6 +41,9 @@ func (p *Publisher) Publish(ctx context.Context, a *Article) (int64, error) {
 	if err := a.Normalize(); err != nil {
 		return 0, err
 	}
+	if err := p.checkOriginal(ctx, a); err != nil {
+		return 0, err
+	}
 	a.BodyHTML = p.render(a.Body)
 	wasVisible := false
 	if p.events != nil {
@@ -60,4 +64,27 @@ func (p *Publisher) Publish(ctx context.Context, a *Article) (int64, error) {
 		}
 	}
 	return id, nil
+}
+
+// checkOriginal refuses a translation of an article that does not exist,
+// of itself, or of another translation. A missing original would be
+// adopted by whichever article later took its slug.
+func (p *Publisher) checkOriginal(ctx context.Context, a *Article) error {
+	if a.TranslationOf == "" {
+		return nil
+	}
+	if a.TranslationOf == a.Slug {
+		return &ValidationError{"translation_of", "must name another article, not this one"}
+	}
+	orig, err := p.store.ArticleBySlug(ctx, a.TranslationOf)
+	if errors.Is(err, ErrNotFound) {
+		return &ValidationError{"translation_of", fmt.Sprintf("must name an article that exists; there is none at %q", a.TranslationOf)}
+	}
+	if err != nil {
+		return fmt.Errorf("article: publish %s: %w", a.Slug, err)
+	}
+	if orig.TranslationOf != "" {
+		return &ValidationError{"translation_of", fmt.Sprintf("must name the original, %q; %q is a translation itself", orig.TranslationOf, a.TranslationOf)}
+	}
+	return nil
 }
