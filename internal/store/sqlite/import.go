@@ -189,7 +189,10 @@ func markSuppressed(ctx context.Context, tx *sql.Tx, groups []importGroup) error
 // with their subscription to the newsletter.
 func insertSubscribers(ctx context.Context, tx *sql.Tx, newsletterID int64, groups []importGroup, at int64) error {
 	var next int64
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM subscriber`).Scan(&next); err != nil {
+	// Above every ID ever given, those of erased people included: the
+	// table's AUTOINCREMENT sequence remembers them.
+	if err := tx.QueryRowContext(ctx, `SELECT max(coalesce((SELECT max(id) FROM subscriber), 0),
+		coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'subscriber'), 0)) + 1`).Scan(&next); err != nil {
 		return err
 	}
 	first := next

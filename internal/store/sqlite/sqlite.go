@@ -248,7 +248,10 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("sqlite: migrate: %w", err)
 		}
-		err = s.tx(ctx, func(tx *sql.Tx) error {
+		// Foreign keys are off while a migration runs, as SQLite asks for
+		// rebuilding a table (dropping one would otherwise delete the
+		// rows that refer to it), and checked before it commits.
+		n, err := s.commit(ctx, []pragma{{"foreign_keys", 0}}, func(tx *sql.Tx) error {
 			// Another process may have applied it meanwhile.
 			var done int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migration WHERE version = ?`, v).Scan(&done); err != nil {
@@ -260,14 +263,36 @@ func (s *Store) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return fmt.Errorf("apply %s: %w", base, err)
 			}
+			if err := foreignKeysHold(ctx, tx); err != nil {
+				return fmt.Errorf("apply %s: %w", base, err)
+			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migration (version, applied_at) VALUES (?, ?)`, v, ms(time.Now()))
 			return err
 		})
+		if err == nil {
+			err = s.wal.wait(n)
+		}
 		if err != nil {
 			return fmt.Errorf("sqlite: migrate: %w", err)
 		}
 	}
 	return nil
+}
+
+// foreignKeysHold reports the first row that refers to a row that does not
+// exist, if any.
+func foreignKeysHold(ctx context.Context, tx *sql.Tx) error {
+	var table, parent string
+	var rowid sql.NullInt64
+	var fk int
+	err := tx.QueryRowContext(ctx, `PRAGMA foreign_key_check`).Scan(&table, &rowid, &parent, &fk)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check foreign keys: %w", err)
+	}
+	return fmt.Errorf("row %d of %s refers to a row of %s that does not exist", rowid.Int64, table, parent)
 }
 
 // tx runs fn in a write transaction, committing when it returns nil. The

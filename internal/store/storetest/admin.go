@@ -63,6 +63,7 @@ func RunAdmin(t *testing.T, open func(t *testing.T) AdminStore) {
 		{"SubscriberSearchTagsAndCounts", testSubscriberSearchTagsAndCounts},
 		{"LedgerOfCampaignAndSubscriber", testLedgerOfCampaignAndSubscriber},
 		{"ErasureForgetsTheAddress", testErasureForgetsTheAddress},
+		{"ErasedIDsAreNotGivenAgain", testErasedIDsAreNotGivenAgain},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

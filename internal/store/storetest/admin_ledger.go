@@ -183,3 +183,28 @@ func testErasureForgetsTheAddress(t *testing.T, st AdminStore) {
 		t.Errorf("EraseSubscriber twice = %v, want subscriber.ErrNotFound", err)
 	}
 }
+
+// testErasedIDsAreNotGivenAgain: the links in an erased person's emails,
+// and whatever listeners keyed by their ID, must never reach the next
+// person to sign up or be imported, even when the erased ID was the
+// highest.
+func testErasedIDsAreNotGivenAgain(t *testing.T, st AdminStore) {
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	admSignup(t, st, "ana@example.org", now)
+	bo := admSignup(t, st, "bo@example.org", now)
+	admMust(t, "EraseSubscriber", st.EraseSubscriber(ctx, bo, "erased:bo", "erased on request", now))
+	cy := admSignup(t, st, "cy@example.org", now)
+	if cy <= bo {
+		t.Errorf("a signup after erasing subscriber %d got ID %d", bo, cy)
+	}
+	admMust(t, "EraseSubscriber", st.EraseSubscriber(ctx, cy, "erased:cy", "erased on request", now))
+	importConfirmed(t, st, now, subscriber.ImportRow{Email: "dee@example.org"})
+	dee, err := st.SearchSubscribers(ctx, "dee@example.org", "", 0, "", 0, 2)
+	if err != nil || len(dee) != 1 {
+		t.Fatalf("SearchSubscribers(dee) = %v, %v", dee, err)
+	}
+	if dee[0].ID <= cy {
+		t.Errorf("an import after erasing subscriber %d gave ID %d", cy, dee[0].ID)
+	}
+}

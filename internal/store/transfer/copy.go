@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash"
 	"strconv"
@@ -223,9 +224,16 @@ func sumTarget(ctx context.Context, dst pgx.Tx, p plan) (int64, string, error) {
 }
 
 // resetSequences sets each generated-ID sequence of the table to follow
-// its highest ID, so that the next row PostgreSQL numbers gets max(id)+1
-// instead of colliding with a copied one.
-func resetSequences(ctx context.Context, dst pgx.Tx, table string) error {
+// its highest ID, or the highest the source ever gave when its SQLite
+// sequence remembers more (IDs of rows deleted since, such as erased
+// subscribers', are never given again), so that the next row PostgreSQL
+// numbers neither collides with a copied one nor takes a deleted one's ID.
+func resetSequences(ctx context.Context, src *sql.Tx, dst pgx.Tx, table string) error {
+	var given int64
+	err := src.QueryRowContext(ctx, `SELECT seq FROM sqlite_sequence WHERE name = ?`, table).Scan(&given)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) && !strings.Contains(err.Error(), "no such table") {
+		return fmt.Errorf("read the sequence of %s: %w", table, err)
+	}
 	rows, err := dst.Query(ctx, `SELECT column_name FROM information_schema.columns
 		WHERE table_schema = current_schema() AND table_name = $1
 			AND (is_identity = 'YES' OR column_default LIKE 'nextval(%')`, table)
@@ -237,8 +245,8 @@ func resetSequences(ctx context.Context, dst pgx.Tx, table string) error {
 		return fmt.Errorf("find the sequences of %s: %w", table, err)
 	}
 	for _, col := range cols {
-		q := `SELECT setval(pg_get_serial_sequence($1, $2), coalesce(max(` + quote(col) + `), 0) + 1, false) FROM ` + quote(table)
-		if _, err := dst.Exec(ctx, q, quote(table), col); err != nil {
+		q := `SELECT setval(pg_get_serial_sequence($1, $2), greatest(coalesce(max(` + quote(col) + `), 0), $3) + 1, false) FROM ` + quote(table)
+		if _, err := dst.Exec(ctx, q, quote(table), col, given); err != nil {
 			return fmt.Errorf("reset the sequence of %s.%s: %w", table, col, err)
 		}
 	}

@@ -189,7 +189,7 @@ func copyAll(ctx context.Context, stx *sql.Tx, dtx pgx.Tx, opts Options) (Report
 		copied[i] = Table{Name: p.name, Rows: n, Checksum: sum}
 	}
 	for _, p := range tables {
-		if err := resetSequences(ctx, dtx, p.name); err != nil {
+		if err := resetSequences(ctx, stx, dtx, p.name); err != nil {
 			return Report{}, fmt.Errorf("transfer: %w", err)
 		}
 	}

@@ -285,3 +285,26 @@ func TestMissingSource(t *testing.T) {
 		t.Errorf("Copy from a missing file = %v; want an error wrapping os.ErrNotExist", err)
 	}
 }
+
+// TestCopyNeverGivesAnErasedID: the newest subscriber, erased before the
+// move, keeps their ID to themselves on PostgreSQL too.
+func TestCopyNeverGivesAnErasedID(t *testing.T) {
+	pgtest.ServerURL(t)
+	ctx := context.Background()
+	src, path := openSQLite(t)
+	for _, email := range []string{"ana@example.com", "bo@example.com"} {
+		must(t, "RecordSignups", src.RecordSignups(ctx, []subscriber.Signup{{Email: email, Newsletters: []int64{1}, At: t0}}, time.Hour))
+	}
+	bo, err := src.SubscriberByEmail(ctx, "bo@example.com")
+	must(t, "SubscriberByEmail", err)
+	must(t, "EraseSubscriber", src.EraseSubscriber(ctx, bo.ID, "erased:bo", "erased on request", t0))
+	u := pgtest.Database(t)
+	if _, err := transfer.Copy(ctx, path, u, transfer.Options{}); err != nil {
+		t.Fatalf("Copy(%s) = %v", path, err)
+	}
+	dst := openPostgres(t, u)
+	must(t, "RecordSignups", dst.RecordSignups(ctx, []subscriber.Signup{{Email: "cy@example.com", Newsletters: []int64{1}, At: t0}}, time.Hour))
+	if cy, err := dst.SubscriberByEmail(ctx, "cy@example.com"); err != nil || cy.ID <= bo.ID {
+		t.Errorf("the first subscriber after the move got ID %d (%v); the erased one had %d", cy.ID, err, bo.ID)
+	}
+}
