@@ -281,17 +281,35 @@ type job struct {
 	own    bool // sent by a sender of its kind's own, not the mail sender
 }
 
-// prepare renders and signs one delivery and waits for the rate limit. It
-// returns the job, or the delivery's result when it ends here (handed back,
-// skipped, failed to render).
-func (e *Engine) prepare(ctx, sendCtx context.Context, c claimed) (job, Result, bool) {
+// prepare waits for the rate limit, then renders and signs one delivery.
+// It returns the job, or the delivery's result when it ends here (handed
+// back, skipped, failed to render). The wait comes first, so that what the
+// renderer checks (a campaign paused or cancelled meanwhile) is as fresh as
+// can be when the message goes out.
+func (e *Engine) prepare(ctx context.Context, c claimed) (job, Result, bool) {
 	d := c.d
-	now := e.cfg.Now()
-	// Never start a send that could outlive the lease: another worker may
-	// claim the row once it expires.
-	if ctx.Err() != nil || now.Add(e.cfg.SendTimeout).After(c.at.Add(e.cfg.Lease)) {
-		return job{}, release(d, now), false
+	if !e.leaseAllows(ctx, c) {
+		return job{}, release(d, e.cfg.Now()), false
 	}
+	sender, own := e.cfg.Senders[d.Kind]
+	if !own {
+		waited, err := e.limits.wait(ctx)
+		if waited > time.Millisecond && e.cfg.Observer != nil {
+			e.cfg.Observer.RateLimited("per_second", waited)
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				e.cfg.Logger.Error("take from the shared send rate", "err", err)
+			}
+			return job{}, release(d, e.cfg.Now()), false
+		}
+		if !e.leaseAllows(ctx, c) {
+			return job{}, release(d, e.cfg.Now()), false
+		}
+	}
+	now := e.cfg.Now()
+	renderCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.SendTimeout)
+	defer cancel()
 	first := d.FirstAttemptAt
 	if first.IsZero() {
 		first = now
@@ -302,7 +320,7 @@ func (e *Engine) prepare(ctx, sendCtx context.Context, c claimed) (job, Result, 
 		r.State, r.Text = Failed, "no renderer for "+string(d.Kind)
 		return job{}, r, false
 	}
-	out, err := renderer.Render(sendCtx, d)
+	out, err := renderer.Render(renderCtx, d)
 	if errors.Is(err, ErrNotNow) {
 		return job{}, release(d, now), false
 	}
@@ -315,19 +333,8 @@ func (e *Engine) prepare(ctx, sendCtx context.Context, c claimed) (job, Result, 
 		return job{}, e.retry(d, r, 0, "", err.Error()), false
 	}
 	r.MessageID = out.MessageID
-	sender, own := e.cfg.Senders[d.Kind]
 	if own {
 		return job{d: d, at: c.at, r: r, out: out, sender: sender, own: true}, Result{}, true
-	}
-	waited, err := e.limits.wait(ctx)
-	if waited > time.Millisecond && e.cfg.Observer != nil {
-		e.cfg.Observer.RateLimited("per_second", waited)
-	}
-	if err != nil {
-		if ctx.Err() == nil {
-			e.cfg.Logger.Error("take from the shared send rate", "err", err)
-		}
-		return job{}, release(d, e.cfg.Now()), false
 	}
 	if e.cfg.Sign != nil {
 		if out.Data, err = e.cfg.Sign(out.Data); err != nil {
@@ -367,16 +374,25 @@ func (e *Engine) outcome(j job, err error) Result {
 	return e.retry(d, r, 0, "", err.Error())
 }
 
+// leaseAllows reports whether a send could still begin and end within the
+// lease: another worker may claim the row once it expires. A send that
+// could outlive it is never started.
+func (e *Engine) leaseAllows(ctx context.Context, c claimed) bool {
+	return ctx.Err() == nil && !e.cfg.Now().Add(e.cfg.SendTimeout).After(c.at.Add(e.cfg.Lease))
+}
+
 // attempt renders and sends the claimed deliveries and reports each one's
 // result. Mail goes back to back over one connection when the sender can
-// do that (see BatchSender). Rendering and sending each get SendTimeout.
+// do that (see BatchSender), unless a rate is set: then each message goes
+// as soon as the rate allows it, so that the mail server never sees a
+// burst of what was allowed while the others waited. Rendering and sending
+// each get SendTimeout.
 func (e *Engine) attempt(ctx context.Context, batch []claimed, report func(Delivery, Result)) {
-	renderCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.SendTimeout)
-	defer cancel()
 	bs, _ := e.cfg.Sender.(BatchSender)
+	paced := e.limits.paced()
 	var jobs []job
 	for _, c := range batch {
-		j, r, ok := e.prepare(ctx, renderCtx, c)
+		j, r, ok := e.prepare(ctx, c)
 		switch {
 		case !ok:
 			report(c.d, r)
@@ -386,12 +402,18 @@ func (e *Engine) attempt(ctx context.Context, batch []claimed, report func(Deliv
 			cancel()
 			j.release()
 			report(j.d, e.outcome(j, err))
+		case paced:
+			e.sendBatch(ctx, bs, []job{j}, report)
 		default:
 			jobs = append(jobs, j)
 		}
 	}
-	// Waiting for the rate limit may have taken a while: what could no
-	// longer be sent within its lease goes back.
+	e.sendBatch(ctx, bs, jobs, report)
+}
+
+// sendBatch sends jobs back to back over one connection. What could no
+// longer be sent within its lease goes back.
+func (e *Engine) sendBatch(ctx context.Context, bs BatchSender, jobs []job, report func(Delivery, Result)) {
 	now := e.cfg.Now()
 	msgs := make([]mail.Envelope, 0, len(jobs))
 	ready := jobs[:0]

@@ -59,6 +59,9 @@ func newLimits(perSecond int, window Window, quotas []Quota, counter SentCounter
 	return l
 }
 
+// paced reports whether a per-second rate is set.
+func (l *limits) paced() bool { return l.pace != nil }
+
 // room returns how many more messages the quotas allow now, capped at
 // want. inFlight are the messages this process claimed whose answers the
 // ledger does not show yet; they count as sent. Those other processes have
