@@ -1,5 +1,7 @@
 package subscriber
 
+import "slices"
+
 // LinkInfo is what a confirmation or unsubscribe page shows: the address the
 // link was sent to and the newsletters it concerns, sorted by where the
 // reader stands with each, so the page can tell a reader who still has
@@ -27,18 +29,43 @@ func (i LinkInfo) Active() []Newsletter {
 // linkInfo sorts the newsletters a link concerns (the one with id only, or
 // all when only is 0) by sub's standing with each.
 func linkInfo(sub Subscriber, nls []Newsletter, only int64) LinkInfo {
+	if only != 0 {
+		return scopedInfo(sub, nls, []int64{only})
+	}
+	return LinkInfo{
+		Email:     sub.Email,
+		Pending:   pick(sub, nls, 0, Pending),
+		Confirmed: pick(sub, nls, 0, Confirmed),
+		Left:      pick(sub, nls, 0, Unsubscribed),
+	}
+}
+
+// scopedInfo is linkInfo for a link that concerns the newsletters ids.
+func scopedInfo(sub Subscriber, nls []Newsletter, ids []int64) LinkInfo {
+	in := func(n Newsletter) bool { return slices.Contains(ids, n.ID) }
 	info := LinkInfo{
 		Email:     sub.Email,
-		Pending:   pick(sub, nls, only, Pending),
-		Confirmed: pick(sub, nls, only, Confirmed),
-		Left:      pick(sub, nls, only, Unsubscribed),
+		Pending:   slices.DeleteFunc(pick(sub, nls, 0, Pending), func(n Newsletter) bool { return !in(n) }),
+		Confirmed: slices.DeleteFunc(pick(sub, nls, 0, Confirmed), func(n Newsletter) bool { return !in(n) }),
+		Left:      slices.DeleteFunc(pick(sub, nls, 0, Unsubscribed), func(n Newsletter) bool { return !in(n) }),
 	}
-	if only != 0 {
-		for _, n := range pick(sub, nls, 0, Pending, Confirmed) {
-			if n.ID != only {
-				info.Others = true
-			}
+	for _, n := range pick(sub, nls, 0, Pending, Confirmed) {
+		if !in(n) {
+			info.Others = true
 		}
 	}
 	return info
+}
+
+// unconfirmed lists the newsletters of sub's subscriptions that were never
+// confirmed: those waiting, and those left (a declined subscription stays
+// in what its link concerns, so the link can say it was left).
+func unconfirmed(sub Subscriber) []int64 {
+	var ids []int64
+	for _, sp := range sub.Subscriptions {
+		if sp.State != Confirmed && !slices.Contains(ids, sp.NewsletterID) {
+			ids = append(ids, sp.NewsletterID)
+		}
+	}
+	return ids
 }

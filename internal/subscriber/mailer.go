@@ -118,6 +118,7 @@ func (m *Mailer) Render(ctx context.Context, d delivery.Delivery) (delivery.Outg
 		// The expiry counts from when the email was queued, so a retried
 		// message carries the same link.
 		token := m.cfg.Signer.Sign(Token{Purpose: PurposeConfirm, SubscriberID: sub.ID, Expires: d.CreatedAt.Add(m.cfg.ConfirmTTL)})
+		unsubscribe = m.cfg.BaseURL + "/unsubscribe/" + m.cfg.Signer.Sign(Token{Purpose: PurposeDecline, SubscriberID: sub.ID})
 		l := m.langs[languageOf(pending, m.cfg.Language)]
 		skel, newsletters, confirm = l.confirm, l.words.list(names(pending)), m.cfg.BaseURL+"/confirm/"+token
 	case delivery.KindWelcome:

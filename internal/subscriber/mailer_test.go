@@ -78,6 +78,11 @@ func TestConfirmationEmail(t *testing.T) {
 	}
 	if lu := p.Header.Get("List-Unsubscribe"); !strings.HasPrefix(lu, "<https://news.example/unsubscribe/") {
 		t.Errorf("List-Unsubscribe = %q", lu)
+	} else if tok, err := signer.Verify(strings.TrimSuffix(strings.TrimPrefix(lu, "<https://news.example/unsubscribe/"), ">"),
+		subscriber.PurposeDecline, now); err != nil || tok.SubscriberID != 1 {
+		// A reader already on another newsletter who declines this one
+		// stays on the other.
+		t.Errorf("the confirmation's unsubscribe link = %+v, %v; want a decline link of subscriber 1", tok, err)
 	}
 	if want := fmt.Sprintf("<%d.confirm@news.example>", of(1).ID); p.Header.Get("Message-Id") != want {
 		t.Errorf("Message-ID = %q, want %q", p.Header.Get("Message-Id"), want)

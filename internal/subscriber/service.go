@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 )
 
@@ -175,9 +176,31 @@ func (s *Service) Confirm(ctx context.Context, token, ip string) (LinkInfo, erro
 	return info, nil
 }
 
+// unsubscribeToken checks the token of an unsubscribe link: one from a
+// campaign or welcome email, or the decline link of a confirmation email.
+func (s *Service) unsubscribeToken(token string, now time.Time) (Token, error) {
+	t, err := s.cfg.Signer.Verify(token, PurposeUnsubscribe, now)
+	if errors.Is(err, ErrBadToken) {
+		t, err = s.cfg.Signer.Verify(token, PurposeDecline, now)
+	}
+	return t, err
+}
+
+// scope lists the newsletters an unsubscribe link concerns: the one it
+// names, the ones sub never confirmed for a decline link, or nil for all.
+func scope(t Token, sub Subscriber) []int64 {
+	switch {
+	case t.Purpose == PurposeDecline:
+		return unconfirmed(sub)
+	case t.NewsletterID != 0:
+		return []int64{t.NewsletterID}
+	}
+	return nil
+}
+
 // UnsubscribeInfo checks an unsubscribe link without acting on it.
 func (s *Service) UnsubscribeInfo(ctx context.Context, token string) (LinkInfo, error) {
-	t, err := s.cfg.Signer.Verify(token, PurposeUnsubscribe, s.cfg.Now())
+	t, err := s.unsubscribeToken(token, s.cfg.Now())
 	if err != nil {
 		return LinkInfo{}, err
 	}
@@ -185,14 +208,17 @@ func (s *Service) UnsubscribeInfo(ctx context.Context, token string) (LinkInfo, 
 	if err != nil {
 		return LinkInfo{}, err
 	}
-	return linkInfo(sub, nls, t.NewsletterID), nil
+	if ids := scope(t, sub); ids != nil {
+		return scopedInfo(sub, nls, ids), nil
+	}
+	return linkInfo(sub, nls, 0), nil
 }
 
 // Unsubscribe acts on an unsubscribe link at once: one click, no login.
-// all widens a link made for one newsletter to every newsletter.
+// all widens a link made for some newsletters to every newsletter.
 func (s *Service) Unsubscribe(ctx context.Context, token string, all bool, ip string) (LinkInfo, error) {
 	now := s.cfg.Now()
-	t, err := s.cfg.Signer.Verify(token, PurposeUnsubscribe, now)
+	t, err := s.unsubscribeToken(token, now)
 	if err != nil {
 		return LinkInfo{}, err
 	}
@@ -200,21 +226,30 @@ func (s *Service) Unsubscribe(ctx context.Context, token string, all bool, ip st
 	if err != nil {
 		return LinkInfo{}, err
 	}
-	nl := t.NewsletterID
+	ids := scope(t, sub)
 	if all {
-		nl = 0
+		ids = nil
 	}
-	info := linkInfo(sub, nls, nl)
+	info := linkInfo(sub, nls, 0)
+	each := []int64{0}
+	if ids != nil {
+		info, each = scopedInfo(sub, nls, ids), ids
+	}
 	leaving := info.Active()
-	if err := s.cfg.Store.UnsubscribeSubscriber(ctx, sub.ID, nl, Consent{
-		SubscriberID: sub.ID, NewsletterID: nl, Action: ConsentUnsubscribe, At: now, Source: "unsubscribe link", IP: ip,
-	}); err != nil {
-		return LinkInfo{}, fmt.Errorf("subscriber: unsubscribe: %w", err)
+	for _, nl := range each {
+		if err := s.cfg.Store.UnsubscribeSubscriber(ctx, sub.ID, nl, Consent{
+			SubscriberID: sub.ID, NewsletterID: nl, Action: ConsentUnsubscribe, At: now, Source: "unsubscribe link", IP: ip,
+		}); err != nil {
+			return LinkInfo{}, fmt.Errorf("subscriber: unsubscribe: %w", err)
+		}
 	}
 	if len(leaving) > 0 {
 		s.emit(ctx, "subscriber.unsubscribed", map[string]any{"id": sub.ID, "email": sub.Email, "newsletter_ids": newsletterIDs(leaving)})
 	}
-	info.Left = pick(sub, nls, nl, Pending, Confirmed, Unsubscribed)
+	info.Left = pick(sub, nls, 0, Pending, Confirmed, Unsubscribed)
+	if ids != nil {
+		info.Left = slices.DeleteFunc(info.Left, func(n Newsletter) bool { return !slices.Contains(ids, n.ID) })
+	}
 	info.Pending, info.Confirmed, info.Changed = nil, nil, len(leaving) > 0
 	return info, nil
 }

@@ -20,6 +20,11 @@ const (
 	PurposeConfirm     Purpose = 1
 	PurposeUnsubscribe Purpose = 2
 	PurposePreferences Purpose = 3
+	// PurposeDecline is the unsubscribe link of a confirmation email: it
+	// leaves only the subscriptions the reader never confirmed, so that a
+	// reader who is on one newsletter and declines another stays on the
+	// first. The unsubscribe page takes it.
+	PurposeDecline Purpose = 4
 )
 
 // Token is what a link in an email proves: that the holder received mail

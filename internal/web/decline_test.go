@@ -1,0 +1,44 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"herald/internal/subscriber"
+)
+
+// TestDeclineLeavesOnlyWhatWasNeverConfirmed: the unsubscribe link of a
+// confirmation email, used one click at a time as a mail provider does,
+// leaves the subscription the email asked about; a newsletter the reader
+// confirmed before stays.
+func TestDeclineLeavesOnlyWhatWasNeverConfirmed(t *testing.T) {
+	e := newEnv(t)
+	e.addNewsletter("weekly", "The Weekly")
+	id := signedUp(t, e, "1")
+	confirm := e.signer.Sign(subscriber.Token{Purpose: subscriber.PurposeConfirm, SubscriberID: id, Expires: e.now.Add(time.Hour)})
+	wantStatus(t, "POST /confirm", e.do(httptest.NewRequest("POST", "/confirm/"+confirm, nil)), http.StatusOK)
+	wantStatus(t, "POST /subscribe", e.postForm("/subscribe", func() map[string][]string {
+		v := signupForm("reader@example.org")
+		v["newsletter"] = []string{"2"}
+		return v
+	}(), ""), http.StatusSeeOther)
+	if got := states(t, e, id); got[1] != subscriber.Confirmed || got[2] != subscriber.Pending {
+		t.Fatalf("before declining: %v", got)
+	}
+
+	tok := e.signer.Sign(subscriber.Token{Purpose: subscriber.PurposeDecline, SubscriberID: id})
+	page := e.get("/unsubscribe/" + tok)
+	wantStatus(t, "GET /unsubscribe (decline)", page, http.StatusOK)
+	if body := page.Body.String(); !strings.Contains(body, "The Weekly") || strings.Contains(body, "<li>Newsletter</li>") {
+		t.Errorf("the decline page should name the newsletter waiting for confirmation only:\n%s", body)
+	}
+	r := httptest.NewRequest("POST", "/unsubscribe/"+tok, strings.NewReader("List-Unsubscribe=One-Click"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	wantStatus(t, "one-click POST (decline)", e.do(r), http.StatusOK)
+	if got := states(t, e, id); got[1] != subscriber.Confirmed || got[2] != subscriber.Unsubscribed {
+		t.Errorf("after declining: %v; want the confirmed newsletter kept and the waiting one left", got)
+	}
+}
