@@ -138,7 +138,7 @@ func (s *Store) MoveCampaign(ctx context.Context, id int64, to campaign.State, a
 			return err
 		}
 		tag, err := tx.Exec(ctx, `UPDATE campaign SET state = $1, updated_at = $2,
-				send_at = CASE WHEN $3::BIGINT > 0 THEN $3 ELSE send_at END,
+				send_at = CASE WHEN $3::BIGINT > 0 THEN $3 WHEN $1 = 'draft' OR state = 'draft' THEN 0 ELSE send_at END,
 				started_at = CASE WHEN started_at = 0 THEN $4 ELSE started_at END,
 				finished_at = $5
 			WHERE id = $6 AND state = ANY($7)`,

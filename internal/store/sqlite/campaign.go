@@ -138,7 +138,7 @@ func (s *Store) MoveCampaign(ctx context.Context, id int64, to campaign.State, a
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE campaign SET state = ?, updated_at = ?,
-				send_at = CASE WHEN ? > 0 THEN ?3 ELSE send_at END,
+				send_at = CASE WHEN ?3 > 0 THEN ?3 WHEN ?1 = 'draft' OR state = 'draft' THEN 0 ELSE send_at END,
 				started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END,
 				finished_at = ?
 			WHERE id = ? AND state IN (`+marks+`)`, args...)

@@ -109,6 +109,13 @@ func testCampaignLifecycle(t *testing.T, st Store) {
 		t.Errorf("MoveCampaign(1<<40) error = %v, want campaign.ErrNotFound", err)
 	}
 
+	// A campaign taken back to draft is no longer to be sent at its time,
+	// and one then sent at once was never sent at it.
+	move(t, st, id, campaign.Scheduled, t0, t0.Add(2*time.Hour))
+	move(t, st, id, campaign.Draft, t0, time.Time{})
+	if c := getCampaign(t, st, id); !c.SendAt.IsZero() {
+		t.Errorf("send_at after unscheduling = %v; want none", c.SendAt)
+	}
 	move(t, st, id, campaign.Scheduled, t0, t0.Add(time.Hour))
 	if ids, err := st.DueCampaigns(ctx, t0.Add(time.Minute)); err != nil || len(ids) != 0 {
 		t.Errorf("DueCampaigns before its time = %v, %v; want none", ids, err)
