@@ -177,10 +177,7 @@ func (h *Handler) campaignMessage(ctx context.Context, c campaign.Campaign, s *s
 	if err != nil {
 		return nil, err
 	}
-	from := h.cfg.From
-	if nl.SenderEmail != "" {
-		from = mail.Address{Name: nl.SenderName, Email: nl.SenderEmail}
-	}
+	from := campaign.Sender(nl, h.cfg.From)
 	var replyTo mail.Address
 	if nl.ReplyTo != "" {
 		replyTo = mail.Address{Email: nl.ReplyTo}

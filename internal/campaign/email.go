@@ -161,17 +161,21 @@ func parseBaseURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// sender is the newsletter's own sender when it has one.
-func sender(c *Compose) mail.Address {
-	nl := c.Newsletter
-	if nl.SenderEmail == "" {
-		return c.From
+// sender is who a campaign's email is from.
+func sender(c *Compose) mail.Address { return Sender(c.Newsletter, c.From) }
+
+// Sender is who a newsletter's email is from: its own sender address, or
+// the site's (site), under the name the newsletter gives. A name alone is
+// not ignored: it goes with the site's address.
+func Sender(nl subscriber.Newsletter, site mail.Address) mail.Address {
+	from := site
+	if nl.SenderEmail != "" {
+		from = mail.Address{Name: nl.Name, Email: nl.SenderEmail}
 	}
-	name := nl.SenderName
-	if name == "" {
-		name = nl.Name
+	if nl.SenderName != "" {
+		from.Name = nl.SenderName
 	}
-	return mail.Address{Name: name, Email: nl.SenderEmail}
+	return from
 }
 
 // replyTo is the newsletter's reply address when it has one, which can

@@ -148,10 +148,7 @@ func (r *Renderer) compiled(ctx context.Context, id int64, keep bool) (*compiled
 	if err != nil {
 		return nil, err
 	}
-	from := r.cfg.From
-	if nl.SenderEmail != "" {
-		from = mail.Address{Name: nl.SenderName, Email: nl.SenderEmail}
-	}
+	from := Sender(nl, r.cfg.From)
 	var replyTo mail.Address
 	if nl.ReplyTo != "" {
 		replyTo = mail.Address{Email: nl.ReplyTo}
