@@ -2,7 +2,11 @@
 // so callers can act on it without knowing which one they hold.
 package store
 
-import "errors"
+import (
+	"errors"
+	"strings"
+	"unicode/utf8"
+)
 
 // Errors both stores return.
 var (
@@ -10,3 +14,34 @@ var (
 	ErrDuplicate       = errors.New("already exists")
 	ErrNoOutboxMessage = errors.New("outbox message not found")
 )
+
+// LikeAnyCase turns what someone typed into a LIKE pattern (ESCAPE '\')
+// that finds it anywhere in a text lowered by SQL's lower(), wildcards in
+// it taken literally. lower() knows only ASCII letters in SQLite and in
+// PostgreSQL's C locale, so a letter beyond ASCII matches any one
+// character: the pattern finds a superset, which Holds narrows. exact
+// reports whether no narrowing is needed.
+func LikeAnyCase(typed string) (pattern string, exact bool) {
+	var b strings.Builder
+	b.WriteByte('%')
+	exact = true
+	for _, r := range strings.ToLower(typed) {
+		switch {
+		case r == '\\' || r == '%' || r == '_':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r >= utf8.RuneSelf:
+			b.WriteByte('_')
+			exact = false
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('%')
+	return b.String(), exact
+}
+
+// Holds reports whether text holds typed, in any case.
+func Holds(text, typed string) bool {
+	return strings.Contains(strings.ToLower(text), strings.ToLower(typed))
+}

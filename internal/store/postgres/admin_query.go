@@ -12,6 +12,7 @@ import (
 
 	"herald/internal/article"
 	"herald/internal/campaign"
+	"herald/internal/store"
 	"herald/internal/subscriber"
 )
 
@@ -33,14 +34,37 @@ func (s *Store) SearchArticles(ctx context.Context, title string, status article
 	if beforeID <= 0 {
 		beforeID = 1<<63 - 1
 	}
+	pattern, exact := store.LikeAnyCase(clean(title))
+	var list []article.Article
+	for len(list) < limit {
+		batch, err := s.searchArticles(ctx, title != "", pattern, status, beforeID, limit)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range batch {
+			if (exact || store.Holds(a.Title, clean(title))) && len(list) < limit {
+				list = append(list, a)
+			}
+		}
+		if len(batch) < limit {
+			break
+		}
+		beforeID = batch[len(batch)-1].ID
+	}
+	return list, s.fillNames(ctx, list)
+}
+
+// searchArticles is one page of SearchArticles' query, before titles with
+// letters beyond ASCII are narrowed.
+func (s *Store) searchArticles(ctx context.Context, byTitle bool, pattern string, status article.Status, beforeID int64, limit int) ([]article.Article, error) {
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
 	where := []string{`a.id < ` + arg(beforeID)}
-	if title != "" {
-		where = append(where, `lower(a.title) LIKE `+arg(likePattern(title))+` ESCAPE '\'`)
+	if byTitle {
+		where = append(where, `lower(a.title) LIKE `+arg(pattern)+` ESCAPE '\'`)
 	}
 	if status != "" {
 		where = append(where, `a.status = `+arg(clean(string(status))))
@@ -62,7 +86,7 @@ func (s *Store) SearchArticles(ctx context.Context, title string, status article
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("postgres: search articles: %w", err)
 	}
-	return list, s.fillNames(ctx, list)
+	return list, nil
 }
 
 // ArticleByID returns an article in any state with its byline and tags, and

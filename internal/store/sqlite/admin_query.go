@@ -10,6 +10,7 @@ import (
 
 	"herald/internal/article"
 	"herald/internal/campaign"
+	"herald/internal/store"
 	"herald/internal/subscriber"
 )
 
@@ -26,15 +27,38 @@ func likePattern(s string) string {
 
 // SearchArticles returns up to limit articles in any state, newest first,
 // with IDs below beforeID when it is set; title narrows them to titles
-// holding it (ASCII letters in any case) and status to one state.
+// holding it (letters in any case) and status to one state.
 func (s *Store) SearchArticles(ctx context.Context, title string, status article.Status, beforeID int64, limit int) ([]article.Article, error) {
-	where := []string{`a.id < ?`}
 	if beforeID <= 0 {
 		beforeID = 1<<63 - 1
 	}
+	pattern, exact := store.LikeAnyCase(title)
+	var list []article.Article
+	for len(list) < limit {
+		batch, err := s.searchArticles(ctx, title != "", pattern, status, beforeID, limit)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range batch {
+			if (exact || store.Holds(a.Title, title)) && len(list) < limit {
+				list = append(list, a)
+			}
+		}
+		if len(batch) < limit {
+			break
+		}
+		beforeID = batch[len(batch)-1].ID
+	}
+	return list, s.fillNames(ctx, list)
+}
+
+// searchArticles is one page of SearchArticles' query, before titles with
+// letters beyond ASCII are narrowed.
+func (s *Store) searchArticles(ctx context.Context, byTitle bool, pattern string, status article.Status, beforeID int64, limit int) ([]article.Article, error) {
+	where := []string{`a.id < ?`}
 	args := []any{beforeID}
-	if title != "" {
-		where, args = append(where, `lower(a.title) LIKE ? ESCAPE '\'`), append(args, likePattern(title))
+	if byTitle {
+		where, args = append(where, `lower(a.title) LIKE ? ESCAPE '\'`), append(args, pattern)
 	}
 	if status != "" {
 		where, args = append(where, `a.status = ?`), append(args, string(status))
@@ -57,7 +81,7 @@ func (s *Store) SearchArticles(ctx context.Context, title string, status article
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: search articles: %w", err)
 	}
-	return list, s.fillNames(ctx, list)
+	return list, nil
 }
 
 // ArticleByID returns an article in any state with its byline and tags, and

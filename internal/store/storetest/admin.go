@@ -127,6 +127,20 @@ func testArticlesInEveryState(t *testing.T, st AdminStore) {
 	if len(page1) != 3 || len(page2) != 5 || page2[0].ID >= page1[2].ID {
 		t.Errorf("keyset pages: %d then %d articles", len(page1), len(page2))
 	}
+	// Letters beyond ASCII are found in any case too, and a page of
+	// results is full although other titles looked alike to the database.
+	uber := save(article.Article{Slug: "uber-den-fluss", Title: "Über den Fluss", Status: article.Published})
+	for i := range 3 {
+		save(article.Article{Slug: fmt.Sprintf("aber-%d", i), Title: fmt.Sprintf("Aber %d", i), Status: article.Published})
+	}
+	for _, typed := range []string{"über", "ÜBER", "Über den"} {
+		if got, err := st.SearchArticles(ctx, typed, "", 0, 1); err != nil || len(got) != 1 || got[0].ID != uber {
+			t.Errorf("SearchArticles(%q, limit 1) = %v, %v; want Über den Fluss", typed, titles(got), err)
+		}
+	}
+	if got, _ := st.SearchArticles(ctx, "äber", "", 0, 10); len(got) != 0 {
+		t.Errorf("SearchArticles(äber) = %v; want none", titles(got))
+	}
 
 	a, err := st.ArticleByID(ctx, orig)
 	admMust(t, "ArticleByID", err)
