@@ -27,8 +27,28 @@ func TestDemoArticles(t *testing.T) {
 	if n := articles(t, "--data", startHerald(t).data); n == 0 {
 		t.Error("a first start published no example articles")
 	}
-	if n := articles(t, "--data", startHerald(t, "--no-demo").data); n != 0 {
+	declined := startHerald(t, "--no-demo")
+	declined.stop()
+	if n := articles(t, "--data", declined.data); n != 0 {
 		t.Errorf("a first start with --no-demo published %d articles", n)
+	}
+	// --no-demo holds for the database, not for one start.
+	startHerald(t, "--data", declined.data).stop()
+	if n := articles(t, "--data", declined.data); n != 0 {
+		t.Errorf("a start without --no-demo after one with it published %d articles", n)
+	}
+	// A database that holds subscribers is not new, even without articles.
+	imported := t.TempDir()
+	list := imported + "/list.csv"
+	if err := os.WriteFile(list, []byte("email\nana@example.org\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), []string{"subscriber", "import", list, "--data", imported}, env(nil), strings.NewReader(""), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	startHerald(t, "--data", imported).stop()
+	if n := articles(t, "--data", imported); n != 0 {
+		t.Errorf("a first start on a database with imported subscribers published %d articles", n)
 	}
 	data := t.TempDir()
 	err := run(context.Background(), []string{"serve", "--data", data, "--addr", freeAddr(t), "--smtp", "ftp://mail.example.org"},

@@ -37,7 +37,7 @@ import (
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	noDemo := false
 	c, pos, err := setup("serve", args, getenv, stdout, func(fs *flag.FlagSet) {
-		fs.BoolVar(&noDemo, "no-demo", false, "publish no example articles into a new SQLite database (PostgreSQL never gets them)")
+		fs.BoolVar(&noDemo, "no-demo", false, "publish no example articles into a new SQLite database, then or later (PostgreSQL never gets them)")
 	})
 	if err != nil {
 		return err
@@ -188,8 +188,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// Examples make a first try on a laptop look like a site; a database
 	// meant for several nodes is meant for production. They come once the
 	// settings have all been accepted, so a refused start leaves none.
-	if !noDemo && !isPostgres(c.database) {
-		if err := seedDemo(ctx, st, publisher, time.Now()); err != nil {
+	if !isPostgres(c.database) {
+		if err := seedDemo(ctx, st, publisher, time.Now(), !noDemo); err != nil {
 			return err
 		}
 	}
