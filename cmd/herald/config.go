@@ -20,6 +20,8 @@ import (
 	"golang.org/x/text/language"
 
 	"herald/internal/server"
+	"herald/internal/store"
+	"herald/internal/subscriber"
 )
 
 // config is every setting, from flags, HERALD_* variables and defaults, in
@@ -290,6 +292,34 @@ func (c *config) loadSecret(ctx context.Context, st database) ([]byte, error) {
 		return nil, err
 	}
 	return []byte(v), nil
+}
+
+// loadErasure returns the keys of the hashes that stand for erased people.
+// New erasures are keyed with the database's own erasure key, made on
+// first use, so that every process on the database (a server started with
+// --secret, an import run from a shell without it) keys them alike. People
+// erased before it existed were keyed with the site secret of the server
+// that erased them: the secret given to this process and the one kept in
+// the database still find them.
+func (c *config) loadErasure(ctx context.Context, st database) (subscriber.Erasure, error) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	key, err := st.EnsureSetting(ctx, "erasure_key", hex.EncodeToString(b))
+	if err != nil {
+		return subscriber.Erasure{}, err
+	}
+	var older [][]byte
+	if c.secret != "" {
+		older = append(older, []byte(c.secret))
+	}
+	stored, err := st.Setting(ctx, "secret")
+	switch {
+	case err == nil:
+		older = append(older, []byte(stored))
+	case !errors.Is(err, store.ErrNoSetting):
+		return subscriber.Erasure{}, err
+	}
+	return subscriber.NewErasure([]byte(key), older...), nil
 }
 
 // setup parses the command line of a command and checks the settings. A

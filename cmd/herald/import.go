@@ -88,8 +88,8 @@ func subscriberImport(ctx context.Context, args []string, getenv func(string) st
 		return err
 	}
 	// People erased on their request are known to the suppression list by
-	// hashes keyed with the site's secret.
-	secret, err := c.loadSecret(ctx, st)
+	// keyed hashes.
+	erasure, err := c.loadErasure(ctx, st)
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func subscriberImport(ctx context.Context, args []string, getenv func(string) st
 	bar := newProgress(stderr, size, time.Now)
 	shown := 0
 	im := &subscriber.Importer{
-		Store:        subscriber.SkipErased(st, secret),
+		Store:        subscriber.SkipErased(st, erasure),
 		NewsletterID: nl.ID,
 		Options:      subscriber.ImportOptions{Confirmed: confirmed, Source: "import " + filepath.Base(pos[0]), At: time.Now()},
 		OnSkip: func(e subscriber.RowError) {

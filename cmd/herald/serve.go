@@ -75,6 +75,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	erasure, err := c.loadErasure(ctx, st)
+	if err != nil {
+		return err
+	}
 	// The engine is built below; what queues work before then wakes it
 	// through this.
 	var engine *delivery.Engine
@@ -138,7 +142,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Queued: engine.Nudge, Logger: logger.With("component", "campaigns"), Events: events})
 	subs := subscriber.NewService(subscriber.Config{Store: st, Signer: signer, Queued: engine.Nudge, Logger: logger, Events: events})
 	users := user.NewService(user.Config{Store: st, Issuer: c.siteName, Logger: logger.With("component", "users")})
-	apiHandler, err := api.New(api.Config{Store: st, Users: users, Signups: subs, Publisher: publisher, Events: events, Secret: secret,
+	apiHandler, err := api.New(api.Config{Store: st, Users: users, Signups: subs, Publisher: publisher, Events: events, Erasure: erasure,
 		Language: c.language, Queued: engine.Nudge, Started: scheduler.Nudge, Logger: logger.With("component", "api")})
 	if err != nil {
 		return err
@@ -177,6 +181,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Outbox:        adminOutbox,
 		Mail:          admin.MailStatus{Transport: transport, DKIM: dkim},
 		Secret:        secret,
+		Erasure:       erasure,
 		SecureCookies: strings.HasPrefix(c.baseURL, "https://"),
 		Queued:        engine.Nudge, Scheduled: scheduler.Nudge,
 		Logger: logger.With("component", "admin"), Now: time.Now,

@@ -18,6 +18,7 @@ import (
 	"herald/internal/article"
 	"herald/internal/assets"
 	"herald/internal/mail"
+	"herald/internal/subscriber"
 	"herald/internal/user"
 )
 
@@ -56,9 +57,10 @@ type Config struct {
 	Outbox      OutboxReader // nil when mail goes to an SMTP server
 	Mail        MailStatus
 
-	// Secret is the site secret: the CSRF key and the key of the hashes
-	// that stand for erased addresses are derived from it.
+	// Secret is the site secret, from which the CSRF key is derived.
 	Secret []byte
+	// Erasure keys the hashes that stand for erased addresses.
+	Erasure subscriber.Erasure
 	// SecureCookies marks cookies Secure; it must be set when the site is
 	// served over https, and is forced on when BaseURL is https.
 	SecureCookies bool

@@ -143,7 +143,7 @@ func startNewsroom(t *testing.T) *newsroom {
 	newsroomApp, err := New(Config{Site: Site{Name: "The Harbour Times", BaseURL: base}, From: from, Users: users,
 		Articles: st, Publisher: article.NewPublisher(st, render), Markdown: render, Newsletters: st, Campaigns: st,
 		Subscribers: st, Ledger: st, Settings: st, Mail: MailStatus{Transport: "SMTP " + mailSrv.URL()},
-		Secret: testSecret, Queued: engine.Nudge, Scheduled: sched.Nudge, Logger: logger})
+		Secret: testSecret, Erasure: subscriber.NewErasure(testSecret), Queued: engine.Nudge, Scheduled: sched.Nudge, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"herald/internal/mail"
 	"herald/internal/markup"
 	"herald/internal/store/sqlite"
+	"herald/internal/subscriber"
 	"herald/internal/user"
 )
 
@@ -81,7 +82,7 @@ func newEnv(t *testing.T, adjust ...func(*Config)) *env {
 		Site: Site{Name: "The Harbour Times", BaseURL: testBase}, From: mail.Address{Name: "The Harbour Times", Email: "news@news.example.org"},
 		Users: e.users, Articles: st, Publisher: e.pub, Markdown: render, Newsletters: st, Campaigns: st,
 		Subscribers: st, Ledger: st, Settings: st, Outbox: st, Mail: MailStatus{Transport: "built-in outbox"},
-		Secret: testSecret, Now: e.clock.Now,
+		Secret: testSecret, Erasure: subscriber.NewErasure(testSecret), Now: e.clock.Now,
 	}
 	for _, f := range adjust {
 		f(&cfg)

@@ -168,7 +168,7 @@ func (h *Handler) runImport(ctx context.Context, s *staff, file io.Reader, name 
 		return rep
 	}
 	im := &subscriber.Importer{
-		Store:        subscriber.SkipErased(h.cfg.Subscribers, h.cfg.Secret),
+		Store:        subscriber.SkipErased(h.cfg.Subscribers, h.cfg.Erasure),
 		NewsletterID: nlID,
 		Options: subscriber.ImportOptions{Confirmed: confirmed, At: h.now(),
 			Source: fmt.Sprintf("import %s by staff %d", name, s.User.ID)},

@@ -188,7 +188,7 @@ func (h *Handler) subscriberErase(w http.ResponseWriter, r *http.Request, s *sta
 	if r.PostFormValue("confirm") != "yes" {
 		return invalid("Tick the box to confirm that this person's data is to be erased.")
 	}
-	key := subscriber.ErasureKey(h.cfg.Secret, sub.Email)
+	key := h.cfg.Erasure.Key(sub.Email)
 	if err := h.cfg.Subscribers.EraseSubscriber(r.Context(), id, key, "erased on request", h.now()); err != nil {
 		return err
 	}

@@ -94,9 +94,9 @@ type Config struct {
 	// AllowPrivateWebhooks admits webhook URLs on loopback and private
 	// networks, and plain HTTP to loopback; for tests only.
 	AllowPrivateWebhooks bool
-	// Secret is the site's secret: imports leave out the people erased on
-	// their request, whom the suppression list knows by keyed hashes.
-	Secret   []byte
+	// Erasure keys the hashes by which the suppression list knows the
+	// people erased on their request, whom imports leave out.
+	Erasure  subscriber.Erasure
 	Language string // of newsletters created without one; default "en"
 	Queued   func() // wakes the delivery engine after mail was queued
 	Started  func() // wakes the campaign scheduler after a campaign moved

@@ -54,7 +54,7 @@ func newEnv(t *testing.T, adjust ...func(*Config)) *testEnv {
 	signups := subscriber.NewService(subscriber.Config{Store: st, Signer: subscriber.NewSigner([]byte("test secret")), Now: e.clock})
 	cfg := Config{
 		Store:         st,
-		Secret:        []byte("test secret"),
+		Erasure:       subscriber.NewErasure([]byte("test secret")),
 		Users:         e.users,
 		Signups:       signups,
 		Publisher:     article.NewPublisher(st, markup.New("https://news.example").HTML),

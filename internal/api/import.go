@@ -77,7 +77,7 @@ func (h *Handler) importSubscribers(w http.ResponseWriter, r *http.Request, c ca
 	}
 	out := importJSON{Rejected: []rejectedRow{}}
 	im := subscriber.Importer{
-		Store:        subscriber.SkipErased(h.cfg.Store, h.cfg.Secret),
+		Store:        subscriber.SkipErased(h.cfg.Store, h.cfg.Erasure),
 		NewsletterID: nl,
 		Options: subscriber.ImportOptions{Confirmed: confirmed, At: h.cfg.Now(),
 			Source: fmt.Sprintf("API import, account %d, token %d", c.user.ID, c.token.ID)},

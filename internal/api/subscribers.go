@@ -170,7 +170,7 @@ func (h *Handler) createSubscriber(w http.ResponseWriter, r *http.Request, c cal
 			return invalid("newsletter_ids", fmt.Sprintf("there is no newsletter %d", id))
 		}
 	}
-	erased, err := subscriber.Erased(ctx, h.cfg.Store, h.cfg.Secret, email)
+	erased, err := subscriber.Erased(ctx, h.cfg.Store, h.cfg.Erasure, email)
 	if err != nil {
 		return err
 	}

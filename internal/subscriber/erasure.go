@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash"
+	"slices"
 	"strings"
 )
 
@@ -44,6 +45,39 @@ func (e *erasureKeyer) key(email string) string {
 	return string(e.buf)
 }
 
+// Erasure computes the keys that stand for erased people. A new erasure is
+// keyed with the database's own erasure key, which every process on the
+// database shares whatever secret it was started with; the older keys
+// still find people erased before there was one, keyed with the site
+// secret of the process that erased them.
+type Erasure struct {
+	current []byte
+	older   [][]byte
+}
+
+// NewErasure returns the erasure keys of current, checking older ones too.
+func NewErasure(current []byte, older ...[]byte) Erasure {
+	e := Erasure{current: current}
+	for _, o := range older {
+		if len(o) > 0 && string(o) != string(current) && !slices.ContainsFunc(e.older, func(k []byte) bool { return string(k) == string(o) }) {
+			e.older = append(e.older, o)
+		}
+	}
+	return e
+}
+
+// Key is what a new erasure of email puts on the suppression list.
+func (e Erasure) Key(email string) string { return ErasureKey(e.current, email) }
+
+// keyers computes every key an erased address may stand under.
+func (e Erasure) keyers() []*erasureKeyer {
+	ks := []*erasureKeyer{newErasureKeyer(e.current)}
+	for _, o := range e.older {
+		ks = append(ks, newErasureKeyer(o))
+	}
+	return ks
+}
+
 // ReasonErased is why an import leaves out an erased person's address.
 const ReasonErased = "erased on the person's request: not to be added again by an import"
 
@@ -52,8 +86,12 @@ const ReasonErased = "erased on the person's request: not to be added again by a
 // import.
 func Erased(ctx context.Context, st interface {
 	SuppressedKeys(ctx context.Context, keys []string) ([]string, error)
-}, secret []byte, email string) (bool, error) {
-	found, err := st.SuppressedKeys(ctx, []string{ErasureKey(secret, email)})
+}, e Erasure, email string) (bool, error) {
+	var keys []string
+	for _, k := range e.keyers() {
+		keys = append(keys, k.key(email))
+	}
+	found, err := st.SuppressedKeys(ctx, keys)
 	return len(found) > 0, err
 }
 
@@ -71,14 +109,14 @@ type ErasureStore interface {
 // SkipErased stores an import's rows except those of people erased on
 // their request, whose addresses only the keyed hashes of the suppression
 // list know: every way in (the admin app, the API, the command line) goes
-// through it with the site's secret.
-func SkipErased(st ErasureStore, secret []byte) ImportStore {
-	return skipErased{ErasureStore: st, secret: secret}
+// through it.
+func SkipErased(st ErasureStore, e Erasure) ImportStore {
+	return skipErased{ErasureStore: st, erasure: e}
 }
 
 type skipErased struct {
 	ErasureStore
-	secret []byte
+	erasure Erasure
 }
 
 // ImportSubscribers looks for the chunk's addresses among the erasure keys
@@ -92,15 +130,17 @@ func (f skipErased) ImportSubscribers(ctx context.Context, newsletterID int64, r
 	if !some {
 		return f.ErasureStore.ImportSubscribers(ctx, newsletterID, rows, opts)
 	}
-	keyer := newErasureKeyer(f.secret)
-	byKey := make(map[string][]int, len(rows))
-	keys := make([]string, 0, len(rows))
+	keyers := f.erasure.keyers()
+	byKey := make(map[string][]int, len(rows)*len(keyers))
+	keys := make([]string, 0, len(rows)*len(keyers))
 	for i, row := range rows {
-		k := keyer.key(row.Email)
-		if _, ok := byKey[k]; !ok {
-			keys = append(keys, k)
+		for _, keyer := range keyers {
+			k := keyer.key(row.Email)
+			if _, ok := byKey[k]; !ok {
+				keys = append(keys, k)
+			}
+			byKey[k] = append(byKey[k], i)
 		}
-		byKey[k] = append(byKey[k], i)
 	}
 	drop := make([]bool, len(rows))
 	var skips []RowError
@@ -111,8 +151,10 @@ func (f skipErased) ImportSubscribers(ctx context.Context, newsletterID int64, r
 		}
 		for _, k := range found {
 			for _, i := range byKey[k] {
-				drop[i] = true
-				skips = append(skips, RowError{Line: rows[i].Line, Reason: ReasonErased})
+				if !drop[i] {
+					drop[i] = true
+					skips = append(skips, RowError{Line: rows[i].Line, Reason: ReasonErased})
+				}
 			}
 		}
 	}
