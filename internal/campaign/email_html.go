@@ -136,7 +136,7 @@ func finishHTML(src string, base *url.URL, m markers) (string, error) {
 	if !unsubscribe {
 		return "", fmt.Errorf(`template has no unsubscribe link: add <a href="{{.UnsubscribeURL}}">`)
 	}
-	resolveLinks(doc, base, m.prefix)
+	resolveLinks(doc, siteRoot(base), m.prefix, true)
 	var b strings.Builder
 	if err := html.Render(&b, doc); err != nil {
 		return "", fmt.Errorf("html: %w", err)
@@ -155,9 +155,13 @@ func rawText(a atom.Atom) bool {
 }
 
 // absolutize makes the links and images of an HTML fragment absolute: in
-// an email there is no page to be relative to. It returns nothing if the
-// fragment cannot be read, like markup does, rather than half of it.
-func absolutize(fragment string, base *url.URL) string {
+// an email there is no page to be relative to. page is the address the
+// fragment was written for, which its relative links are read against:
+// an article's own URL for its body, as a browser on the site reads them.
+// anchors keeps links to a place in the fragment itself (#notes) as they
+// are; without it they lead to that place on page. It returns nothing if
+// the fragment cannot be read, like markup does, rather than half of it.
+func absolutize(fragment string, page *url.URL, anchors bool) string {
 	body := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
 	nodes, err := html.ParseFragment(strings.NewReader(fragment), body)
 	if err != nil {
@@ -166,7 +170,7 @@ func absolutize(fragment string, base *url.URL) string {
 	for _, n := range nodes {
 		body.AppendChild(n)
 	}
-	resolveLinks(body, base, "")
+	resolveLinks(body, page, "", anchors)
 	var b strings.Builder
 	for c := body.FirstChild; c != nil; c = c.NextSibling {
 		if err := html.Render(&b, c); err != nil {
@@ -176,11 +180,20 @@ func absolutize(fragment string, base *url.URL) string {
 	return b.String()
 }
 
-// resolveLinks rewrites relative href and src attributes against the
-// site's URL, leaving in-page anchors and values holding a marker alone.
-func resolveLinks(n *html.Node, base *url.URL, marker string) {
-	dir := *base
-	dir.Path = strings.TrimSuffix(dir.Path, "/") + "/"
+// siteRoot is the site's address with a final slash, so that a relative
+// link written for the home page stays under the site's path.
+func siteRoot(base *url.URL) *url.URL {
+	root := *base
+	root.Path = strings.TrimSuffix(root.Path, "/") + "/"
+	root.RawPath = ""
+	return &root
+}
+
+// resolveLinks rewrites relative href and src attributes against page,
+// leaving values holding a marker alone, and in-page anchors too when
+// anchors is set. Absolute URLs, mailto: and tel: links have a scheme and
+// stay as they are.
+func resolveLinks(n *html.Node, page *url.URL, marker string, anchors bool) {
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
 		for i, a := range n.Attr {
@@ -188,11 +201,11 @@ func resolveLinks(n *html.Node, base *url.URL, marker string) {
 				continue
 			}
 			v := strings.TrimSpace(a.Val)
-			if v == "" || v[0] == '#' || (marker != "" && strings.Contains(v, marker)) {
+			if v == "" || (anchors && v[0] == '#') || (marker != "" && strings.Contains(v, marker)) {
 				continue
 			}
 			if u, err := url.Parse(v); err == nil && !u.IsAbs() {
-				n.Attr[i].Val = dir.ResolveReference(u).String()
+				n.Attr[i].Val = page.ResolveReference(u).String()
 			}
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {

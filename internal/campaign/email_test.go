@@ -390,3 +390,35 @@ func TestEmailInTheNewsletterLanguage(t *testing.T) {
 		}
 	}
 }
+
+// An article's links were written for its page on the site, so the email
+// reads them as a browser there would.
+func TestEmailArticleLinksLeadWhereTheSiteDoes(t *testing.T) {
+	c := fullCompose()
+	c.Articles[1].BodyHTML = `<p><a href="harbour-bridge-reopens">bridge</a> <a href="/guides/bridge">guide</a> ` +
+		`<a href="#notes">notes</a> <a href="?page=2">next</a> <img src="../media/ferry.jpg" alt=""> ` +
+		`<a href="https://maps.example.com/harbour">map</a> <a href="mailto:desk@news.example.org">desk</a> ` +
+		`<a href="tel:+4612345">call</a></p>`
+	c.Campaign.Markdown = "See [the notes](#notes) and [our guide](guides/bridge).\n"
+	_, p := render(t, c, testRecipient())
+	for _, want := range []string{
+		`href="` + testBase + `/articles/harbour-bridge-reopens"`,
+		`href="` + testBase + `/guides/bridge"`,
+		`href="` + testBase + `/articles/ferry-timetable#notes"`,
+		`href="` + testBase + `/articles/ferry-timetable?page=2"`,
+		`src="` + testBase + `/media/ferry.jpg"`,
+		`href="https://maps.example.com/harbour"`,
+		`href="mailto:desk@news.example.org"`,
+		`href="tel:+4612345"`,
+		// The campaign's own text was written for the email: its anchors
+		// stay in it, and its links start from the home page.
+		`href="#notes"`,
+	} {
+		if !strings.Contains(p.HTML, want) {
+			t.Errorf("full HTML part of an article with relative links lacks %s:\n%s", want, p.HTML)
+		}
+	}
+	if strings.Contains(p.HTML, `href="`+testBase+`/harbour-bridge-reopens"`) {
+		t.Errorf("full HTML part reads an article's relative link against the home page")
+	}
+}

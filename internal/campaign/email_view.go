@@ -95,12 +95,13 @@ func newView(c *Compose, base *url.URL, m markers) *view {
 	}
 	if strings.TrimSpace(c.Campaign.Markdown) != "" {
 		// The renderer's output is sanitised; only relative links change.
-		v.Intro = template.HTML(absolutize(render.HTML(c.Campaign.Markdown), base))
+		v.Intro = template.HTML(absolutize(render.HTML(c.Campaign.Markdown), siteRoot(base), true))
 	}
 	for _, a := range c.Articles {
+		page := base.JoinPath("articles", a.Slug)
 		av := articleView{
 			Title:      a.Title,
-			URL:        site + "/articles/" + a.Slug,
+			URL:        page.String(),
 			Byline:     byline(a.Authors),
 			Section:    a.Section,
 			Standfirst: a.Standfirst,
@@ -113,8 +114,11 @@ func newView(c *Compose, base *url.URL, m markers) *view {
 				av.Standfirst = markup.Excerpt(first, 300)
 			}
 		} else {
-			// BodyHTML is stored sanitised by the article's renderer.
-			av.Body = template.HTML(absolutize(a.BodyHTML, base))
+			// BodyHTML is stored sanitised by the article's renderer. Its
+			// links were written for the article's page, so they are read
+			// against it, and an anchor leads to its place on that page:
+			// the email holds other articles whose headings share names.
+			av.Body = template.HTML(absolutize(a.BodyHTML, page, false))
 		}
 		v.Articles = append(v.Articles, av)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -114,7 +115,7 @@ func (h *Handler) atomFeed(w http.ResponseWriter, r *http.Request) error {
 			Updated:   modified(a).UTC().Format(time.RFC3339),
 			Published: a.PublishedAt.UTC().Format(time.RFC3339),
 			Links:     []atomLink{{Rel: "alternate", Type: "text/html", Hreflang: a.Language, Href: url}},
-			Content:   atomText{Type: "html", Body: absolutize(a.BodyHTML, h.cur().site.BaseURL)},
+			Content:   atomText{Type: "html", Body: absolutize(a.BodyHTML, url)},
 		}
 		for _, au := range a.Authors {
 			p := atomPerson{Name: au.Name}
@@ -207,7 +208,7 @@ func (h *Handler) rssFeed(w http.ResponseWriter, r *http.Request) error {
 			PubDate:     a.PublishedAt.UTC().Format(time.RFC1123Z),
 			Categories:  categories(a),
 			Description: a.Standfirst,
-			Content:     absolutize(a.BodyHTML, h.cur().site.BaseURL),
+			Content:     absolutize(a.BodyHTML, url),
 		}
 		for _, au := range a.Authors {
 			it.Creators = append(it.Creators, au.Name)
@@ -269,7 +270,7 @@ func (h *Handler) jsonFeed(w http.ResponseWriter, r *http.Request) error {
 			ID:            url,
 			URL:           url,
 			Title:         a.Title,
-			ContentHTML:   absolutize(a.BodyHTML, h.cur().site.BaseURL),
+			ContentHTML:   absolutize(a.BodyHTML, url),
 			Summary:       a.Standfirst,
 			DatePublished: a.PublishedAt.UTC().Format(time.RFC3339),
 			DateModified:  modified(a).UTC().Format(time.RFC3339),
@@ -324,10 +325,14 @@ func writeXML(w http.ResponseWriter, contentType string, v any) error {
 	return nil
 }
 
-// absolutize makes site-relative href and src attributes absolute, since a
-// feed reader shows the content away from the site.
-func absolutize(body, base string) string {
-	if !strings.Contains(body, "/") {
+// absolutize makes the relative href and src attributes of an article's
+// body absolute, since a feed reader shows the content away from the site
+// and would read them against the feed's address. They were written for
+// the article's page, so they are read against page, its URL, as a
+// browser there does; an anchor then leads to its place on that page.
+func absolutize(body, page string) string {
+	base, err := url.Parse(page)
+	if err != nil || !base.IsAbs() || !strings.Contains(body, "=") {
 		return body
 	}
 	z := html.NewTokenizer(strings.NewReader(body))
@@ -346,8 +351,11 @@ func absolutize(body, base string) string {
 			t := z.Token()
 			changed := false
 			for i, a := range t.Attr {
-				if (a.Key == "href" || a.Key == "src") && strings.HasPrefix(a.Val, "/") && !strings.HasPrefix(a.Val, "//") {
-					t.Attr[i].Val, changed = base+a.Val, true
+				if a.Key != "href" && a.Key != "src" {
+					continue
+				}
+				if abs, ok := resolve(base, a.Val); ok {
+					t.Attr[i].Val, changed = abs, true
 				}
 			}
 			if changed {
@@ -359,4 +367,18 @@ func absolutize(body, base string) string {
 			b.Write(z.Raw())
 		}
 	}
+}
+
+// resolve is ref read against base, unless ref is empty or already has a
+// scheme (https:, mailto:, tel:), which it keeps.
+func resolve(base *url.URL, ref string) (string, bool) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return "", false
+	}
+	u, err := url.Parse(ref)
+	if err != nil || u.IsAbs() {
+		return "", false
+	}
+	return base.ResolveReference(u).String(), true
 }

@@ -287,9 +287,49 @@ func TestSitemaps(t *testing.T) {
 }
 
 func TestAbsolutize(t *testing.T) {
-	in := `<p><a href="/x">x</a> <a href="//cdn.example/y">y</a> <img src="/i.png" alt="a &amp; b"> <a href="https://o.example/">o</a> &amp; 1 &lt; 2</p>`
-	want := `<p><a href="https://s.example/x">x</a> <a href="//cdn.example/y">y</a> <img src="https://s.example/i.png" alt="a &amp; b"> <a href="https://o.example/">o</a> &amp; 1 &lt; 2</p>`
-	if got := absolutize(in, "https://s.example"); got != want {
-		t.Errorf("absolutize =\n%s\nwant\n%s", got, want)
+	const page = "https://s.example/articles/story"
+	for _, tc := range []struct{ in, want string }{
+		{`<p><a href="/x">x</a> <img src="/i.png" alt="a &amp; b"> &amp; 1 &lt; 2</p>`,
+			`<p><a href="https://s.example/x">x</a> <img src="https://s.example/i.png" alt="a &amp; b"> &amp; 1 &lt; 2</p>`},
+		// Relative to the article's page, as a browser on the site reads them.
+		{`<a href="other-story">o</a>`, `<a href="https://s.example/articles/other-story">o</a>`},
+		{`<img src="../media/a.jpg">`, `<img src="https://s.example/media/a.jpg">`},
+		{`<a href="?page=2">n</a>`, `<a href="https://s.example/articles/story?page=2">n</a>`},
+		{`<a href="#notes">n</a>`, `<a href="https://s.example/articles/story#notes">n</a>`},
+		{`<a href="//cdn.example/y">y</a>`, `<a href="https://cdn.example/y">y</a>`},
+		// Already absolute: kept byte for byte.
+		{`<a href="https://o.example/">o</a>`, `<a href="https://o.example/">o</a>`},
+		{`<a href="mailto:desk@s.example">m</a> <a href="tel:+4612345">t</a>`, `<a href="mailto:desk@s.example">m</a> <a href="tel:+4612345">t</a>`},
+		{`<a href="">e</a>`, `<a href="">e</a>`},
+	} {
+		if got := absolutize(tc.in, page); got != tc.want {
+			t.Errorf("absolutize(%s, %q) =\n%s\nwant\n%s", tc.in, page, got, tc.want)
+		}
+	}
+}
+
+// Every feed reads an article's relative links against the article's page,
+// not against the feed's address or the home page.
+func TestFeedsResolveLinksAgainstTheArticle(t *testing.T) {
+	e := newEnv(t)
+	e.addArticle("story", "Story", e.now.Add(-time.Hour), func(a *article.Article) {
+		a.BodyHTML = `<p><a href="other-story">other</a> <a href="#notes">notes</a></p>`
+	})
+	for _, path := range []string{"/feed.xml", "/rss.xml", "/feed.json"} {
+		w := e.get(path)
+		wantStatus(t, "GET "+path, w, 200)
+		body := w.Body.String()
+		if path == "/feed.json" {
+			var f jsonFeedIn
+			if err := json.Unmarshal(w.Body.Bytes(), &f); err != nil || len(f.Items) != 1 {
+				t.Fatalf("GET %s: %v, %d items", path, err, len(f.Items))
+			}
+			body = f.Items[0].ContentHTML
+		}
+		for _, want := range []string{testBase + "/articles/other-story", testBase + "/articles/story#notes"} {
+			if !strings.Contains(body, `href=&#34;`+want+`&#34;`) && !strings.Contains(body, `href="`+want+`"`) {
+				t.Errorf("GET %s: content lacks a link to %s:\n%s", path, want, body)
+			}
+		}
 	}
 }
