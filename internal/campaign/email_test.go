@@ -422,3 +422,24 @@ func TestEmailArticleLinksLeadWhereTheSiteDoes(t *testing.T) {
 		t.Errorf("full HTML part reads an article's relative link against the home page")
 	}
 }
+
+// A byline speaks the newsletter's language, with the word the site's
+// article pages use before the names.
+func TestEmailBylineInTheNewsletterLanguage(t *testing.T) {
+	for lang, want := range map[string][]string{
+		"en":    {"By Maya Lindqvist", "By Ann Ek, Bo Li and Zoë Ström"},
+		"fr":    {"Par Maya Lindqvist", "Par Ann Ek, Bo Li et Zoë Ström"},
+		"de-AT": {"Von Maya Lindqvist", "Von Ann Ek, Bo Li und Zoë Ström"},
+		"es":    {"Por Maya Lindqvist", "Por Ann Ek, Bo Li y Zoë Ström"},
+		"it":    {"By Maya Lindqvist", "By Ann Ek, Bo Li and Zoë Ström"},
+	} {
+		c := fullCompose()
+		c.Newsletter.Language = lang
+		_, p := render(t, c, testRecipient())
+		for _, w := range want {
+			if !strings.Contains(p.HTML, w) || !strings.Contains(p.Text, w) {
+				t.Errorf("email of a newsletter in %s lacks %q in its HTML or text part", lang, w)
+			}
+		}
+	}
+}

@@ -102,7 +102,7 @@ func newView(c *Compose, base *url.URL, m markers) *view {
 		av := articleView{
 			Title:      a.Title,
 			URL:        page.String(),
-			Byline:     byline(a.Authors),
+			Byline:     byline(a.Authors, v.T),
 			Section:    a.Section,
 			Standfirst: a.Standfirst,
 			Published:  a.PublishedAt,
@@ -125,8 +125,8 @@ func newView(c *Compose, base *url.URL, m markers) *view {
 	return v
 }
 
-// byline is "By A, B and C", or nothing without authors.
-func byline(authors []article.Author) string {
+// byline is "By A, B and C" in the words w, or nothing without authors.
+func byline(authors []article.Author, w Words) string {
 	names := make([]string, 0, len(authors))
 	for _, a := range authors {
 		if a.Name != "" {
@@ -137,9 +137,9 @@ func byline(authors []article.Author) string {
 	case 0:
 		return ""
 	case 1:
-		return "By " + names[0]
+		return w.By + " " + names[0]
 	default:
-		return "By " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+		return w.By + " " + strings.Join(names[:len(names)-1], ", ") + " " + w.And + " " + names[len(names)-1]
 	}
 }
 
