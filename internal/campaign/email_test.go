@@ -443,3 +443,48 @@ func TestEmailBylineInTheNewsletterLanguage(t *testing.T) {
 		}
 	}
 }
+
+// An article in another language than the newsletter's says so, as the
+// site's listings do; the layout's own words around it keep the
+// newsletter's.
+func TestEmailMarksAnArticleInAnotherLanguage(t *testing.T) {
+	for _, mode := range []Mode{Full, Teaser} {
+		c := fullCompose()
+		c.Campaign.ArticleMode = mode
+		c.Newsletter.Language = "fr"
+		c.Articles[0].Language = "en"
+		c.Articles[1].Language = "FR"
+		_, p := render(t, c, testRecipient())
+		doc, err := html.Parse(strings.NewReader(p.HTML))
+		if err != nil {
+			t.Fatalf("parse HTML part: %v", err)
+		}
+		var got []string
+		var walk func(n *html.Node)
+		walk = func(n *html.Node) {
+			if class := attr(n, "class"); n.Type == html.ElementNode && (class == "article" || class == "byline" || class == "more") {
+				got = append(got, class+":"+attr(n, "lang"))
+			}
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				walk(c)
+			}
+		}
+		walk(doc)
+		want := []string{"article:en", "byline:fr", "article:", "byline:"}
+		if mode == Teaser {
+			want = []string{"article:en", "byline:fr", "more:fr", "article:", "byline:", "more:"}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("mode %v: lang of the articles of a French newsletter, one English (-want +got):\n%s", mode, diff)
+		}
+	}
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}

@@ -47,6 +47,9 @@ type articleView struct {
 	// Teaser mode, where the standfirst and a link stand for it.
 	Body      template.HTML
 	Published time.Time
+	// Lang is the article's language when it differs from the
+	// newsletter's, so that a screen reader pronounces it in its own.
+	Lang string
 }
 
 // markers are the placeholders for the slots in rendered templates. They
@@ -106,6 +109,9 @@ func newView(c *Compose, base *url.URL, m markers) *view {
 			Section:    a.Section,
 			Standfirst: a.Standfirst,
 			Published:  a.PublishedAt,
+		}
+		if a.Language != "" && !strings.EqualFold(a.Language, v.Language) {
+			av.Lang = a.Language
 		}
 		if c.Campaign.ArticleMode == Teaser {
 			if av.Standfirst == "" {
