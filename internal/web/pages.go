@@ -187,10 +187,18 @@ func itemOf(a article.Article, l labels, pageLang string) itemView {
 		Date:       l.formatDate(a.PublishedAt),
 		Section:    sectionLink(a),
 	}
-	if !strings.EqualFold(a.Language, pageLang) {
-		it.Lang = a.Language
-	}
+	it.Lang = otherLang(a.Language, pageLang)
 	return it
+}
+
+// otherLang is tag when it differs from the language of the page it is
+// shown on, for a lang attribute, and empty when the page's lang already
+// says it.
+func otherLang(tag, pageLang string) string {
+	if tag == "" || strings.EqualFold(tag, pageLang) {
+		return ""
+	}
+	return tag
 }
 
 func authorLinks(authors []article.Author) []link {
@@ -315,7 +323,7 @@ func (h *Handler) box(ctx context.Context, lang, source string) *boxView {
 		return b
 	}
 	for _, n := range nls {
-		b.Choices = append(b.Choices, choice{ID: n.ID, Name: n.Name, Description: n.Description})
+		b.Choices = append(b.Choices, choice{ID: n.ID, Name: n.Name, Description: n.Description, Lang: otherLang(n.Language, lang)})
 	}
 	return b
 }

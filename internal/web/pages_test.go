@@ -377,3 +377,23 @@ func TestPageAccessibility(t *testing.T) {
 		}
 	}
 }
+
+// In a listing, an article in another language than the page's marks its
+// title and standfirst as such, and only them: the section above it and
+// the date below are in the page's language.
+func TestListingMarksOnlyTheWordsOfAnotherLanguage(t *testing.T) {
+	e := newEnv(t)
+	e.addArticle("en-story", "English story", e.now.Add(-2*time.Hour))
+	e.addArticle("fr-story", "Histoire française", e.now.Add(-time.Hour), func(a *article.Article) { a.Language = "fr" })
+	w := e.get("/")
+	wantStatus(t, "GET /", w, 200)
+	doc := parseHTML(t, w.Body.String())
+	var got []string
+	for _, n := range findAll(doc, func(n *html.Node) bool { _, ok := attr(n, "lang"); return ok && n.Data != "html" }) {
+		got = append(got, n.Data+"."+attrOr(n, "class")+"="+attrOr(n, "lang"))
+	}
+	want := []string{"h2.item-title=fr", "p.item-standfirst=fr"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("GET / with a French article on an English site: elements with lang = %q, want %q", got, want)
+	}
+}

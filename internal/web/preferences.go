@@ -36,6 +36,7 @@ type prefChoice struct {
 	Description string
 	Checked     bool
 	Pending     bool
+	Lang        string // the newsletter's, set only when it differs from the page's
 }
 
 // preferencesForm shows the reader's choices. Mail scanners fetch every
@@ -148,7 +149,7 @@ func (h *Handler) preferencesPage(r *http.Request, p subscriber.Preferences) pre
 	for _, c := range p.Newsletters {
 		on := c.Subscribed()
 		v.Choices = append(v.Choices, prefChoice{ID: c.Newsletter.ID, Name: c.Newsletter.Name, Description: c.Newsletter.Description,
-			Checked: on, Pending: c.State == subscriber.Pending})
+			Checked: on, Pending: c.State == subscriber.Pending, Lang: otherLang(c.Newsletter.Language, lang)})
 		v.Any = v.Any || on
 	}
 	return v

@@ -314,3 +314,27 @@ func TestPreferencesChangesOnlyWhatItShowed(t *testing.T) {
 		t.Errorf("after saving a page that showed newsletters 1 and 2 only: %v; want 1 confirmed (it was ticked), 2 untouched, %d left pending", got, late)
 	}
 }
+
+// On the preferences page, a newsletter in another language than the
+// page's marks its name and description, and only them: the words around
+// them are the page's.
+func TestPreferencesMarksANewsletterInAnotherLanguage(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.store.CreateNewsletter(context.Background(), &subscriber.Newsletter{Slug: "matin", Name: "Le Matin",
+		Description: "Les nouvelles du matin", Language: "fr", DigestTime: "07:00", Timezone: "UTC", CreatedAt: e.now}); err != nil {
+		t.Fatal(err)
+	}
+	id := signedUp(t, e, "1", "2")
+	prefs := "/preferences/" + e.signer.Sign(subscriber.Token{Purpose: subscriber.PurposePreferences, SubscriberID: id})
+	w := e.get(prefs)
+	wantStatus(t, "GET "+prefs, w, 200)
+	doc := parseHTML(t, w.Body.String())
+	var got []string
+	for _, n := range findAll(doc, func(n *html.Node) bool { _, ok := attr(n, "lang"); return ok && n.Data != "html" }) {
+		got = append(got, textOf(n)+"="+attrOr(n, "lang"))
+	}
+	want := "Le Matin=fr|Les nouvelles du matin=fr"
+	if g := strings.Join(got, "|"); g != want || !strings.Contains(w.Body.String(), `<html lang="en">`) {
+		t.Errorf("GET %s for English and French newsletters: elements with lang = %q, want %q on an English page", prefs, g, want)
+	}
+}

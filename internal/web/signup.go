@@ -34,6 +34,7 @@ type choice struct {
 	Name        string
 	Description string
 	Checked     bool
+	Lang        string // the newsletter's, set only when it differs from the page's
 }
 
 // signupView is the page a signup without JavaScript lands on.
@@ -146,7 +147,8 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) error {
 		box.Only = nls[0].ID
 	} else {
 		for _, n := range nls {
-			box.Choices = append(box.Choices, choice{ID: n.ID, Name: n.Name, Description: n.Description, Checked: wanted[n.ID]})
+			box.Choices = append(box.Choices, choice{ID: n.ID, Name: n.Name, Description: n.Description, Checked: wanted[n.ID],
+				Lang: otherLang(n.Language, lang)})
 		}
 	}
 

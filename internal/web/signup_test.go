@@ -450,3 +450,32 @@ func TestSignupRefusalsInTheBoxLanguage(t *testing.T) {
 		t.Errorf("rate-limit answer is not in French: %s", w.Body)
 	}
 }
+
+// A newsletter in another language than the page's says so on its choice
+// in the box, so that a screen reader reads its name in that language.
+func TestSignupChoicesInAnotherLanguage(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.store.CreateNewsletter(context.Background(), &subscriber.Newsletter{Slug: "matin", Name: "Le Matin",
+		Description: "Les nouvelles du matin", Language: "fr", DigestTime: "07:00", Timezone: "UTC", CreatedAt: e.now}); err != nil {
+		t.Fatal(err)
+	}
+	refused := signupForm("not an address")
+	refused["newsletter"] = []string{"1"}
+	for what, w := range map[string]*httptest.ResponseRecorder{
+		"GET /":                  e.get("/"),
+		"GET /subscribe":         e.get("/subscribe?language=en"),
+		"POST a refused address": e.postForm("/subscribe", refused, ""),
+	} {
+		doc := parseHTML(t, w.Body.String())
+		var got []string
+		for _, l := range findAll(doc, func(n *html.Node) bool {
+			return n.Data == "label" && strings.HasPrefix(attrOr(n, "for"), "signup-newsletter-")
+		}) {
+			got = append(got, textOf(l)+"="+attrOr(l, "lang"))
+		}
+		want := "Newsletter Our journalism in your inbox.=|Le Matin Les nouvelles du matin=fr"
+		if g := strings.Join(got, "|"); g != want {
+			t.Errorf("%s on an English site: newsletter choices and their lang = %q, want %q", what, g, want)
+		}
+	}
+}
