@@ -69,3 +69,14 @@ func unconfirmed(sub Subscriber) []int64 {
 	}
 	return ids
 }
+
+// ExpiredError is a genuine link whose time is up. It is ErrExpiredToken
+// for errors.Is, and names the newsletters the link was about, those still
+// waiting first, so that the page saying so speaks their language.
+type ExpiredError struct {
+	Newsletters []Newsletter
+}
+
+func (e *ExpiredError) Error() string { return ErrExpiredToken.Error() }
+
+func (e *ExpiredError) Unwrap() error { return ErrExpiredToken }

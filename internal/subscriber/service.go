@@ -134,6 +134,9 @@ func (s *Service) Signup(ctx context.Context, in Signup) error {
 // ConfirmInfo checks a confirmation link without acting on it.
 func (s *Service) ConfirmInfo(ctx context.Context, token string) (LinkInfo, error) {
 	t, err := s.cfg.Signer.Verify(token, PurposeConfirm, s.cfg.Now())
+	if errors.Is(err, ErrExpiredToken) {
+		return s.expiredConfirm(ctx, t)
+	}
 	if err != nil {
 		return LinkInfo{}, err
 	}
@@ -150,6 +153,9 @@ func (s *Service) ConfirmInfo(ctx context.Context, token string) (LinkInfo, erro
 func (s *Service) Confirm(ctx context.Context, token, ip string) (LinkInfo, error) {
 	now := s.cfg.Now()
 	t, err := s.cfg.Signer.Verify(token, PurposeConfirm, now)
+	if errors.Is(err, ErrExpiredToken) {
+		return s.expiredConfirm(ctx, t)
+	}
 	if err != nil {
 		return LinkInfo{}, err
 	}
@@ -196,6 +202,28 @@ func scope(t Token, sub Subscriber) []int64 {
 		return []int64{t.NewsletterID}
 	}
 	return nil
+}
+
+// expiredConfirm answers a confirmation link that is genuine but whose
+// time is up, and confirms nothing. A reader who confirmed since, perhaps
+// by a newer link, is told so rather than asked to sign up again; anyone
+// else gets an *ExpiredError naming the newsletters the link was about,
+// so the answer can be in their language. t is trusted: Verify reports
+// ErrExpiredToken only once the signature holds.
+func (s *Service) expiredConfirm(ctx context.Context, t Token) (LinkInfo, error) {
+	sub, nls, err := s.load(ctx, t.SubscriberID)
+	if errors.Is(err, ErrNotFound) {
+		// Gone since the link was sent: it has expired all the same.
+		return LinkInfo{}, &ExpiredError{}
+	}
+	if err != nil {
+		return LinkInfo{}, err
+	}
+	info := linkInfo(sub, nls, 0)
+	if len(info.Pending) == 0 && len(info.Confirmed) > 0 {
+		return info, nil
+	}
+	return LinkInfo{}, &ExpiredError{Newsletters: append(info.Active(), info.Left...)}
 }
 
 // UnsubscribeInfo checks an unsubscribe link without acting on it.

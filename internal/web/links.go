@@ -116,13 +116,19 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 }
 
 // linkErr treats a token naming nobody like a forged one: the page must not
-// tell which subscribers exist. A link that is not valid, or no longer,
-// is told in the site's language.
+// tell which subscribers exist. A link that is not valid is told in the
+// site's language; one that is genuine but expired, in the language of
+// the newsletters it was about, as it would have been in time.
 func (h *Handler) linkErr(err error) error {
 	if errors.Is(err, subscriber.ErrNotFound) {
 		err = subscriber.ErrBadToken
 	}
-	lang, lw := h.linkLanguage(nil)
+	var nls []subscriber.Newsletter
+	var expired *subscriber.ExpiredError
+	if errors.As(err, &expired) {
+		nls = expired.Newsletters
+	}
+	lang, lw := h.linkLanguage(nls)
 	switch {
 	case errors.Is(err, subscriber.ErrExpiredToken):
 		return &statusError{status: http.StatusGone, title: lw.ExpiredTitle, msg: lw.ExpiredMessage, wrapped: err, lang: lang}

@@ -345,11 +345,12 @@ func TestConfirmAnswersAboutWhatItConfirmed(t *testing.T) {
 	}
 }
 
-// A link that is not valid, or no longer, is answered in the site's
-// language, with a way to sign up again for one that expired.
+// A link that is not valid, or expired and names no one any more, is
+// answered in the site's language, with a way to sign up again for one
+// that expired.
 func TestBadLinksInTheSiteLanguage(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.Site.Language = "fr" })
-	id := signedUp(t, e)
+	id := signedUp(t, e) + 1000
 	bad := e.get("/unsubscribe/not-a-token")
 	wantStatus(t, "GET a forged link", bad, http.StatusBadRequest)
 	if body := bad.Body.String(); !strings.Contains(body, `<html lang="fr">`) || !strings.Contains(body, html.EscapeString("Ce lien n'est pas valide")) {
@@ -360,5 +361,78 @@ func TestBadLinksInTheSiteLanguage(t *testing.T) {
 	wantStatus(t, "GET an expired link", w, http.StatusGone)
 	if body := w.Body.String(); !strings.Contains(body, "Ce lien a expiré") || !strings.Contains(body, `href="/subscribe?language=fr"`) {
 		t.Errorf("an expired link on a French site:\n%s", body)
+	}
+}
+
+// An expired confirmation link tells a reader who confirmed since that
+// they are confirmed, exactly as the link did in time, and changes nothing.
+func TestExpiredConfirmOfAConfirmedReader(t *testing.T) {
+	e := newEnv(t)
+	id := signedUp(t, e)
+	ctx := context.Background()
+	if _, err := e.store.ConfirmSubscriber(ctx, id, subscriber.Consent{SubscriberID: id, Action: subscriber.ConsentConfirm, At: e.now}); err != nil {
+		t.Fatal(err)
+	}
+	before := len(consents(t, e, id))
+	sign := func(expires time.Time) string {
+		return "/confirm/" + e.signer.Sign(subscriber.Token{Purpose: subscriber.PurposeConfirm, SubscriberID: id, Expires: expires})
+	}
+	fresh, expired := sign(e.now.Add(time.Hour)), sign(e.now.Add(-time.Hour))
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		want := e.do(httptest.NewRequest(method, fresh, nil))
+		got := e.do(httptest.NewRequest(method, expired, nil))
+		wantStatus(t, method+" an expired link of a confirmed reader", got, http.StatusOK)
+		if !strings.Contains(got.Body.String(), "Already confirmed") || got.Body.String() != want.Body.String() {
+			t.Errorf("%s an expired link of a confirmed reader answers:\n%s\nwant what the link said in time:\n%s", method, got.Body, want.Body)
+		}
+	}
+	if n := len(consents(t, e, id)); n != before {
+		t.Errorf("following confirmation links of a confirmed reader wrote %d consent records, want none", n-before)
+	}
+}
+
+// An expired confirmation link of a reader still waiting confirms nothing
+// and says it expired in the language of the newsletter it was about, not
+// the site's; a forged or altered one stays refused.
+func TestExpiredConfirmInTheNewsletterLanguage(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	nl, err := e.store.CreateNewsletter(ctx, &subscriber.Newsletter{Slug: "matin", Name: "Le Matin", Language: "fr",
+		DigestTime: "07:00", Timezone: "UTC", CreatedAt: e.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := signedUp(t, e, strconv.FormatInt(nl, 10))
+	tok := e.signer.Sign(subscriber.Token{Purpose: subscriber.PurposeConfirm, SubscriberID: id, Expires: e.now.Add(-time.Hour)})
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		w := e.do(httptest.NewRequest(method, "/confirm/"+tok, nil))
+		wantStatus(t, method+" an expired link", w, http.StatusGone)
+		body := w.Body.String()
+		for _, want := range []string{`<html lang="fr">`, html.EscapeString("Ce lien a expiré"), `href="/subscribe?language=fr"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s an expired link about Le Matin on an English site lacks %s:\n%s", method, want, body)
+			}
+		}
+	}
+	if st := states(t, e, id)[nl]; st != subscriber.Pending {
+		t.Errorf("after an expired confirmation link, the subscription is %v, want still pending", st)
+	}
+	// The same expired token with one character changed, and one signed
+	// with another key, are not genuine: they say nothing of the reader.
+	c := "A"
+	if tok[5] == 'A' {
+		c = "B"
+	}
+	altered := tok[:5] + c + tok[6:]
+	other := subscriber.NewSigner([]byte("another secret")).Sign(subscriber.Token{Purpose: subscriber.PurposeConfirm, SubscriberID: id, Expires: e.now.Add(-time.Hour)})
+	for _, bad := range []string{altered, other} {
+		w := e.postForm("/confirm/"+bad, nil, "")
+		wantStatus(t, "POST a forged expired link", w, http.StatusBadRequest)
+		if body := w.Body.String(); !strings.Contains(body, `<html lang="en">`) || strings.Contains(body, "Le Matin") {
+			t.Errorf("POST a forged expired link answers:\n%s", body)
+		}
+	}
+	if st := states(t, e, id)[nl]; st != subscriber.Pending {
+		t.Errorf("after forged confirmation links, the subscription is %v, want still pending", st)
 	}
 }
