@@ -139,7 +139,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	scheduler := campaign.NewScheduler(campaign.SchedulerConfig{Store: st, Digests: campaign.NewDigests(st, logger),
-		Queued: engine.Nudge, Logger: logger.With("component", "campaigns"), Events: events})
+		Queued: engine.Nudge, Logger: logger.With("component", "campaigns"), Events: events, Articles: publisher})
 	subs := subscriber.NewService(subscriber.Config{Store: st, Signer: signer, Queued: engine.Nudge, Logger: logger, Events: events})
 	users := user.NewService(user.Config{Store: st, Issuer: c.siteName, Logger: logger.With("component", "users")})
 	apiHandler, err := api.New(api.Config{Store: st, Users: users, Signups: subs, Publisher: publisher, Events: events, Erasure: erasure,

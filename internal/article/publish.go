@@ -45,25 +45,40 @@ func (p *Publisher) Publish(ctx context.Context, a *Article) (int64, error) {
 		return 0, err
 	}
 	a.BodyHTML = p.render(a.Body)
-	wasVisible := false
-	if p.events != nil {
-		if old, err := p.store.ArticleBySlug(ctx, a.Slug); err == nil {
-			wasVisible = old.IsVisible(p.now())
-		}
-	}
 	id, err := p.store.SaveArticle(ctx, a)
 	if err != nil {
 		return 0, fmt.Errorf("article: publish %s: %w", a.Slug, err)
 	}
 	a.ID = id
-	if p.events != nil && !wasVisible && a.IsVisible(p.now()) {
-		// The article is saved whatever the listeners make of it.
-		if err := p.events.Emit(ctx, "article.published", map[string]any{"id": id, "slug": a.Slug, "title": a.Title,
-			"language": a.Language, "published_at": a.PublishedAt}); err != nil {
-			p.logger.Error("emit article.published", "article", a.Slug, "err", err)
-		}
+	// The article is saved whatever the listeners make of it.
+	if err := p.Announce(ctx); err != nil {
+		p.logger.Error("announce articles", "err", err)
 	}
 	return id, nil
+}
+
+// Announce emits article.published for each article that readers can see
+// now and whose coming out was not announced yet: one just published, a
+// scheduled one whose time came (the scheduler calls this every tick), or
+// one published by a process that announces nothing, such as the command
+// line. Without events it does nothing and leaves them to a process that
+// has them.
+func (p *Publisher) Announce(ctx context.Context) error {
+	if p.events == nil {
+		return nil
+	}
+	arts, err := p.store.AnnounceArticles(ctx, p.now())
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, a := range arts {
+		if err := p.events.Emit(ctx, "article.published", map[string]any{"id": a.ID, "slug": a.Slug, "title": a.Title,
+			"language": a.Language, "published_at": a.PublishedAt}); err != nil {
+			errs = append(errs, fmt.Errorf("emit article.published for %s: %w", a.Slug, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // checkOriginal refuses a translation of an article that does not exist,

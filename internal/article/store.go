@@ -38,4 +38,8 @@ type Store interface {
 	// ListArticles returns articles matching q that are visible at now
 	// (all of them when q.AllStates is set).
 	ListArticles(ctx context.Context, q Query, now time.Time) ([]Article, error)
+	// AnnounceArticles marks the articles readers can see at now whose
+	// coming out was not announced yet, once across all processes, and
+	// returns them (ID, slug, title, language, publication time).
+	AnnounceArticles(ctx context.Context, now time.Time) ([]Article, error)
 }

@@ -34,6 +34,13 @@ type Scheduler struct {
 	chunk   int
 	nudge   chan struct{}
 	events  Events
+	news    Announcer
+}
+
+// Announcer tells listeners of the articles that came out: scheduled ones
+// come out on the clock.
+type Announcer interface {
+	Announce(ctx context.Context) error
 }
 
 // Events receives what happened, for whoever listens (webhooks).
@@ -51,12 +58,14 @@ type SchedulerConfig struct {
 	Every   time.Duration // default 1 s
 	Chunk   int           // audience rows written per transaction; default 20,000
 	Events  Events        // optional: hears campaign.sent
+	// Articles, optional, announces articles whose time came.
+	Articles Announcer
 }
 
 // NewScheduler returns a scheduler; call Run.
 func NewScheduler(cfg SchedulerConfig) *Scheduler {
 	s := &Scheduler{store: cfg.Store, digests: cfg.Digests, queued: cfg.Queued, now: cfg.Now, logger: cfg.Logger,
-		every: cfg.Every, chunk: cfg.Chunk, nudge: make(chan struct{}, 1), events: cfg.Events}
+		every: cfg.Every, chunk: cfg.Chunk, nudge: make(chan struct{}, 1), events: cfg.Events, news: cfg.Articles}
 	if s.queued == nil {
 		s.queued = func() {}
 	}
@@ -115,6 +124,11 @@ func (s *Scheduler) Tick(ctx context.Context) {
 			if err := s.start(ctx, id, now); err != nil {
 				fail("start campaign", "campaign", id, "err", err)
 			}
+		}
+	}
+	if s.news != nil {
+		if err := s.news.Announce(ctx); err != nil {
+			fail("announce articles", "err", err)
 		}
 	}
 	if s.digests != nil {

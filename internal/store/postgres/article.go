@@ -39,7 +39,11 @@ func (s *Store) SaveArticle(ctx context.Context, a *article.Article) (int64, err
 				body = excluded.body, body_html = excluded.body_html, section = excluded.section,
 				section_slug = excluded.section_slug, status = excluded.status,
 				published_at = excluded.published_at, updated_at = excluded.updated_at,
-				translation_of = excluded.translation_of, story = excluded.story
+				translation_of = excluded.translation_of, story = excluded.story,
+				-- Taken back to draft, or moved to after it was announced:
+				-- it is announced again when readers can see it again.
+				announced_at = CASE WHEN excluded.status = 'draft' OR excluded.published_at > article.announced_at
+					THEN 0 ELSE article.announced_at END
 			RETURNING id`,
 			a.Slug, a.Language, a.Title, a.Standfirst, a.Body, a.BodyHTML, a.Section, a.SectionSlug,
 			string(a.Status), ms(a.PublishedAt), now, now, a.TranslationOf, story).Scan(&id)
@@ -254,4 +258,27 @@ func (s *Store) ArticlesByID(ctx context.Context, ids []int64) ([]article.Articl
 		}
 	}
 	return out, nil
+}
+
+// AnnounceArticles marks the articles that readers can see at now and
+// whose coming out was not announced yet, and returns them. The mark is a
+// conditional update, so of several processes only one announces each.
+func (s *Store) AnnounceArticles(ctx context.Context, now time.Time) ([]article.Article, error) {
+	rows, err := s.pool.Query(ctx, `UPDATE article SET announced_at = $1
+		WHERE announced_at = 0 AND status <> 'draft' AND published_at > 0 AND published_at <= $1
+		RETURNING id, slug, title, language, published_at`, ms(now))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: announce articles: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (article.Article, error) {
+		var a article.Article
+		var at int64
+		err := r.Scan(&a.ID, &a.Slug, &a.Title, &a.Language, &at)
+		a.PublishedAt = fromMS(at)
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: announce articles: %w", err)
+	}
+	return list, nil
 }

@@ -183,3 +183,50 @@ func testArticleKeysetPages(t *testing.T, st Store) {
 		t.Errorf("pages of 3 (-want +got):\n%s", diff)
 	}
 }
+
+// testArticlesAnnouncedOnce: an article is announced once, when readers
+// can first see it: at once when published, at its time when scheduled,
+// again after it was taken back to draft and published anew, and not for
+// an edit.
+func testArticlesAnnouncedOnce(t *testing.T, st Store) {
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	announce := func(at time.Time) []string {
+		t.Helper()
+		list, err := st.AnnounceArticles(ctx, at)
+		if err != nil {
+			t.Fatalf("AnnounceArticles(%v) = %v", at, err)
+		}
+		var s []string
+		for _, a := range list {
+			if a.ID == 0 || a.Title == "" || a.PublishedAt.IsZero() {
+				t.Errorf("announced %+v; want its ID, title and publication time", a)
+			}
+			s = append(s, a.Slug)
+		}
+		return s
+	}
+	save(t, st, article.Article{Title: "Out now", Slug: "out-now", Status: article.Published, PublishedAt: now.Add(-time.Minute)})
+	save(t, st, article.Article{Title: "Tomorrow", Slug: "tomorrow", Status: article.Scheduled, PublishedAt: now.Add(24 * time.Hour)})
+	save(t, st, article.Article{Title: "A draft", Slug: "a-draft", Status: article.Draft})
+	if got := announce(now); !cmp.Equal(got, []string{"out-now"}) {
+		t.Errorf("announced now %v; want out-now alone", got)
+	}
+	if got := announce(now.Add(time.Minute)); len(got) != 0 {
+		t.Errorf("announced again %v; want nothing", got)
+	}
+	// An edit is no news.
+	save(t, st, article.Article{Title: "Out now, corrected", Slug: "out-now", Status: article.Published, PublishedAt: now.Add(-time.Minute)})
+	if got := announce(now.Add(2 * time.Minute)); len(got) != 0 {
+		t.Errorf("announced after an edit %v; want nothing", got)
+	}
+	if got := announce(now.Add(24 * time.Hour)); !cmp.Equal(got, []string{"tomorrow"}) {
+		t.Errorf("announced at the scheduled time %v; want tomorrow", got)
+	}
+	// Unpublished and published again, it is news again.
+	save(t, st, article.Article{Title: "Out now", Slug: "out-now", Status: article.Draft})
+	save(t, st, article.Article{Title: "Out now", Slug: "out-now", Status: article.Published, PublishedAt: now.Add(25 * time.Hour)})
+	if got := announce(now.Add(26 * time.Hour)); !cmp.Equal(got, []string{"out-now"}) {
+		t.Errorf("announced after publishing again %v; want out-now", got)
+	}
+}

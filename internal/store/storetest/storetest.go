@@ -27,6 +27,7 @@ type Store interface {
 	ArticleBySlug(ctx context.Context, slug string) (article.Article, error)
 	ListArticles(ctx context.Context, q article.Query, now time.Time) ([]article.Article, error)
 	ArticlesByID(ctx context.Context, ids []int64) ([]article.Article, error)
+	AnnounceArticles(ctx context.Context, now time.Time) ([]article.Article, error)
 
 	Newsletters(ctx context.Context) ([]subscriber.Newsletter, error)
 	RecordSignups(ctx context.Context, batch []subscriber.Signup, confirmEvery time.Duration) error
@@ -77,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"ArticlesListingAndTranslations", testArticlesListingAndTranslations},
 		{"ArticleUpdateReplacesNames", testArticleUpdateReplacesNames},
 		{"ArticleKeysetPages", testArticleKeysetPages},
+		{"ArticlesAnnouncedOnceWhenTheyComeOut", testArticlesAnnouncedOnce},
 		{"DefaultNewsletter", testDefaultNewsletter},
 		{"SignupConfirmUnsubscribeAndMailQueue", testSignupConfirmUnsubscribeAndMailQueue},
 		{"ConfirmationEmailAtMostOncePerWindow", testConfirmationEmailAtMostOncePerWindow},
