@@ -15,6 +15,7 @@ import (
 
 	"herald/internal/article"
 	"herald/internal/campaign"
+	"herald/internal/lang"
 	"herald/internal/subscriber"
 )
 
@@ -120,12 +121,19 @@ func campaignCreate(ctx context.Context, st database, f campaignFlags, stdout io
 	if (len(f.articles) == 0) == (f.markdown == "") {
 		return &usageError{msg: "campaign create needs --article SLUG (one or more) or --markdown FILE"}
 	}
+	language := strings.ToLower(strings.TrimSpace(f.language))
+	if language != "" {
+		// A tag no subscriber can hold would send the campaign to nobody.
+		if err := lang.Check(language); err != nil {
+			return &usageError{msg: "--audience-language: " + err.Error(), help: "campaign create"}
+		}
+	}
 	nls, err := st.Newsletters(ctx)
 	if err != nil {
 		return err
 	}
 	cp := campaign.Campaign{Subject: f.subject, Preheader: f.preheader, ArticleMode: campaign.Mode(f.mode),
-		AudienceTags: f.tags, AudienceLanguage: strings.ToLower(f.language), State: campaign.Draft}
+		AudienceTags: f.tags, AudienceLanguage: language, State: campaign.Draft}
 	for _, nl := range nls {
 		if nl.Slug == f.newsletter {
 			cp.NewsletterID = nl.ID

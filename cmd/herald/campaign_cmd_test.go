@@ -42,3 +42,25 @@ func TestCampaignSendAndResumeRefusals(t *testing.T) {
 		t.Errorf("resuming a scheduled campaign = %v; want a refusal", err)
 	}
 }
+
+// TestCampaignCreateRefusesAudienceLanguage: a language no subscriber can
+// hold would make a campaign that goes to nobody and is then marked sent.
+func TestCampaignCreateRefusesAudienceLanguage(t *testing.T) {
+	data := t.TempDir()
+	story := writeFile(t, "story.md", "---\ntitle: Tides\nslug: tides\n---\nText.\n")
+	mustHerald(t, data, "article", "publish", story)
+	for _, l := range []string{"en_US", "xx-!!", "english"} {
+		args := []string{"campaign", "create", "--newsletter", "news", "--subject", "Tides", "--article", "tides", "--audience-language", l}
+		_, _, err := herald(t, data, args...)
+		if want := `--audience-language: "` + strings.ToLower(l) + `" is not a language tag such as en or pt-br`; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("herald %v = %v; want an error saying %q", args, err, want)
+		}
+	}
+	if out, _ := mustHerald(t, data, "campaign", "list", "--json"); out != "" {
+		t.Errorf("campaign list after the refusals = %q; want no campaign made", out)
+	}
+	out, _ := mustHerald(t, data, "campaign", "create", "--newsletter", "news", "--subject", "Marés", "--article", "tides", "--audience-language", "PT-BR")
+	if id := strings.TrimSpace(out); id != "1" {
+		t.Errorf("campaign create --audience-language PT-BR printed %q; want the new campaign's ID 1", out)
+	}
+}

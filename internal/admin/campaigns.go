@@ -11,6 +11,7 @@ import (
 
 	"herald/internal/article"
 	"herald/internal/campaign"
+	"herald/internal/lang"
 	"herald/internal/subscriber"
 )
 
@@ -164,8 +165,10 @@ func (h *Handler) campaignOf(ctx context.Context, f campaignForm) (campaign.Camp
 	if err := c.Validate(); err != nil {
 		return c, err
 	}
-	if c.AudienceLanguage != "" && !languageTag.MatchString(c.AudienceLanguage) {
-		return c, invalid("%q is not a language tag such as en or pt-br.", c.AudienceLanguage)
+	if c.AudienceLanguage != "" {
+		if err := lang.Check(c.AudienceLanguage); err != nil {
+			return c, invalid("%s.", err)
+		}
 	}
 	if _, err := h.newsletter(ctx, c.NewsletterID); err != nil {
 		return c, invalid("The newsletter chosen does not exist.")

@@ -8,6 +8,7 @@ import (
 
 	"herald/internal/article"
 	"herald/internal/campaign"
+	"herald/internal/lang"
 	"herald/internal/subscriber"
 )
 
@@ -77,8 +78,8 @@ func readNewsletter(r *http.Request, n *subscriber.Newsletter) error {
 		return invalid("The description and the sender's name must be single lines.")
 	case n.Digest != "" && n.Digest != "daily" && n.Digest != "weekly":
 		return invalid("A digest is sent daily or weekly, or not at all.")
-	case !languageTag.MatchString(n.Language):
-		return invalid("%q is not a language tag such as en or pt-br.", n.Language)
+	case !lang.Valid(n.Language):
+		return invalid("%s.", lang.Check(n.Language))
 	}
 	for _, a := range []*string{&n.SenderEmail, &n.ReplyTo} {
 		if *a == "" {

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
+	"herald/internal/lang"
 	"herald/internal/subscriber"
 )
 
@@ -127,9 +127,6 @@ func (h *Handler) settingsView(r *http.Request, s *staff, f settingsForm) (*sett
 	return v, nil
 }
 
-// languageTag is what a language setting may hold: en, pt-br, zh-hant.
-var languageTag = regexp.MustCompile(`^[a-z]{2,3}(-[a-z0-9]{1,8}){0,2}$`)
-
 func (h *Handler) settingsSave(w http.ResponseWriter, r *http.Request, s *staff) error {
 	f := settingsForm{Name: strings.TrimSpace(r.PostFormValue("name")), LogoURL: strings.TrimSpace(r.PostFormValue("logo_url")),
 		Languages: strings.ToLower(strings.TrimSpace(r.PostFormValue("languages")))}
@@ -188,8 +185,8 @@ func checkSettings(f settingsForm, langs []string) error {
 		return invalid("Give between 1 and 20 languages, separated by commas, such as en, fr.")
 	}
 	for _, l := range langs {
-		if !languageTag.MatchString(l) {
-			return invalid("%q is not a language tag such as en or pt-br.", l)
+		if err := lang.Check(l); err != nil {
+			return invalid("%s.", err)
 		}
 	}
 	for _, lw := range f.Words {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"herald/internal/campaign"
+	"herald/internal/lang"
 	"herald/internal/subscriber"
 )
 
@@ -130,7 +131,7 @@ func (h *Handler) createCampaign(w http.ResponseWriter, r *http.Request, c calle
 	if err := cp.Validate(); err != nil {
 		return err
 	}
-	if cp.AudienceLanguage != "" && !validLanguage(cp.AudienceLanguage) {
+	if cp.AudienceLanguage != "" && !lang.Valid(cp.AudienceLanguage) {
 		return invalid("audience_language", "audience_language must be a language tag such as en or pt-br")
 	}
 	ctx := r.Context()

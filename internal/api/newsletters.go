@@ -8,6 +8,7 @@ import (
 
 	"herald/internal/article"
 	"herald/internal/campaign"
+	"herald/internal/lang"
 	"herald/internal/subscriber"
 )
 
@@ -117,7 +118,7 @@ func checkNewsletter(n *subscriber.Newsletter, in newsletterInput, now time.Time
 		return invalid("description", "description must be one line of at most 1000 characters")
 	case strings.ContainsAny(n.SenderName, "\r\n\"") || len(n.SenderName) > 200:
 		return invalid("sender_name", "sender_name must be one line of at most 200 characters, without quotes")
-	case !validLanguage(n.Language):
+	case !lang.Valid(n.Language):
 		return invalid("language", "language must be a language tag such as en or pt-br")
 	case n.Digest != "" && n.Digest != "daily" && n.Digest != "weekly":
 		return invalid("digest", `digest must be "", "daily" or "weekly"`)
@@ -143,22 +144,4 @@ func checkNewsletter(n *subscriber.Newsletter, in newsletterInput, now time.Time
 		}
 	}
 	return nil
-}
-
-// validLanguage accepts tags such as en, pt-br or zh-hant.
-func validLanguage(s string) bool {
-	if len(s) < 2 || len(s) > 12 {
-		return false
-	}
-	for i, part := range strings.Split(s, "-") {
-		if part == "" || len(part) > 8 || i == 0 && (len(part) < 2 || len(part) > 3) {
-			return false
-		}
-		for _, r := range part {
-			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -11,6 +11,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"herald/internal/lang"
+
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -139,7 +141,7 @@ func (a *Article) Validate() error {
 		return &ValidationError{"translation_of", "is not a valid slug"}
 	case a.TranslationOf == a.Slug && a.Slug != "":
 		return &ValidationError{"translation_of", "an article cannot translate itself"}
-	case !validLanguage(a.Language):
+	case !lang.Valid(a.Language):
 		return &ValidationError{"language", "must be a language tag such as en or pt-br"}
 	case len(a.Authors) > MaxNames:
 		return &ValidationError{"authors", fmt.Sprintf("at most %d", MaxNames)}
@@ -211,21 +213,4 @@ func Slugify(s string) string {
 		}
 	}
 	return strings.Trim(b.String(), "-")
-}
-
-func validLanguage(s string) bool {
-	if len(s) < 2 || len(s) > 12 {
-		return false
-	}
-	for i, part := range strings.Split(s, "-") {
-		if len(part) < 1 || len(part) > 8 || (i == 0 && (len(part) < 2 || len(part) > 3)) {
-			return false
-		}
-		for _, r := range part {
-			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
-				return false
-			}
-		}
-	}
-	return true
 }
