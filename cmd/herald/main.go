@@ -97,8 +97,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 }
 
 func command(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	// Flags with no command are serve's (herald --addr :8080), except a
+	// first word asking for help, which is for the whole program.
 	cmd := "serve"
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+	if len(args) > 0 && (isHelp(args[0]) || len(args[0]) > 0 && args[0][0] != '-') {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
@@ -120,7 +122,7 @@ func command(ctx context.Context, args []string, getenv func(string) string, std
 		return migrateCommand(ctx, args, getenv, stdout, stderr)
 	case "migrate-data":
 		return migrateDataCommand(ctx, args, getenv, stdout, stderr)
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		fs, _ := newFlags("serve", getenv, stdout)
 		printDefaults(fs)

@@ -33,7 +33,8 @@ func TestHelpPrintsTheUsageAndSucceeds(t *testing.T) {
 		want []string
 	}{
 		{[]string{"serve", "--help"}, []string{"herald [serve]", "-addr", "-smtp", "HERALD_BASE_URL"}},
-		{[]string{"--help"}, []string{"herald [serve]", "-addr"}},
+		{[]string{"--help"}, []string{"herald [serve]", "herald campaign create", "herald migrate-data", "-addr"}},
+		{[]string{"-h"}, []string{"herald [serve]", "herald user add", "herald help", "-addr"}},
 		{[]string{"subscriber", "import", "-h"}, []string{"herald subscriber import FILE.csv", "-confirmed", "-newsletter"}},
 		{[]string{"campaign", "send", "--help"}, []string{"herald campaign send|pause|resume|cancel ID", "change a campaign's state"}},
 		{[]string{"subscriber", "--help"}, []string{"herald subscriber list", "herald subscriber export", "herald subscriber SUBCOMMAND --help"}},
@@ -54,6 +55,12 @@ func TestHelpPrintsTheUsageAndSucceeds(t *testing.T) {
 	out, errOut, code := runMain(t, "serve", "--help")
 	if code != 0 || !strings.Contains(out, "-addr") || errOut != "" {
 		t.Errorf("herald serve --help exited %d with stdout %q and stderr %q; want the usage on stdout and exit 0", code, out, errOut)
+	}
+	for _, arg := range []string{"--help", "-h"} {
+		out, errOut, code := runMain(t, arg)
+		if code != 0 || !strings.Contains(out, "herald campaign list") || errOut != "" {
+			t.Errorf("herald %s exited %d with stdout %q and stderr %q; want every command on stdout and exit 0", arg, code, out, errOut)
+		}
 	}
 }
 
@@ -93,5 +100,15 @@ func TestBadFlagIsOneLineWithTheWayToHelp(t *testing.T) {
 		if code != 2 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, "run '"+tc.cmd+"'") {
 			t.Errorf("herald %v exited %d with stdout %q and stderr %q; want exit 2 and one line saying %q and to run %q", tc.args, code, out, errOut, tc.want, tc.cmd)
 		}
+	}
+}
+
+// TestFlagsWithoutCommandAreServes: herald --addr … runs serve, as
+// herald with no arguments does.
+func TestFlagsWithoutCommandAreServes(t *testing.T) {
+	args := []string{"--addr", "no-port", "--data", t.TempDir()}
+	_, _, err := runCLI(t, "", args...)
+	if err == nil || !strings.Contains(err.Error(), `--addr "no-port" is not host:port`) {
+		t.Errorf("herald %v = %v; want serve's refusal of the address", args, err)
 	}
 }
