@@ -81,7 +81,8 @@ func publishFile(ctx context.Context, p *article.Publisher, name, baseURL string
 		return err
 	}
 	defer f.Close()
-	a, err := article.ParseFile(f, time.Now())
+	now := time.Now()
+	a, err := article.ParseFile(f, now)
 	if err != nil {
 		return err
 	}
@@ -92,7 +93,16 @@ func publishFile(ctx context.Context, p *article.Publisher, name, baseURL string
 		}
 		return err
 	}
-	fmt.Fprintf(stdout, "%s %s: %s/articles/%s\n", a.Status, a.Slug, baseURL, a.Slug)
+	link := baseURL + "/articles/" + a.Slug
+	switch {
+	case a.IsVisible(now):
+		fmt.Fprintf(stdout, "published %s: %s\n", a.Slug, link)
+	case a.Status == article.Draft:
+		fmt.Fprintf(stdout, "draft %s (not on the site)\n", a.Slug)
+	default:
+		// The link answers only from the publication time on.
+		fmt.Fprintf(stdout, "scheduled %s for %s: %s\n", a.Slug, a.PublishedAt.Local().Format(time.RFC1123), link)
+	}
 	return nil
 }
 

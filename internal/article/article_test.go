@@ -49,6 +49,10 @@ func TestParseFile(t *testing.T) {
 	if err != nil || future.Status != Scheduled {
 		t.Errorf("a future time without a status: %v, %v; want scheduled", future.Status, err)
 	}
+	future, err = ParseFile(strings.NewReader("---\ntitle: Later\nstatus: published\npublished: 2027-01-01T00:00:00Z\n---\nx\n"), now)
+	if err != nil || future.Status != Scheduled {
+		t.Errorf("status: published with a future time: %v, %v; want scheduled", future.Status, err)
+	}
 	draft, err := ParseFile(strings.NewReader("---\ntitle: Draft\nstatus: draft\n---\n"), now)
 	if err != nil || draft.Status != Draft || !draft.PublishedAt.IsZero() {
 		t.Errorf("draft = %v at %v, %v", draft.Status, draft.PublishedAt, err)

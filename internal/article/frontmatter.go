@@ -73,7 +73,10 @@ func ParseFile(r io.Reader, now time.Time) (Article, error) {
 	} else if a.Status == "" || a.Status == Published {
 		a.PublishedAt = now
 	}
-	if a.Status == "" && a.PublishedAt.After(now) {
+	// A future time schedules the article whether or not the file says
+	// published: readers cannot see it before then either way, and the
+	// newsroom should not be told it is out.
+	if (a.Status == "" || a.Status == Published) && a.PublishedAt.After(now) {
 		a.Status = Scheduled
 	}
 	if err := a.Normalize(); err != nil {
