@@ -215,6 +215,12 @@ func (c *config) check() error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return fmt.Errorf("--base-url %q must be an absolute http or https URL such as https://news.example.org", c.baseURL)
 	}
+	// The site's routes start at /, so under a path the pages would link
+	// to one place and the emails and feeds to another.
+	if u.Path != "" && u.Path != "/" {
+		return fmt.Errorf("--base-url %q has a path (%s); Herald serves from the root of a host, so give the URL without it, "+
+			"such as %s://%s, and serve Herald at that root or on a host of its own", c.baseURL, u.Path, u.Scheme, u.Host)
+	}
 	c.baseURL = strings.TrimRight(c.baseURL, "/")
 	if c.from == "" {
 		h := u.Hostname()

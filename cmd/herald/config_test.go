@@ -1,0 +1,40 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+// TestSettingsRefused: a setting Herald cannot work with is refused when
+// the command starts, with a message naming what was given.
+func TestSettingsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--base-url", "http://example.org/news"}, nil, `--base-url "http://example.org/news" has a path (/news)`},
+		{[]string{"--base-url", "https://example.org/news/"}, nil, "such as https://example.org,"},
+		{nil, map[string]string{"HERALD_BASE_URL": "http://example.org/a/b"}, `"http://example.org/a/b" has a path (/a/b)`},
+	} {
+		getenv := func(k string) string { return tc.env[k] }
+		_, _, err := setup("serve", tc.args, getenv, io.Discard, nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("setup(serve, %q) with environment %v = %v; want an error saying %q", tc.args, tc.env, err, tc.want)
+		}
+	}
+}
+
+// TestBaseURLAtTheRoot: a base URL with or without its final slash is the
+// root of the site.
+func TestBaseURLAtTheRoot(t *testing.T) {
+	for _, u := range []string{"https://news.example.org", "https://news.example.org/", "http://localhost:8080/"} {
+		c, _, err := setup("serve", []string{"--base-url", u}, env(nil), io.Discard, nil)
+		if err != nil {
+			t.Errorf("setup(serve, --base-url %s) = %v; want it accepted", u, err)
+		} else if want := strings.TrimSuffix(u, "/"); c.baseURL != want {
+			t.Errorf("setup(serve, --base-url %s) gave base URL %q; want %q", u, c.baseURL, want)
+		}
+	}
+}
