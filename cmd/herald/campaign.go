@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -226,18 +227,33 @@ func campaignMove(ctx context.Context, st database, id int64, to campaign.State,
 	return nil
 }
 
+// campaignTest queues a test copy of campaign id for each address of to.
+// Every address is checked before any is queued, so a typing error in
+// one does not leave the others half sent.
 func campaignTest(ctx context.Context, st database, id int64, to string, stdout io.Writer) error {
-	if to == "" {
+	var emails []string
+	for _, a := range strings.Split(to, ",") {
+		if a = strings.TrimSpace(a); a == "" {
+			continue
+		}
+		email, err := subscriber.NormalizeEmail(a)
+		if err != nil {
+			return fmt.Errorf("--to %q: %v; no test was queued", a, err)
+		}
+		if !slices.Contains(emails, email) {
+			emails = append(emails, email)
+		}
+	}
+	switch {
+	case len(emails) == 0:
 		return &usageError{msg: "campaign test needs --to ADDRESS"}
+	case len(emails) > campaign.MaxTestRecipients:
+		return fmt.Errorf("--to lists %d addresses; a test goes to at most %d; no test was queued", len(emails), campaign.MaxTestRecipients)
 	}
 	if _, err := st.Campaign(ctx, id); err != nil {
 		return err
 	}
-	for _, a := range strings.Split(to, ",") {
-		email, err := subscriber.NormalizeEmail(a)
-		if err != nil {
-			return fmt.Errorf("--to %q: %v", a, err)
-		}
+	for _, email := range emails {
 		if err := st.QueueTestSend(ctx, id, email, time.Now()); err != nil {
 			return err
 		}

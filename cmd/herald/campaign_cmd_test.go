@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"herald/internal/store/sqlite"
 )
 
 // TestCampaignSendAndResumeRefusals: resume is for paused campaigns only,
@@ -62,5 +66,36 @@ func TestCampaignCreateRefusesAudienceLanguage(t *testing.T) {
 	out, _ := mustHerald(t, data, "campaign", "create", "--newsletter", "news", "--subject", "Marés", "--article", "tides", "--audience-language", "PT-BR")
 	if id := strings.TrimSpace(out); id != "1" {
 		t.Errorf("campaign create --audience-language PT-BR printed %q; want the new campaign's ID 1", out)
+	}
+}
+
+// TestCampaignTestChecksEveryAddressFirst: a bad address or too many
+// refuse the whole test, so none goes out to the addresses before it.
+func TestCampaignTestChecksEveryAddressFirst(t *testing.T) {
+	data := t.TempDir()
+	story := writeFile(t, "story.md", "---\ntitle: Tides\nslug: tides\n---\nText.\n")
+	mustHerald(t, data, "article", "publish", story)
+	mustHerald(t, data, "campaign", "create", "--newsletter", "news", "--subject", "Tides", "--article", "tides")
+	six := "a@example.org,b@example.org,c@example.org,d@example.org,e@example.org,f@example.org"
+	for _, tc := range []struct{ to, want string }{
+		{"a@example.org,bad", `--to "bad"`},
+		{six, "a test goes to at most 5"},
+	} {
+		out, _, err := herald(t, data, "campaign", "test", "1", "--to", tc.to)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || out != "" {
+			t.Errorf("campaign test 1 --to %s = %v, printing %q; want an error saying %q and nothing queued", tc.to, err, out, tc.want)
+		}
+	}
+	st, err := sqlite.Open(context.Background(), filepath.Join(data, "herald.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if depth, _, err := st.QueueStats(context.Background()); err != nil || depth != 0 {
+		t.Errorf("QueueStats after the refused tests = %d, %v; want nothing queued", depth, err)
+	}
+	out, _ := mustHerald(t, data, "campaign", "test", "1", "--to", "a@example.org, A@example.org")
+	if strings.Count(out, "queued for a@example.org") != 1 {
+		t.Errorf("campaign test 1 --to 'a@example.org, A@example.org' printed %q; want one test queued for a@example.org", out)
 	}
 }
