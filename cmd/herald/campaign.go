@@ -262,22 +262,35 @@ func campaignTest(ctx context.Context, st database, id int64, to string, stdout 
 	return nil
 }
 
+// campaignList prints every campaign, newest first.
 func campaignList(ctx context.Context, st database, asJSON bool, stdout io.Writer) error {
-	list, err := st.ListCampaigns(ctx, 0, 100)
-	if err != nil {
-		return err
+	enc := json.NewEncoder(stdout)
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	if !asJSON {
+		fmt.Fprintln(tw, "ID\tSTATE\tSENT\tFAILED\tTOTAL\tSUBJECT")
+	}
+	var before int64
+	for {
+		list, err := st.ListCampaigns(ctx, before, listPage)
+		if err != nil {
+			return err
+		}
+		for _, c := range list {
+			if asJSON {
+				if err := enc.Encode(statusJSON(c)); err != nil {
+					return err
+				}
+				continue
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%s\n", c.ID, c.State, c.Sent, c.Failed, c.Total, c.Subject)
+		}
+		if len(list) < listPage {
+			break
+		}
+		before = list[len(list)-1].ID
 	}
 	if asJSON {
-		enc := json.NewEncoder(stdout)
-		for _, c := range list {
-			enc.Encode(statusJSON(c))
-		}
 		return nil
-	}
-	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATE\tSENT\tFAILED\tTOTAL\tSUBJECT")
-	for _, c := range list {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%s\n", c.ID, c.State, c.Sent, c.Failed, c.Total, c.Subject)
 	}
 	return tw.Flush()
 }

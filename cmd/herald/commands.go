@@ -49,30 +49,52 @@ func articleCommand(ctx context.Context, args []string, getenv func(string) stri
 		if len(pos) > 0 {
 			return &usageError{msg: "article list takes no arguments"}
 		}
-		list, err := st.ListArticles(ctx, article.Query{AllStates: true, Limit: 1000}, time.Now())
+		return articleList(ctx, st, c.json, stdout)
+	}
+}
+
+// listPage is how many rows a list command asks the store for at a time;
+// it pages on until the store has no more, so every row is listed.
+const listPage = 500
+
+// articleList prints every article, newest first, drafts and scheduled
+// ones included.
+func articleList(ctx context.Context, st database, asJSON bool, stdout io.Writer) error {
+	enc := json.NewEncoder(stdout)
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	if !asJSON {
+		fmt.Fprintln(tw, "STATUS\tPUBLISHED\tLANG\tSLUG\tTITLE")
+	}
+	q := article.Query{AllStates: true, Limit: listPage}
+	now := time.Now()
+	for {
+		list, err := st.ListArticles(ctx, q, now)
 		if err != nil {
 			return err
 		}
-		if c.json {
-			enc := json.NewEncoder(stdout)
-			for _, a := range list {
+		for _, a := range list {
+			if asJSON {
 				if err := enc.Encode(articleJSON(a)); err != nil {
 					return err
 				}
+				continue
 			}
-			return nil
-		}
-		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "STATUS\tPUBLISHED\tLANG\tSLUG\tTITLE")
-		for _, a := range list {
 			pub := "-"
 			if !a.PublishedAt.IsZero() {
 				pub = a.PublishedAt.Local().Format("2006-01-02 15:04")
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Status, pub, a.Language, a.Slug, a.Title)
 		}
-		return tw.Flush()
+		if len(list) < listPage {
+			break
+		}
+		last := list[len(list)-1]
+		q.Before = article.Cursor{PublishedAt: last.PublishedAt, ID: last.ID}
 	}
+	if asJSON {
+		return nil
+	}
+	return tw.Flush()
 }
 
 func publishFile(ctx context.Context, p *article.Publisher, name, baseURL string, stdout io.Writer) error {
