@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -46,5 +47,24 @@ func TestMigrateBringsADatabaseUpToDate(t *testing.T) {
 	}
 	if _, _, err := runCLI(t, "", "migrate", "extra", "--data", t.TempDir()); err == nil {
 		t.Error("herald migrate with an argument succeeded, want a usage error")
+	}
+}
+
+// TestMigrateRefusesANewerDatabase: a database a newer Herald migrated is
+// not up to date for this one, which stops instead of running on it.
+func TestMigrateRefusesANewerDatabase(t *testing.T) {
+	data := t.TempDir()
+	mustRunCLI(t, "", "migrate", "--data", data)
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "herald.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`INSERT INTO schema_migration (version, applied_at) VALUES (9999, 0)`); err != nil {
+		t.Fatalf("record migration 9999: %v", err)
+	}
+	out, _, err := runCLI(t, "", "migrate", "--data", data)
+	if err == nil || !strings.Contains(err.Error(), "migration 9999") || !strings.Contains(err.Error(), "newer Herald") {
+		t.Errorf("herald migrate on a database with migration 9999 = %v, printing %q; want an error naming 9999 and a newer Herald", err, out)
 	}
 }

@@ -4,6 +4,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -44,4 +45,15 @@ func LikeAnyCase(typed string) (pattern string, exact bool) {
 // Holds reports whether text holds typed, in any case.
 func Holds(text, typed string) bool {
 	return strings.Contains(strings.ToLower(text), strings.ToLower(typed))
+}
+
+// NewerSchemaError means the database holds a migration this build of
+// Herald does not have: a newer Herald migrated it. Running on a schema it
+// does not know, the program could write rows the newer one reads wrong,
+// so opening the database fails instead.
+type NewerSchemaError struct{ Version int64 }
+
+func (e *NewerSchemaError) Error() string {
+	return fmt.Sprintf("the database holds migration %d, which this Herald does not have: a newer Herald migrated it; "+
+		"run that version of Herald or a later one", e.Version)
 }

@@ -17,6 +17,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"herald/internal/store"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -93,6 +95,10 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
 	sort.Strings(names)
+	known, err := embeddedMigrationVersions(migrationFiles)
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
 			return err
@@ -100,6 +106,14 @@ func (s *Store) migrate(ctx context.Context) error {
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migration (
 			version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 			return err
+		}
+		var newest int64
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migration WHERE NOT version = ANY($1)`,
+			known).Scan(&newest); err != nil {
+			return err
+		}
+		if newest != 0 {
+			return &store.NewerSchemaError{Version: newest}
 		}
 		for _, name := range names {
 			base := path.Base(name)

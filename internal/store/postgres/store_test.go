@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"sync"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"herald/internal/store"
 	"herald/internal/store/pgtest"
 	"herald/internal/store/postgres"
 	"herald/internal/store/storetest"
@@ -130,4 +132,29 @@ func BenchmarkRecordSignups(b *testing.B) {
 
 func BenchmarkSendLedger(b *testing.B) {
 	storetest.BenchSendLedger(b, open(b, freshDatabase(b)))
+}
+
+// TestNewerSchemaRefused: a database a newer Herald migrated holds a
+// migration this build lacks; the store is then not ready, and opening it
+// again fails naming the migration, rather than running on a schema this
+// build does not know.
+func TestNewerSchemaRefused(t *testing.T) {
+	ctx := context.Background()
+	st, conn := openWithConn(t)
+	if _, err := conn.Exec(ctx, `INSERT INTO schema_migration (version, applied_at) VALUES (9999, 0)`); err != nil {
+		t.Fatalf("record migration 9999: %v", err)
+	}
+	if ok, err := st.MigrationsApplied(ctx); err != nil || ok {
+		t.Errorf("MigrationsApplied with migration 9999 applied = %v, %v; want false", ok, err)
+	}
+	url := conn.Config().ConnString()
+	again, err := postgres.Open(ctx, url)
+	if err == nil {
+		again.Close()
+	}
+	var newer *store.NewerSchemaError
+	if !errors.As(err, &newer) || newer.Version != 9999 || !strings.Contains(err.Error(), "migration 9999") ||
+		!strings.Contains(err.Error(), "a newer Herald migrated it") {
+		t.Errorf("Open with migration 9999 applied = %v; want a NewerSchemaError naming 9999 and a newer Herald", err)
+	}
 }

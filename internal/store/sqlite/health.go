@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -32,12 +33,13 @@ func (s *Store) SchemaVersion(ctx context.Context) (version, applied int, err er
 	return version, applied, nil
 }
 
-// MigrationsApplied reports whether every migration built into this
-// program is recorded as applied. Open applies them, so false means another
+// MigrationsApplied reports whether the applied migrations are exactly the
+// ones built into this program. Open applies them, so false means another
 // process shares the file and this one is older or newer than its schema
-// in a way that matters: a migration it knows was never run. Each version
-// is looked up, not just the highest, because a migration added with a
-// lower number than one already applied is still applied later by Open.
+// in a way that matters: a migration it knows was never run, or one it
+// does not know was (a newer Herald's). Each version is looked up, not
+// just the highest, because a migration added with a lower number than
+// one already applied is still applied later by Open.
 func (s *Store) MigrationsApplied(ctx context.Context) (bool, error) {
 	want, err := embeddedMigrationVersions(migrationFiles)
 	if err != nil {
@@ -64,7 +66,19 @@ func (s *Store) MigrationsApplied(ctx context.Context) (bool, error) {
 			return false, nil
 		}
 	}
-	return true, nil
+	return newestUnknown(applied, want) == 0, nil
+}
+
+// newestUnknown returns the highest applied version that is not among
+// known, or 0 when this program knows them all.
+func newestUnknown(applied map[int]bool, known []int) int {
+	newest := 0
+	for v := range applied {
+		if !slices.Contains(known, v) && v > newest {
+			newest = v
+		}
+	}
+	return newest
 }
 
 // embeddedMigrationVersions lists the numbers of the migration files built

@@ -21,6 +21,8 @@ import (
 	"sync"
 	"time"
 
+	"herald/internal/store"
+
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -234,6 +236,13 @@ func (s *Store) migrate(ctx context.Context) error {
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	known, err := embeddedMigrationVersions(migrationFiles)
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	if v := newestUnknown(applied, known); v != 0 {
+		return fmt.Errorf("sqlite: %w", &store.NewerSchemaError{Version: int64(v)})
 	}
 	for _, name := range names {
 		base := filepath.Base(name)

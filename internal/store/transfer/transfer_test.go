@@ -208,7 +208,7 @@ func TestRefusesDifferentSchemas(t *testing.T) {
 		{"column in the target only", `ALTER TABLE setting ADD COLUMN note TEXT`, "column setting.note is in the target only"},
 		{"table in the target only", `CREATE TABLE extra (id BIGINT PRIMARY KEY)`, "table extra is in the target only"},
 		{"different type", `ALTER TABLE outbox ALTER COLUMN data TYPE TEXT`, "column outbox.data is BLOB in the source but text in the target"},
-		{"migration the source lacks", `INSERT INTO schema_migration (version, applied_at) VALUES (9999, 0)`, "run this version of herald once on the source"},
+		{"migration this Herald lacks", `INSERT INTO schema_migration (version, applied_at) VALUES (9999, 0)`, "a newer Herald migrated it"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
