@@ -250,7 +250,9 @@ func campaignTest(ctx context.Context, st database, id int64, to string, stdout 
 	case len(emails) > campaign.MaxTestRecipients:
 		return fmt.Errorf("--to lists %d addresses; a test goes to at most %d; no test was queued", len(emails), campaign.MaxTestRecipients)
 	}
-	if _, err := st.Campaign(ctx, id); err != nil {
+	if _, err := st.Campaign(ctx, id); errors.Is(err, campaign.ErrNotFound) {
+		return fmt.Errorf("no campaign %d", id)
+	} else if err != nil {
 		return err
 	}
 	for _, email := range emails {

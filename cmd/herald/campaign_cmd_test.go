@@ -94,6 +94,9 @@ func TestCampaignTestChecksEveryAddressFirst(t *testing.T) {
 	if depth, _, err := st.QueueStats(context.Background()); err != nil || depth != 0 {
 		t.Errorf("QueueStats after the refused tests = %d, %v; want nothing queued", depth, err)
 	}
+	if _, _, err := herald(t, data, "campaign", "test", "999", "--to", "a@example.org"); err == nil || err.Error() != "no campaign 999" {
+		t.Errorf("campaign test 999 = %v; want \"no campaign 999\"", err)
+	}
 	out, _ := mustHerald(t, data, "campaign", "test", "1", "--to", "a@example.org, A@example.org")
 	if strings.Count(out, "queued for a@example.org") != 1 {
 		t.Errorf("campaign test 1 --to 'a@example.org, A@example.org' printed %q; want one test queued for a@example.org", out)
