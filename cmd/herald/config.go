@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/mail"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,15 +50,22 @@ type config struct {
 	metricsToken                      string
 	proxies                           server.Proxies
 	shareLimits                       bool // count signup limits in the database (several nodes)
+
+	// badEnv holds, by flag name, why a HERALD_* variable's value could
+	// not be read; a flag given on the command line replaces the value.
+	badEnv map[string]string
+	// given marks the flags set on the command line, so a value refused
+	// is reported under the name the user wrote: --lease or HERALD_LEASE.
+	given map[string]bool
 }
 
 // newFlags defines the shared settings on a flag set named for the command.
 // Its usage, asked for with --help, is written to out.
 func newFlags(name string, getenv func(string) string, out io.Writer) (*flag.FlagSet, *config) {
-	c := &config{}
+	c := &config{badEnv: map[string]string{}, given: map[string]bool{}}
 	fs := newFlagSet(name, out, "Each flag above that every command takes also comes from a variable: --base-url from HERALD_BASE_URL.\n")
 	env := func(flagName, def string) string {
-		if v := getenv("HERALD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))); v != "" {
+		if v := getenv(envName(flagName)); v != "" {
 			return v
 		}
 		return def
@@ -85,7 +94,7 @@ func newFlags(name string, getenv func(string) string, out io.Writer) (*flag.Fla
 		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
 			c.signupLimit = n
 		} else {
-			c.signupLimit = -1 // reported by check
+			c.badEnv["signup-limit"] = fmt.Sprintf("HERALD_SIGNUP_LIMIT %q must be a whole number, 0 or more", v)
 		}
 	}
 	if name != "serve" {
@@ -98,11 +107,11 @@ func newFlags(name string, getenv func(string) string, out io.Writer) (*flag.Fla
 		str(&c.dkimSelector, "dkim-selector", "", "DKIM selector (s=)")
 		dur := func(p *time.Duration, flagName string, def time.Duration, help string) {
 			*p = def
-			if v := getenv("HERALD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))); v != "" {
+			if v := getenv(envName(flagName)); v != "" {
 				if d, err := time.ParseDuration(v); err == nil {
 					*p = d
 				} else {
-					*p = -1 // reported by check
+					c.badEnv[flagName] = fmt.Sprintf("%s %q must be a duration such as 30s or 24h", envName(flagName), v)
 				}
 			}
 			fs.DurationVar(p, flagName, *p, help)
@@ -111,11 +120,11 @@ func newFlags(name string, getenv func(string) string, out io.Writer) (*flag.Fla
 		dur(&c.retryMin, "retry-min", 30*time.Second, "first retry after a temporary failure; doubles each time")
 		dur(&c.retryMaxAge, "retry-max-age", 24*time.Hour, "give up on a delivery this long after its first attempt")
 		num := func(p *int, flagName, help string) {
-			if v := getenv("HERALD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))); v != "" {
+			if v := getenv(envName(flagName)); v != "" {
 				if n, err := strconv.Atoi(v); err == nil {
 					*p = n
 				} else {
-					*p = -1
+					c.badEnv[flagName] = fmt.Sprintf("%s %q must be a whole number, 0 or more", envName(flagName), v)
 				}
 			}
 			fs.IntVar(p, flagName, *p, help)
@@ -125,6 +134,21 @@ func newFlags(name string, getenv func(string) string, out io.Writer) (*flag.Fla
 		num(&c.ratePerDay, "rate-per-day", "messages per day at most; 0 for no limit")
 	}
 	return fs, c
+}
+
+// envName is the variable that gives the flag flagName a value.
+func envName(flagName string) string {
+	return "HERALD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// source names where the value of the flag flagName came from, for a
+// message refusing it: the flag if it was on the command line, else its
+// variable.
+func (c *config) source(flagName string) string {
+	if c.given[flagName] {
+		return "--" + flagName
+	}
+	return envName(flagName)
 }
 
 // newFlagSet makes a flag set for a command whose usage, asked for with
@@ -186,8 +210,9 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // check validates the settings and fills in the derived defaults.
 func (c *config) check() error {
-	if c.signupLimit < 0 {
-		return errors.New("HERALD_SIGNUP_LIMIT must be a whole number, 0 or more")
+	// One unreadable variable at a time, in a fixed order.
+	if names := slices.Sorted(maps.Keys(c.badEnv)); len(names) > 0 {
+		return errors.New(c.badEnv[names[0]])
 	}
 	host, port, err := net.SplitHostPort(c.addr)
 	if err != nil {
@@ -253,13 +278,25 @@ func (c *config) check() error {
 		return fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	c.dkimDomain = strings.TrimSuffix(c.dkimDomain, ".") // as herald dkim keygen takes it
+	for _, d := range []struct {
+		name  string
+		value time.Duration
+	}{{"lease", c.lease}, {"retry-min", c.retryMin}, {"retry-max-age", c.retryMaxAge}} {
+		if d.value < 0 {
+			return fmt.Errorf("%s %s must not be negative: give a duration such as 30s or 24h", c.source(d.name), d.value)
+		}
+	}
+	for _, r := range []struct {
+		name  string
+		value int
+	}{{"rate", c.rate}, {"rate-per-hour", c.ratePerHour}, {"rate-per-day", c.ratePerDay}} {
+		if r.value < 0 {
+			return fmt.Errorf("%s %d must be a whole number, 0 or more", c.source(r.name), r.value)
+		}
+	}
 	switch {
-	case c.lease < 0 || c.retryMin < 0 || c.retryMaxAge < 0:
-		return errors.New("HERALD_LEASE, HERALD_RETRY_MIN and HERALD_RETRY_MAX_AGE must be durations such as 30s or 24h")
 	case c.lease != 0 && c.lease < 2*time.Second:
-		return errors.New("--lease must be at least 2s")
-	case c.rate < 0 || c.ratePerHour < 0 || c.ratePerDay < 0:
-		return errors.New("--rate, --rate-per-hour and --rate-per-day must be whole numbers, 0 or more")
+		return fmt.Errorf("%s must be at least 2s", c.source("lease"))
 	case (c.dkimKey != "") != (c.dkimDomain != "") || (c.dkimKey != "") != (c.dkimSelector != ""):
 		return errors.New("DKIM needs all three of --dkim-key, --dkim-domain and --dkim-selector")
 	}
@@ -340,6 +377,10 @@ func setup(name string, args []string, getenv func(string) string, stdout io.Wri
 	if err != nil {
 		return nil, nil, err
 	}
+	fs.Visit(func(f *flag.Flag) {
+		c.given[f.Name] = true
+		delete(c.badEnv, f.Name)
+	})
 	if err := c.check(); err != nil {
 		return nil, nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSettingsRefused: a setting Herald cannot work with is refused when
@@ -17,12 +18,29 @@ func TestSettingsRefused(t *testing.T) {
 		{[]string{"--base-url", "http://example.org/news"}, nil, `--base-url "http://example.org/news" has a path (/news)`},
 		{[]string{"--base-url", "https://example.org/news/"}, nil, "such as https://example.org,"},
 		{nil, map[string]string{"HERALD_BASE_URL": "http://example.org/a/b"}, `"http://example.org/a/b" has a path (/a/b)`},
+		{[]string{"--retry-min", "-5s"}, nil, "--retry-min -5s must not be negative"},
+		{[]string{"--lease", "1s"}, nil, "--lease must be at least 2s"},
+		{[]string{"--rate-per-day", "-1"}, nil, "--rate-per-day -1 must be a whole number"},
+		{nil, map[string]string{"HERALD_RETRY_MAX_AGE": "-1h"}, "HERALD_RETRY_MAX_AGE -1h0m0s must not be negative"},
+		{nil, map[string]string{"HERALD_RETRY_MIN": "soon"}, `HERALD_RETRY_MIN "soon" must be a duration`},
+		{nil, map[string]string{"HERALD_RATE": "fast"}, `HERALD_RATE "fast" must be a whole number`},
+		{nil, map[string]string{"HERALD_SIGNUP_LIMIT": "-3"}, `HERALD_SIGNUP_LIMIT "-3" must be a whole number`},
 	} {
 		getenv := func(k string) string { return tc.env[k] }
 		_, _, err := setup("serve", tc.args, getenv, io.Discard, nil)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("setup(serve, %q) with environment %v = %v; want an error saying %q", tc.args, tc.env, err, tc.want)
 		}
+	}
+}
+
+// TestFlagReplacesBadVariable: a flag on the command line wins over its
+// variable, even one that could not be read.
+func TestFlagReplacesBadVariable(t *testing.T) {
+	getenv := func(k string) string { return map[string]string{"HERALD_RETRY_MIN": "soon"}[k] }
+	c, _, err := setup("serve", []string{"--retry-min", "10s"}, getenv, io.Discard, nil)
+	if err != nil || c.retryMin != 10*time.Second {
+		t.Errorf("setup(serve, --retry-min 10s) with HERALD_RETRY_MIN=soon = %v; want --retry-min taken", err)
 	}
 }
 
