@@ -19,7 +19,7 @@ import (
 // for the final copy.
 func migrateDataCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("migrate-data", stdout, "")
-	from := fs.String("from", defaultSource(getenv), "the SQLite database to copy, sqlite:PATH (default: the one herald serve would use)")
+	from := fs.String("from", defaultSource(getenv), "the SQLite database to copy, sqlite:PATH; left out, the one herald serve would open")
 	to := fs.String("to", "", "the PostgreSQL database to copy into, postgres://user:pass@host/db; it must be new and empty")
 	pos, err := parseArgs(fs, args)
 	if err != nil {

@@ -39,7 +39,7 @@ func TestHelpPrintsTheUsageAndSucceeds(t *testing.T) {
 		{[]string{"campaign", "send", "--help"}, []string{"herald campaign send|pause|resume|cancel ID", "change a campaign's state"}},
 		{[]string{"subscriber", "--help"}, []string{"herald subscriber list", "herald subscriber export", "herald subscriber SUBCOMMAND --help"}},
 		{[]string{"dkim", "keygen", "--help"}, []string{"herald dkim keygen", "-selector"}},
-		{[]string{"migrate-data", "--help"}, []string{"herald migrate-data", "-to"}},
+		{[]string{"migrate-data", "--help"}, []string{"herald migrate-data", "-to", `herald serve would open (default "herald-data/herald.db")`}},
 	} {
 		var out, errOut bytes.Buffer
 		err := run(context.Background(), tc.args, env(nil), strings.NewReader(""), &out, &errOut)
@@ -49,6 +49,11 @@ func TestHelpPrintsTheUsageAndSucceeds(t *testing.T) {
 		for _, w := range tc.want {
 			if !strings.Contains(out.String(), w) {
 				t.Errorf("herald %v printed no %q:\n%s", tc.args, w, out.String())
+			}
+		}
+		for _, line := range strings.Split(out.String(), "\n") {
+			if strings.Count(line, "default") > 1 {
+				t.Errorf("herald %v gives a default twice: %q", tc.args, line)
 			}
 		}
 	}
