@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -45,6 +46,10 @@ func migrateDataCommand(ctx context.Context, args []string, getenv func(string) 
 		}
 		fmt.Fprintf(stderr, "  %-20s %9d of %d rows  %9.0f rows/s\n", p.Table, p.Rows, p.Total, rate)
 	}})
+	var notEmpty *transfer.NotEmptyError
+	if errors.As(err, &notEmpty) {
+		return fmt.Errorf("nothing was committed to %s: %w: %s, then run migrate-data again", shown, err, recreate(target))
+	}
 	if err != nil {
 		return fmt.Errorf("nothing was committed to %s: %w", shown, err)
 	}
@@ -55,8 +60,28 @@ func migrateDataCommand(ctx context.Context, args []string, getenv func(string) 
 	fmt.Fprintf(stdout, "copied %d tables, %d rows, in %s; row counts and SHA-256 checksums match the source\n",
 		len(report.Tables), rows, report.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(stdout, "the copy is of %s as it was when the copy began: if herald was still serving from it, "+
-		"stop it, empty %s and copy again before switching\n", source, shown)
+		"stop it, %s, and copy again before switching\n", source, recreate(target))
 	return nil
+}
+
+// recreate says how to get an empty target again: a copy goes only into
+// a database that holds nothing but what the migrations wrote, and
+// dropping the database is the one sure way back to that.
+func recreate(target string) string {
+	u, err := url.Parse(target)
+	name := ""
+	if err == nil {
+		name = strings.TrimPrefix(u.Path, "/")
+	}
+	if name == "" || strings.ContainsAny(name, "/ '\"") {
+		return "drop the target database and create it again"
+	}
+	owner := ""
+	if u.User != nil && u.User.Username() != "" {
+		owner = "-O " + u.User.Username() + " "
+	}
+	return fmt.Sprintf("drop the database %s and create it again (as a PostgreSQL administrator: dropdb %s && createdb %s%s)",
+		name, name, owner, name)
 }
 
 // defaultSource is the SQLite file herald serve would open with the same

@@ -122,8 +122,10 @@ func TestMigrateData(t *testing.T) {
 
 	// A second copy into the same database is refused and changes nothing.
 	_, errOut, err = runCLI(t, "", "migrate-data", "--from", from, "--to", u)
-	if err == nil || !strings.Contains(err.Error(), "nothing was committed") || !strings.Contains(err.Error(), "not empty") {
-		t.Errorf("second migrate-data into the same database = %v; want a refusal saying it is not empty and nothing was committed", err)
+	if err == nil || !strings.Contains(err.Error(), "nothing was committed") || !strings.Contains(err.Error(), "not empty") ||
+		!strings.Contains(err.Error(), "dropdb ") || !strings.Contains(err.Error(), "createdb ") {
+		t.Errorf("second migrate-data into the same database = %v; want a refusal saying it is not empty, nothing was committed "+
+			"and how to make the database again", err)
 	}
 	if list, err := dst.ListArticles(ctx, article.Query{AllStates: true, Limit: 100}, now); err != nil || len(list) != len(demo) {
 		t.Errorf("after the refused copy, ListArticles on PostgreSQL = %d articles, %v; want %d", len(list), err, len(demo))
@@ -143,6 +145,21 @@ func TestMigrateDataUsage(t *testing.T) {
 		var u *usageError
 		if !errors.As(err, &u) {
 			t.Errorf("herald %v = %v; want a usage error", args, err)
+		}
+	}
+}
+
+// TestRecreateNamesTheDatabase: the way back to an empty target is given
+// as commands for the database named, never with its password.
+func TestRecreateNamesTheDatabase(t *testing.T) {
+	for _, tc := range []struct{ target, want string }{
+		{"postgres://herald:s3cret@db.internal/news?sslmode=disable", "dropdb news && createdb -O herald news"},
+		{"postgres://db.internal/news", "dropdb news && createdb news"},
+		{"postgres://herald:s3cret@db.internal", "drop the target database and create it again"},
+	} {
+		got := recreate(tc.target)
+		if !strings.Contains(got, tc.want) || strings.Contains(got, "s3cret") {
+			t.Errorf("recreate(%s) = %q; want it to say %q and no password", tc.target, got, tc.want)
 		}
 	}
 }
