@@ -52,8 +52,7 @@ func Health(st Pinger) http.Handler {
 }
 
 // Ready answers /readyz: 200 when the database answers and holds every
-// migration this program knows and none it does not (a newer Herald's),
-// so a load balancer sends requests only to
+// migration this program knows, so a load balancer sends requests only to
 // processes that can serve them; otherwise 503 with a short reason. The
 // reason names the failing check but not the driver's error, which may
 // name hosts and accounts and would be shown to whoever reaches the port.

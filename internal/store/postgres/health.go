@@ -9,27 +9,28 @@ import (
 	"strings"
 )
 
-// MigrationsApplied reports whether the applied migrations are exactly the
-// ones built into this program. Open applies them, so false means another
+// MigrationsApplied reports whether every migration built into this
+// program is recorded as applied. Open applies them, so false means another
 // process shares the database and this one is older or newer than its
-// schema in a way that matters: a migration it knows was never run, or one
-// it does not know was (a newer Herald's). Each version is looked up, not
-// just the highest, because a migration added with a lower number than one
-// already applied is still applied later by Open.
+// schema in a way that matters: a migration it knows was never run. Each
+// version is looked up, not just the highest, because a migration added
+// with a lower number than one already applied is still applied later by
+// Open. A migration it does not know does not make it unready: migrations
+// only add, and a node still running when `herald migrate` of the next
+// release ran keeps serving until it is restarted (Open refuses to start
+// it).
 func (s *Store) MigrationsApplied(ctx context.Context) (bool, error) {
 	want, err := embeddedMigrationVersions(migrationFiles)
 	if err != nil {
 		return false, fmt.Errorf("postgres: migrations applied: %w", err)
 	}
-	var missing, unknown int
-	err = s.pool.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM unnest($1::bigint[]) AS w (version)
-			WHERE NOT EXISTS (SELECT 1 FROM schema_migration m WHERE m.version = w.version)),
-		(SELECT count(*) FROM schema_migration WHERE NOT version = ANY($1::bigint[]))`, want).Scan(&missing, &unknown)
+	var missing int
+	err = s.pool.QueryRow(ctx, `SELECT count(*) FROM unnest($1::bigint[]) AS w (version)
+		WHERE NOT EXISTS (SELECT 1 FROM schema_migration m WHERE m.version = w.version)`, want).Scan(&missing)
 	if err != nil {
 		return false, fmt.Errorf("postgres: migrations applied: %w", err)
 	}
-	return missing == 0 && unknown == 0, nil
+	return missing == 0, nil
 }
 
 // SchemaVersion returns the highest migration applied and how many are.

@@ -33,13 +33,15 @@ func (s *Store) SchemaVersion(ctx context.Context) (version, applied int, err er
 	return version, applied, nil
 }
 
-// MigrationsApplied reports whether the applied migrations are exactly the
-// ones built into this program. Open applies them, so false means another
+// MigrationsApplied reports whether every migration built into this
+// program is recorded as applied. Open applies them, so false means another
 // process shares the file and this one is older or newer than its schema
-// in a way that matters: a migration it knows was never run, or one it
-// does not know was (a newer Herald's). Each version is looked up, not
-// just the highest, because a migration added with a lower number than
-// one already applied is still applied later by Open.
+// in a way that matters: a migration it knows was never run. Each version
+// is looked up, not just the highest, because a migration added with a
+// lower number than one already applied is still applied later by Open.
+// A migration it does not know does not make it unready: migrations only
+// add, and a node still running when `herald migrate` of the next release
+// ran keeps serving until it is restarted (Open refuses to start it).
 func (s *Store) MigrationsApplied(ctx context.Context) (bool, error) {
 	want, err := embeddedMigrationVersions(migrationFiles)
 	if err != nil {
@@ -66,7 +68,7 @@ func (s *Store) MigrationsApplied(ctx context.Context) (bool, error) {
 			return false, nil
 		}
 	}
-	return newestUnknown(applied, want) == 0, nil
+	return true, nil
 }
 
 // newestUnknown returns the highest applied version that is not among
