@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"herald/internal/subscriber"
+	"herald/internal/user"
 	"herald/internal/webhook"
 )
 
@@ -216,6 +217,10 @@ func (h *Handler) createSubscriber(w http.ResponseWriter, r *http.Request, c cal
 			return err
 		}
 	}
+	if !c.can(user.SubscriberRead) {
+		// Nothing of the record, not even whether the address was there.
+		return accepted(w)
+	}
 	out, _, err := h.loadSubscriber(ctx, sub.ID)
 	if err != nil {
 		return err
@@ -226,6 +231,13 @@ func (h *Handler) createSubscriber(w http.ResponseWriter, r *http.Request, c cal
 	}
 	w.Header().Set("Location", Prefix+"/subscribers/"+strconv.FormatInt(sub.ID, 10))
 	return reply(w, status, out)
+}
+
+// accepted answers a change to subscribers made by a caller that may write
+// them but not read them, such as a signup form's token: it learns that
+// the change was taken, and nothing of the person.
+func accepted(w http.ResponseWriter) error {
+	return reply(w, http.StatusAccepted, map[string]bool{"accepted": true})
 }
 
 // addConfirmed adds the address confirmed to each newsletter by the rules
@@ -319,6 +331,9 @@ func (h *Handler) updateSubscriber(w http.ResponseWriter, r *http.Request, c cal
 	if err := h.cfg.Store.UpdateSubscriberProfile(ctx, id, name, tags); err != nil {
 		return err
 	}
+	if !c.can(user.SubscriberRead) {
+		return accepted(w)
+	}
 	out, _, err := h.loadSubscriber(ctx, id)
 	if err != nil {
 		return err
@@ -359,6 +374,9 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request, c caller) 
 			return err
 		}
 		h.emit(ctx, webhook.SubscriberUnsubscribed, subscriberEvent{ID: sub.ID, Email: sub.Email, NewsletterIDs: ending})
+	}
+	if !c.can(user.SubscriberRead) {
+		return accepted(w)
 	}
 	out, _, err := h.loadSubscriber(ctx, id)
 	if err != nil {

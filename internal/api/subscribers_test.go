@@ -303,3 +303,30 @@ func TestAddSubscriberKeepsTheTagLimit(t *testing.T) {
 		}
 	}
 }
+
+// A token that may write subscribers but not read them, such as a signup
+// form's, learns nothing of the person from its answers: not their
+// record, not even whether the address was known.
+func TestWriteOnlyTokenReadsNothing(t *testing.T) {
+	e := newEnv(t)
+	form := e.token(e.account(user.Editor), user.SubscriberWrite)
+	editor := e.tokenFor(user.Editor)
+	e.do(editor, "POST", "/api/v1/subscribers", `{"email": "ana@example.com", "name": "Ana", "newsletter_ids": [1], "confirmed": true}`).want(t, 201, nil)
+	ana, err := e.store.SubscriberByEmail(context.Background(), "ana@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ method, path, body string }{
+		{"POST", "/api/v1/subscribers", `{"email": "ana@example.com", "newsletter_ids": [1]}`},
+		{"POST", "/api/v1/subscribers", `{"email": "new@example.com", "newsletter_ids": [1]}`},
+		{"PATCH", fmt.Sprintf("/api/v1/subscribers/%d", ana.ID), `{}`},
+		{"POST", fmt.Sprintf("/api/v1/subscribers/%d/unsubscribe", ana.ID), `{"newsletter_id": 1}`},
+	} {
+		r := e.do(form, c.method, c.path, c.body)
+		if r.status != http.StatusAccepted || strings.Contains(string(r.body), "@") || strings.Contains(string(r.body), "Ana") || r.header.Get("Location") != "" {
+			t.Errorf("%s %s with a write-only token = %d %s (Location %q); want 202 and nothing of the person",
+				c.method, c.path, r.status, r.body, r.header.Get("Location"))
+		}
+	}
+	e.do(form, "GET", fmt.Sprintf("/api/v1/subscribers/%d", ana.ID), nil).wantError(t, 403, "forbidden", "")
+}
