@@ -174,7 +174,7 @@ func TestSubscriberImportConfirmedAndWhoLeft(t *testing.T) {
 	}
 	for _, s := range page {
 		if s.Email == "left@example.org" {
-			if err := st.UnsubscribeSubscriber(ctx, s.ID, 0, subscriber.Consent{SubscriberID: s.ID, Action: subscriber.ConsentUnsubscribe, At: time.Now()}); err != nil {
+			if _, err := st.UnsubscribeSubscriber(ctx, s.ID, 0, subscriber.Consent{SubscriberID: s.ID, Action: subscriber.ConsentUnsubscribe, At: time.Now()}); err != nil {
 				t.Fatal(err)
 			}
 		}

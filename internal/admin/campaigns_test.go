@@ -132,7 +132,7 @@ func TestCampaignFromArticleToResults(t *testing.T) {
 	// Someone who got it unsubscribes afterwards.
 	bo, _ := e.st.SearchSubscribers(ctx, "ana@", "", 0, "", 0, 1)
 	e.clock.Advance(time.Minute)
-	if err := e.st.UnsubscribeSubscriber(ctx, bo[0].ID, 1, subscriber.Consent{SubscriberID: bo[0].ID, Action: subscriber.ConsentUnsubscribe,
+	if _, err := e.st.UnsubscribeSubscriber(ctx, bo[0].ID, 1, subscriber.Consent{SubscriberID: bo[0].ID, Action: subscriber.ConsentUnsubscribe,
 		At: e.clock.Now().Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}

@@ -360,20 +360,16 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request, c caller) 
 	if err != nil {
 		return err
 	}
-	var ending []int64
-	for _, sp := range sub.Subscriptions {
-		if (in.NewsletterID == 0 || sp.NewsletterID == in.NewsletterID) && sp.State != subscriber.Unsubscribed {
-			ending = append(ending, sp.NewsletterID)
-		}
+	// Announced is what this request ended, as the store tells it, so that
+	// requests at once announce each unsubscription once.
+	ended, err := h.cfg.Store.UnsubscribeSubscriber(ctx, id, in.NewsletterID, subscriber.Consent{
+		SubscriberID: id, NewsletterID: in.NewsletterID, Action: subscriber.ConsentUnsubscribe, At: h.cfg.Now(),
+		Source: fmt.Sprintf("API, account %d, token %d", c.user.ID, c.token.ID), IP: clientIP(r)})
+	if err != nil {
+		return err
 	}
-	if len(ending) > 0 {
-		err := h.cfg.Store.UnsubscribeSubscriber(ctx, id, in.NewsletterID, subscriber.Consent{
-			SubscriberID: id, NewsletterID: in.NewsletterID, Action: subscriber.ConsentUnsubscribe, At: h.cfg.Now(),
-			Source: fmt.Sprintf("API, account %d, token %d", c.user.ID, c.token.ID), IP: clientIP(r)})
-		if err != nil {
-			return err
-		}
-		h.emit(ctx, webhook.SubscriberUnsubscribed, subscriberEvent{ID: sub.ID, Email: sub.Email, NewsletterIDs: ending})
+	if len(ended) > 0 {
+		h.emit(ctx, webhook.SubscriberUnsubscribed, subscriberEvent{ID: sub.ID, Email: sub.Email, NewsletterIDs: ended})
 	}
 	if !c.can(user.SubscriberRead) {
 		return accepted(w)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"herald/internal/delivery"
 	"herald/internal/subscriber"
 	"herald/internal/user"
+	"herald/internal/webhook"
 )
 
 // signup records signups the way the site's box does.
@@ -184,7 +186,7 @@ func TestImportSubscribers(t *testing.T) {
 	e.signup("left@example.com", "known@example.com")
 	ctx := context.Background()
 	left := e.subscriberID("left@example.com")
-	if err := e.store.UnsubscribeSubscriber(ctx, left, 0, subscriber.Consent{SubscriberID: left, Action: subscriber.ConsentUnsubscribe, At: e.clock()}); err != nil {
+	if _, err := e.store.UnsubscribeSubscriber(ctx, left, 0, subscriber.Consent{SubscriberID: left, Action: subscriber.ConsentUnsubscribe, At: e.clock()}); err != nil {
 		t.Fatal(err)
 	}
 	file := "email,name,tags,state\n" +
@@ -329,4 +331,42 @@ func TestWriteOnlyTokenReadsNothing(t *testing.T) {
 		}
 	}
 	e.do(form, "GET", fmt.Sprintf("/api/v1/subscribers/%d", ana.ID), nil).wantError(t, 403, "forbidden", "")
+}
+
+// countingEvents counts the events emitted, by name.
+type countingEvents struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *countingEvents) Emit(_ context.Context, event string, _ any) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n[event]++
+	return nil
+}
+
+// Requests that unsubscribe the same person at once announce it once: a
+// listener cannot tell repeats from new unsubscriptions.
+func TestUnsubscribeAtOnceIsAnnouncedOnce(t *testing.T) {
+	events := &countingEvents{n: map[string]int{}}
+	e := newEnv(t, func(c *Config) { c.Events = events })
+	tok := e.tokenFor(user.Editor)
+	e.do(tok, "POST", "/api/v1/subscribers", `{"email": "ana@example.com", "newsletter_ids": [1], "confirmed": true}`).want(t, 201, nil)
+	ana, err := e.store.SubscriberByEmail(context.Background(), "ana@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			e.do(tok, "POST", fmt.Sprintf("/api/v1/subscribers/%d/unsubscribe", ana.ID), nil)
+		})
+	}
+	wg.Wait()
+	events.mu.Lock()
+	defer events.mu.Unlock()
+	if n := events.n[webhook.SubscriberUnsubscribed]; n != 1 {
+		t.Errorf("%d subscriber.unsubscribed events for one person leaving once; want 1", n)
+	}
 }

@@ -25,7 +25,7 @@ type Store interface {
 	ConfirmSubscriber(ctx context.Context, id int64, c Consent) ([]Newsletter, error)
 	// UnsubscribeSubscriber ends the subscription to one newsletter, or to
 	// all when newsletterID is 0, and records the consent withdrawal.
-	UnsubscribeSubscriber(ctx context.Context, id, newsletterID int64, c Consent) error
+	UnsubscribeSubscriber(ctx context.Context, id, newsletterID int64, c Consent) ([]int64, error)
 	PreferencesStore
 }
 
@@ -263,22 +263,27 @@ func (s *Service) Unsubscribe(ctx context.Context, token string, all bool, ip st
 	if ids != nil {
 		info, each = scopedInfo(sub, nls, ids), ids
 	}
-	leaving := info.Active()
+	// What this click ended, as the store tells it: a mail provider that
+	// posts the link twice at once announces one unsubscription, not two.
+	var ended []int64
 	for _, nl := range each {
-		if err := s.cfg.Store.UnsubscribeSubscriber(ctx, sub.ID, nl, Consent{
+		changed, err := s.cfg.Store.UnsubscribeSubscriber(ctx, sub.ID, nl, Consent{
 			SubscriberID: sub.ID, NewsletterID: nl, Action: ConsentUnsubscribe, At: now, Source: "unsubscribe link", IP: ip,
-		}); err != nil {
+		})
+		if err != nil {
 			return LinkInfo{}, fmt.Errorf("subscriber: unsubscribe: %w", err)
 		}
+		ended = append(ended, changed...)
 	}
-	if len(leaving) > 0 {
-		s.emit(ctx, "subscriber.unsubscribed", map[string]any{"id": sub.ID, "email": sub.Email, "newsletter_ids": newsletterIDs(leaving)})
+	if len(ended) > 0 {
+		slices.Sort(ended)
+		s.emit(ctx, "subscriber.unsubscribed", map[string]any{"id": sub.ID, "email": sub.Email, "newsletter_ids": ended})
 	}
 	info.Left = pick(sub, nls, 0, Pending, Confirmed, Unsubscribed)
 	if ids != nil {
 		info.Left = slices.DeleteFunc(info.Left, func(n Newsletter) bool { return !slices.Contains(ids, n.ID) })
 	}
-	info.Pending, info.Confirmed, info.Changed = nil, nil, len(leaving) > 0
+	info.Pending, info.Confirmed, info.Changed = nil, nil, len(ended) > 0
 	return info, nil
 }
 

@@ -267,9 +267,14 @@ func (s *Store) ConfirmSubscriber(ctx context.Context, id int64, c subscriber.Co
 }
 
 // UnsubscribeSubscriber ends subscriptions of id: one newsletter, or all.
-func (s *Store) UnsubscribeSubscriber(ctx context.Context, id, newsletterID int64, c subscriber.Consent) error {
+// It returns the newsletters whose subscription it ended, in ascending
+// order: of several calls at once, only one ends each (a second waits for
+// the first's row locks and then finds them ended).
+func (s *Store) UnsubscribeSubscriber(ctx context.Context, id, newsletterID int64, c subscriber.Consent) ([]int64, error) {
+	var changed []int64
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		changed, err := returnedIDs(ctx, tx, `UPDATE subscription SET state = 'unsubscribed', updated_at = $1
+		var err error
+		changed, err = returnedIDs(ctx, tx, `UPDATE subscription SET state = 'unsubscribed', updated_at = $1
 			WHERE subscriber_id = $2 AND (newsletter_id = $3 OR $3 = 0) AND state <> 'unsubscribed'
 			RETURNING newsletter_id`, ms(c.At), id, newsletterID)
 		if err != nil {
@@ -278,9 +283,9 @@ func (s *Store) UnsubscribeSubscriber(ctx context.Context, id, newsletterID int6
 		return addConsents(ctx, tx, c, changed)
 	})
 	if err != nil {
-		return fmt.Errorf("postgres: unsubscribe subscriber %d: %w", id, err)
+		return nil, fmt.Errorf("postgres: unsubscribe subscriber %d: %w", id, err)
 	}
-	return nil
+	return changed, nil
 }
 
 // returnedIDs runs a statement that returns one ID a row and gives the IDs

@@ -192,7 +192,7 @@ func TestImportSubscribersKeepsOutWhoLeftOrBounced(t *testing.T) {
 		t.Fatal(err)
 	}
 	list := db.export(t)
-	if err := db.st.UnsubscribeSubscriber(ctx, list[0].ID, 0, subscriber.Consent{SubscriberID: list[0].ID, Action: subscriber.ConsentUnsubscribe, At: now}); err != nil {
+	if _, err := db.st.UnsubscribeSubscriber(ctx, list[0].ID, 0, subscriber.Consent{SubscriberID: list[0].ID, Action: subscriber.ConsentUnsubscribe, At: now}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.raw.Exec(`INSERT INTO suppression (email_key, reason, created_at) VALUES ('bounced@example.org', 'hard bounce', 0)`); err != nil {

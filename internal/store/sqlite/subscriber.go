@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"herald/internal/delivery"
@@ -353,20 +354,25 @@ func (s *Store) ConfirmSubscriber(ctx context.Context, id int64, c subscriber.Co
 }
 
 // UnsubscribeSubscriber ends subscriptions of id: one newsletter, or all.
-func (s *Store) UnsubscribeSubscriber(ctx context.Context, id, newsletterID int64, c subscriber.Consent) error {
+// It returns the newsletters whose subscription it ended, in ascending
+// order: of several calls at once, only one ends each.
+func (s *Store) UnsubscribeSubscriber(ctx context.Context, id, newsletterID int64, c subscriber.Consent) ([]int64, error) {
+	var changed []int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		changed, err := updateStates(ctx, tx, `UPDATE subscription SET state = 'unsubscribed', updated_at = ?
+		var err error
+		changed, err = updateStates(ctx, tx, `UPDATE subscription SET state = 'unsubscribed', updated_at = ?
 			WHERE subscriber_id = ? AND (newsletter_id = ? OR ? = 0) AND state <> 'unsubscribed'
 			RETURNING newsletter_id`, ms(c.At), id, newsletterID, newsletterID)
 		if err != nil {
 			return err
 		}
+		slices.Sort(changed)
 		return addConsents(ctx, tx, c, changed)
 	})
 	if err != nil {
-		return fmt.Errorf("sqlite: unsubscribe subscriber %d: %w", id, err)
+		return nil, fmt.Errorf("sqlite: unsubscribe subscriber %d: %w", id, err)
 	}
-	return nil
+	return changed, nil
 }
 
 func updateStates(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]int64, error) {

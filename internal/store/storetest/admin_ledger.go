@@ -87,8 +87,9 @@ func testLedgerOfCampaignAndSubscriber(t *testing.T, st AdminStore) {
 	// Ana, who got it, leaves; Bo, whose copy failed, leaves too and does
 	// not count.
 	for _, id := range subs[:2] {
-		admMust(t, "UnsubscribeSubscriber", st.UnsubscribeSubscriber(ctx, id, 1, subscriber.Consent{SubscriberID: id,
-			Action: subscriber.ConsentUnsubscribe, At: now.Add(time.Minute)}))
+		_, err := st.UnsubscribeSubscriber(ctx, id, 1, subscriber.Consent{SubscriberID: id,
+			Action: subscriber.ConsentUnsubscribe, At: now.Add(time.Minute)})
+		admMust(t, "UnsubscribeSubscriber", err)
 	}
 	if n, err := st.CampaignUnsubscribes(ctx, cid); err != nil || n != 1 {
 		t.Errorf("CampaignUnsubscribes = %d, %v; want 1", n, err)

@@ -161,7 +161,7 @@ func testCampaignLifecycle(t *testing.T, st Store) {
 	record(t, st, 2,
 		delivery.Result{ID: ds[0].ID, Fence: ds[0].Fence, State: delivery.Failed, At: at, Code: 550, Status: "5.1.1", Suppress: true, Attempted: true},
 		delivery.Result{ID: ds[1].ID, Fence: ds[1].Fence, State: delivery.Queued, NextAttempt: at.Add(time.Minute), FirstAttempt: at, At: at, Code: 421, Attempted: true})
-	if err := st.UnsubscribeSubscriber(ctx, ds[1].SubscriberID, 1, subscriber.Consent{SubscriberID: ds[1].SubscriberID, Action: subscriber.ConsentUnsubscribe, At: at}); err != nil {
+	if _, err := st.UnsubscribeSubscriber(ctx, ds[1].SubscriberID, 1, subscriber.Consent{SubscriberID: ds[1].SubscriberID, Action: subscriber.ConsentUnsubscribe, At: at}); err != nil {
 		t.Fatalf("UnsubscribeSubscriber(%d) = %v", ds[1].SubscriberID, err)
 	}
 	retry := claim(t, st, "w", at.Add(time.Minute), time.Minute)

@@ -62,7 +62,7 @@ func testImportAndExport(t *testing.T, st Store) {
 		delivery.Result{ID: ds[1].ID, Fence: ds[1].Fence, State: delivery.Sent, At: t0},
 		delivery.Result{ID: ds[2].ID, Fence: ds[2].Fence, State: delivery.Failed, At: t0, Code: 550, Status: "5.1.1", Suppress: true})
 	gone := ds[1].SubscriberID
-	if err := st.UnsubscribeSubscriber(ctx, gone, 0, subscriber.Consent{SubscriberID: gone, Action: subscriber.ConsentUnsubscribe, At: t0}); err != nil {
+	if _, err := st.UnsubscribeSubscriber(ctx, gone, 0, subscriber.Consent{SubscriberID: gone, Action: subscriber.ConsentUnsubscribe, At: t0}); err != nil {
 		t.Fatalf("UnsubscribeSubscriber(%d) = %v", gone, err)
 	}
 	since, err := st.LastSubscriberID(ctx)

@@ -34,7 +34,7 @@ type Store interface {
 	SubscriberByID(ctx context.Context, id int64) (subscriber.Subscriber, error)
 	ListSubscribers(ctx context.Context, afterID int64, limit int) ([]subscriber.Subscriber, error)
 	ConfirmSubscriber(ctx context.Context, id int64, c subscriber.Consent) ([]subscriber.Newsletter, error)
-	UnsubscribeSubscriber(ctx context.Context, id, newsletterID int64, c subscriber.Consent) error
+	UnsubscribeSubscriber(ctx context.Context, id, newsletterID int64, c subscriber.Consent) ([]int64, error)
 	Consents(ctx context.Context, subscriberID int64) ([]subscriber.Consent, error)
 	IsSuppressed(ctx context.Context, email string) (bool, error)
 	SavePreferences(ctx context.Context, id int64, c subscriber.PreferenceChange) (subscriber.PreferenceOutcome, error)

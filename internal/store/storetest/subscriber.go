@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -80,7 +81,7 @@ func testSignupConfirmUnsubscribeAndMailQueue(t *testing.T, st Store) {
 	if got := states(t, st)["a@example.com"]; got != subscriber.Confirmed {
 		t.Errorf("state after signing up while confirmed = %s, want confirmed", got)
 	}
-	if err := st.UnsubscribeSubscriber(ctx, a.ID, 0, subscriber.Consent{SubscriberID: a.ID, Action: subscriber.ConsentUnsubscribe, At: now}); err != nil {
+	if _, err := st.UnsubscribeSubscriber(ctx, a.ID, 0, subscriber.Consent{SubscriberID: a.ID, Action: subscriber.ConsentUnsubscribe, At: now}); err != nil {
 		t.Fatalf("UnsubscribeSubscriber(%d, 0) = %v", a.ID, err)
 	}
 	if got := states(t, st)["a@example.com"]; got != subscriber.Unsubscribed {
@@ -240,15 +241,17 @@ func testUnsubscribeOneNewsletter(t *testing.T, st Store) {
 	id := subs[0].ID
 	leave := subscriber.Consent{SubscriberID: id, NewsletterID: 1, Action: subscriber.ConsentUnsubscribe, At: t0.Add(time.Minute), Source: "unsubscribe link"}
 	// Another newsletter's unsubscribe leaves this one alone.
-	if err := st.UnsubscribeSubscriber(ctx, id, 999, leave); err != nil {
-		t.Fatalf("UnsubscribeSubscriber(%d, 999) = %v", id, err)
+	if ended, err := st.UnsubscribeSubscriber(ctx, id, 999, leave); err != nil || len(ended) != 0 {
+		t.Fatalf("UnsubscribeSubscriber(%d, 999) = %v, %v; want nothing ended", id, ended, err)
 	}
 	if got := states(t, st)["a@example.com"]; got != subscriber.Pending {
 		t.Errorf("state after leaving another newsletter = %s, want pending", got)
 	}
-	for range 2 {
-		if err := st.UnsubscribeSubscriber(ctx, id, 1, leave); err != nil {
-			t.Fatalf("UnsubscribeSubscriber(%d, 1) = %v", id, err)
+	// Of two calls, the first ends the subscription and says so; the
+	// second ends nothing.
+	for i, want := range [][]int64{{1}, nil} {
+		if ended, err := st.UnsubscribeSubscriber(ctx, id, 1, leave); err != nil || !slices.Equal(ended, want) {
+			t.Fatalf("UnsubscribeSubscriber(%d, 1), call %d = %v, %v; want %v", id, i+1, ended, err, want)
 		}
 	}
 	sub, err := st.SubscriberByID(ctx, id)

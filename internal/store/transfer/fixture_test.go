@@ -26,7 +26,7 @@ type store interface {
 	RecordSignups(ctx context.Context, batch []subscriber.Signup, confirmEvery time.Duration) error
 	ListSubscribers(ctx context.Context, afterID int64, limit int) ([]subscriber.Subscriber, error)
 	ConfirmSubscriber(ctx context.Context, id int64, c subscriber.Consent) ([]subscriber.Newsletter, error)
-	UnsubscribeSubscriber(ctx context.Context, id, newsletterID int64, c subscriber.Consent) error
+	UnsubscribeSubscriber(ctx context.Context, id, newsletterID int64, c subscriber.Consent) ([]int64, error)
 	Consents(ctx context.Context, subscriberID int64) ([]subscriber.Consent, error)
 	IsSuppressed(ctx context.Context, email string) (bool, error)
 	SubscriberTags(ctx context.Context, id int64) ([]string, error)
@@ -115,8 +115,9 @@ func fill(t *testing.T, st store) {
 		_, err := st.ConfirmSubscriber(ctx, s.ID, subscriber.Consent{SubscriberID: s.ID, Action: subscriber.ConsentConfirm, At: t0.Add(10 * time.Minute), IP: "192.0.2.2"})
 		must(t, "ConfirmSubscriber", err)
 	}
-	must(t, "UnsubscribeSubscriber", st.UnsubscribeSubscriber(ctx, subs[3].ID, morningID,
-		subscriber.Consent{SubscriberID: subs[3].ID, NewsletterID: morningID, Action: subscriber.ConsentUnsubscribe, At: t0.Add(11 * time.Minute)}))
+	_, err = st.UnsubscribeSubscriber(ctx, subs[3].ID, morningID,
+		subscriber.Consent{SubscriberID: subs[3].ID, NewsletterID: morningID, Action: subscriber.ConsentUnsubscribe, At: t0.Add(11 * time.Minute)})
+	must(t, "UnsubscribeSubscriber", err)
 	must(t, "SetSubscriberTags", st.SetSubscriberTags(ctx, subs[0].ID, []string{"vip", "local"}))
 	must(t, "SetSubscriberTags", st.SetSubscriberTags(ctx, subs[1].ID, []string{"local"}))
 
