@@ -71,6 +71,9 @@ Usage:
   herald user list [--json]          list staff accounts
   herald user token EMAIL --name N [--scope P]...
                                      make an API token (printed once; default scopes: the role's)
+  herald user tokens EMAIL [--json]  list an account's API tokens
+  herald user revoke EMAIL --token ID
+                                     stop one API token at once
   herald user password EMAIL [--password-stdin]
                                      set a password and sign out every session
   herald user disable|enable EMAIL   stop or restore an account's sign-in and tokens

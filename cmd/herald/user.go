@@ -24,12 +24,13 @@ type userFlags struct {
 	passwordStdin bool
 	scopes        []user.Permission
 	totpOff       bool
+	token         int64
 }
 
 // userCommand manages staff accounts from the shell: the first owner is
 // made here, and a locked-out newsroom gets back in here.
 func userCommand(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	sub, args, err := subcommand(stdout, args, "user", "add", "list", "token", "password", "disable", "enable", "totp")
+	sub, args, err := subcommand(stdout, args, "user", "add", "list", "token", "tokens", "revoke", "password", "disable", "enable", "totp")
 	if err != nil {
 		return err
 	}
@@ -44,6 +45,8 @@ func userCommand(ctx context.Context, args []string, getenv func(string) string,
 			fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from standard input")
 		case "totp":
 			fs.BoolVar(&f.totpOff, "off", false, "switch the second factor off")
+		case "revoke":
+			fs.Int64Var(&f.token, "token", 0, "the ID of the token to revoke (herald user tokens lists them)")
 		case "token":
 			fs.StringVar(&f.name, "name", "", "what the token is for")
 			fs.Func("scope", "a permission the token may use; repeat or separate with commas (default: all the role holds)", func(s string) error {
@@ -92,6 +95,10 @@ func userCommand(ctx context.Context, args []string, getenv func(string) string,
 		return userTOTP(ctx, svc, u, f.totpOff, stdin, stdout, stderr)
 	case "token":
 		return userToken(ctx, svc, u, f, stdout, stderr)
+	case "tokens":
+		return userTokens(ctx, svc, u, c.json, stdout)
+	case "revoke":
+		return userRevoke(ctx, svc, u, f.token, stdout)
 	case "password":
 		pw, err := readPassword(f.passwordStdin, stdin, stderr)
 		if err != nil {
@@ -193,7 +200,8 @@ func userToken(ctx context.Context, svc *user.Service, u user.User, f userFlags,
 		return err
 	}
 	fmt.Fprintln(stdout, plain)
-	fmt.Fprintf(stderr, "API token %q for %s with scopes %s; it is shown only this once\n", t.Name, u.Email, permissionList(t.Scopes))
+	fmt.Fprintf(stderr, "API token %d, %q, for %s with scopes %s; it is shown only this once (herald user revoke %s --token %d stops it)\n",
+		t.ID, t.Name, u.Email, permissionList(t.Scopes), u.Email, t.ID)
 	return nil
 }
 

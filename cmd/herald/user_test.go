@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,6 +106,45 @@ func TestUserCommands(t *testing.T) {
 	}
 	if _, _, err := userCLI(t, data, "", "user", "token", "ana@example.org", "--name", "x", "--scope", "article:publish"); !errors.Is(err, user.ErrInvalid) {
 		t.Errorf("user token for an author with article:publish: %v, want ErrInvalid", err)
+	}
+
+	// One leaked token is stopped without touching the account or its
+	// other tokens.
+	var listed []struct {
+		ID        int64  `json:"id"`
+		Name      string `json:"name"`
+		RevokedAt string `json:"revoked_at"`
+	}
+	for _, line := range strings.Split(strings.TrimSpace(mustUserCLI(t, data, "", "user", "tokens", "maya@example.org", "--json")), "\n") {
+		var r struct {
+			ID        int64  `json:"id"`
+			Name      string `json:"name"`
+			RevokedAt string `json:"revoked_at"`
+		}
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("user tokens --json printed %q: %v", line, err)
+		}
+		listed = append(listed, r)
+	}
+	if len(listed) != 1 || listed[0].Name != "stats" || listed[0].RevokedAt != "" {
+		t.Fatalf("user tokens of maya = %+v; want the stats token in force", listed)
+	}
+	second := mustUserCLI(t, data, "", "user", "token", "maya@example.org", "--name", "backup")
+	if out := mustUserCLI(t, data, "", "user", "revoke", "maya@example.org", "--token", fmt.Sprint(listed[0].ID)); !strings.Contains(out, "revoked") {
+		t.Errorf("user revoke printed %q", out)
+	}
+	if _, _, err := svc.Authenticate(ctx, strings.TrimSpace(tok)); !errors.Is(err, user.ErrBadToken) {
+		t.Errorf("Authenticate(revoked token) = %v, want ErrBadToken", err)
+	}
+	if _, _, err := svc.Authenticate(ctx, strings.TrimSpace(second)); err != nil {
+		t.Errorf("Authenticate(the account's other token) = %v after revoking one", err)
+	}
+	if _, _, err := userCLI(t, data, "", "user", "revoke", "maya@example.org", "--token", fmt.Sprint(listed[0].ID)); err == nil ||
+		!strings.Contains(err.Error(), "no API token") {
+		t.Errorf("revoking it again: %v; want no API token in force", err)
+	}
+	if out := mustUserCLI(t, data, "", "user", "tokens", "maya@example.org"); !strings.Contains(out, "revoked") || !strings.Contains(out, "in force") {
+		t.Errorf("user tokens after revoking one:\n%s", out)
 	}
 
 	const next = "a new tide is coming in"
