@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -28,8 +29,9 @@ func webhookOut(e webhook.Endpoint) webhookJSON {
 	return out
 }
 
-// maxEndpoints is the most endpoints listed; there is no reason to have
-// more, so there is one page.
+// maxEndpoints is the most endpoints a site may have: there is no reason
+// to have more, so they are listed on one page, and one more is refused
+// rather than left out of the list.
 const maxEndpoints = 100
 
 func (h *Handler) listWebhooks(w http.ResponseWriter, r *http.Request, c caller) error {
@@ -55,6 +57,13 @@ func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request, c caller
 	e, err := webhook.NewEndpoint(in.URL, in.Events, h.cfg.AllowPrivateWebhooks, h.cfg.Now())
 	if err != nil {
 		return err
+	}
+	existing, err := h.cfg.Store.WebhookEndpoints(r.Context(), 0, maxEndpoints)
+	if err != nil {
+		return err
+	}
+	if len(existing) >= maxEndpoints {
+		return conflict("url", fmt.Sprintf("a site has at most %d webhook endpoints; delete one first", maxEndpoints))
 	}
 	if e.ID, err = h.cfg.Store.CreateWebhookEndpoint(r.Context(), e); err != nil {
 		return err

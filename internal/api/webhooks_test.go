@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -47,12 +48,26 @@ func TestWebhookEndpoints(t *testing.T) {
 	}
 	e.do(owner, "POST", "/api/v1/webhooks", body).want(t, 201, nil)
 
-	for _, url := range []string{"https://127.0.0.1:8443/in", "https://localhost/in", "http://hooks.example.com/in", "https://10.0.0.8/in"} {
+	for _, url := range []string{"https://127.0.0.1:8443/in", "https://localhost/in", "http://hooks.example.com/in", "https://10.0.0.8/in",
+		"https://localhost./in", "https://127.1/in", "https://0x7f000001/in", "https://2130706433/in", "https://0177.0.0.1/in"} {
 		e.do(owner, "POST", "/api/v1/webhooks", map[string]any{"url": url, "events": []string{"campaign.sent"}}).
 			wantError(t, 422, "validation_failed", "url")
 	}
 	e.do(owner, "POST", "/api/v1/webhooks", map[string]any{"url": "https://hooks.example.com/2", "events": []string{"everything"}}).
 		wantError(t, 422, "validation_failed", "events")
+	// A domain that merely looks numeric in parts is still a name.
+	e.do(owner, "POST", "/api/v1/webhooks", map[string]any{"url": "https://123.example.com/in", "events": []string{"campaign.sent"}}).want(t, 201, nil)
+
+	// No more endpoints than one page lists.
+	for i := 3; i <= maxEndpoints; i++ {
+		e.do(owner, "POST", "/api/v1/webhooks", map[string]any{"url": fmt.Sprintf("https://hooks.example.com/%d", i), "events": []string{"campaign.sent"}}).want(t, 201, nil)
+	}
+	e.do(owner, "POST", "/api/v1/webhooks", map[string]any{"url": "https://hooks.example.com/one-too-many", "events": []string{"campaign.sent"}}).
+		wantError(t, 409, "conflict", "url")
+	e.do(owner, "GET", "/api/v1/webhooks", nil).want(t, 200, &list)
+	if len(list.Items) != maxEndpoints {
+		t.Errorf("GET /api/v1/webhooks lists %d endpoints; want all %d", len(list.Items), maxEndpoints)
+	}
 }
 
 // TestUnsubscribeThroughTheAPIReachesAWebhook follows one change from the

@@ -140,7 +140,8 @@ func CheckURL(raw string, allowPrivate bool) (string, error) {
 	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
 		return bad("is not an absolute URL")
 	}
-	host := strings.ToLower(u.Hostname())
+	// A final dot names the same host ("localhost.").
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	loopback := host == "localhost" || strings.HasSuffix(host, ".localhost")
 	ip, perr := netip.ParseAddr(strings.Trim(host, "[]"))
 	isIP := perr == nil
@@ -148,6 +149,11 @@ func CheckURL(raw string, allowPrivate bool) (string, error) {
 		loopback = ip.IsLoopback()
 	}
 	switch {
+	case !isIP && numericHost(host):
+		// 127.1, 2130706433 and 0x7f000001 are addresses to some
+		// resolvers and names to none: which one they reach cannot be
+		// judged here.
+		return bad("must name a host by its domain name or its full IP address")
 	case u.User != nil:
 		return bad("must not hold a user name or password")
 	case u.Fragment != "":
@@ -161,6 +167,25 @@ func CheckURL(raw string, allowPrivate bool) (string, error) {
 	}
 	u.Host = strings.ToLower(u.Host)
 	return u.String(), nil
+}
+
+// numericHost reports whether every label of host is a number, decimal,
+// octal or hexadecimal, as the short and numeric spellings of an IPv4
+// address are: no domain name has a numeric top-level label.
+func numericHost(host string) bool {
+	for _, label := range strings.Split(host, ".") {
+		digits := strings.TrimPrefix(label, "0x")
+		if digits == "" && label != "0x" {
+			return false
+		}
+		hex := digits != label
+		for _, r := range digits {
+			if !('0' <= r && r <= '9' || hex && 'a' <= r && r <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // blocked lists address ranges that are not on the public internet, beyond
