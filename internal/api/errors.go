@@ -62,7 +62,6 @@ var fieldNames = map[string]string{
 	"newsletter": "newsletter_id",
 	"content":    "markdown",
 	"articles":   "article_ids",
-	"tags":       "audience_tags",
 }
 
 // asAPIError is the one place that decides what status an error is

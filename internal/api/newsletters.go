@@ -138,6 +138,18 @@ func checkNewsletter(n *subscriber.Newsletter, in newsletterInput, now time.Time
 		}
 		*a.dst = norm
 	}
+	// Checked whether a digest is on or not, so that switching one on
+	// later does not meet a setting refused only then.
+	if n.Timezone != "" {
+		if _, err := time.LoadLocation(n.Timezone); err != nil || n.Timezone == "Local" {
+			return invalid("timezone", fmt.Sprintf("timezone %q is not a time zone such as Europe/Paris or UTC", n.Timezone))
+		}
+	}
+	if n.DigestTime != "" {
+		if _, _, err := campaign.ParseClock(n.DigestTime); err != nil {
+			return invalid("digest_time", err.Error())
+		}
+	}
 	if n.Digest != "" {
 		if _, err := campaign.NextDigest(*n, now); err != nil {
 			return invalid("digest_time", err.Error())

@@ -123,10 +123,15 @@ func (c *Campaign) Validate() error {
 	if c.State == "" {
 		c.State = Draft
 	}
+	// A subscriber has at most 50 tags, so an audience needs no more; a
+	// list of thousands would not fit in one query of the audience.
+	if len(c.AudienceTags) > 50 {
+		return &ValidationError{"audience_tags", "are more than 50"}
+	}
 	for i, t := range c.AudienceTags {
 		t = strings.ToLower(strings.TrimSpace(t))
 		if t == "" || strings.ContainsAny(t, ",\r\n") || len(t) > 100 {
-			return &ValidationError{"tags", fmt.Sprintf("include %q, which is not a tag (at most 100 characters, no commas)", c.AudienceTags[i])}
+			return &ValidationError{"audience_tags", fmt.Sprintf("include %q, which is not a tag (at most 100 characters, no commas)", c.AudienceTags[i])}
 		}
 		c.AudienceTags[i] = t
 	}
