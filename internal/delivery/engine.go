@@ -41,7 +41,7 @@ type Config struct {
 	Pipeline     int           // messages a worker sends back to back on one connection; default 8
 	Batch        int           // deliveries claimed at once; default 250
 	Lease        time.Duration // how long a claim holds; default 60 s
-	SendTimeout  time.Duration // one attempt; default 20 s
+	SendTimeout  time.Duration // one attempt; default half the lease
 	RetryMin     time.Duration // first retry after a temporary failure; default 30 s
 	RetryMax     time.Duration // longest wait between retries; default 1 h
 	RetryMaxAge  time.Duration // give up this long after the first attempt; default 24 h
@@ -87,7 +87,11 @@ func New(cfg Config) (*Engine, error) {
 		}
 	}
 	def(&cfg.Lease, 60*time.Second)
-	def(&cfg.SendTimeout, 20*time.Second)
+	// A mail server may take long to accept a message; one that answers
+	// after the timeout gets it again at the next attempt. Half the lease
+	// leaves the other half for rendering and recording, and a longer
+	// --lease gives a slow server longer.
+	def(&cfg.SendTimeout, cfg.Lease/2)
 	def(&cfg.RetryMin, 30*time.Second)
 	def(&cfg.RetryMax, time.Hour)
 	def(&cfg.RetryMaxAge, 24*time.Hour)
