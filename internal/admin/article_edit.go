@@ -19,6 +19,9 @@ type articleForm struct {
 	Authors, Section, Tags          string // comma-separated
 	Language, TranslationOf, Status string
 	Published                       string // datetime-local, UTC
+	// Version is the version of the stored article the form was filled
+	// from; saving over any other would undo what was saved since.
+	Version string
 }
 
 // datetimeLocal is the format of <input type="datetime-local">.
@@ -28,12 +31,13 @@ func readArticleForm(r *http.Request) articleForm {
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	return articleForm{Title: v("title"), Slug: v("slug"), Standfirst: v("standfirst"), Body: r.PostFormValue("body"),
 		Authors: v("authors"), Section: v("section"), Tags: v("tags"), Language: v("language"),
-		TranslationOf: v("translation_of"), Status: v("status"), Published: v("published")}
+		TranslationOf: v("translation_of"), Status: v("status"), Published: v("published"), Version: v("version")}
 }
 
 func formOf(a article.Article) articleForm {
 	f := articleForm{Title: a.Title, Slug: a.Slug, Standfirst: a.Standfirst, Body: a.Body, Section: a.Section,
-		Language: a.Language, TranslationOf: a.TranslationOf, Status: string(a.Status)}
+		Language: a.Language, TranslationOf: a.TranslationOf, Status: string(a.Status),
+		Version: strconv.FormatInt(a.Version, 10)}
 	f.Authors = names(a.Authors)
 	tags := make([]string, len(a.Tags))
 	for i, t := range a.Tags {
@@ -186,6 +190,15 @@ func (h *Handler) articleSave(w http.ResponseWriter, r *http.Request, s *staff) 
 	if errors.Is(err, errForbidden) {
 		return err
 	}
+	// The form stands for the version it was filled from. Saved over a
+	// later one, it would undo changes its author never saw, so it is
+	// refused (here, and by the store should a save come in between) and
+	// shown again as typed. A form without a version is from before
+	// versions: it is refused too.
+	a.Version, _ = strconv.ParseInt(f.Version, 10, 64)
+	if err == nil && a.Version != old.Version {
+		err = article.ErrChanged
+	}
 	// The form shows minutes: an unchanged minute keeps the stored time,
 	// seconds and all, so saving does not move the publication.
 	if a.PublishedAt.Equal(old.PublishedAt.UTC().Truncate(time.Minute)) {
@@ -196,7 +209,7 @@ func (h *Handler) articleSave(w http.ResponseWriter, r *http.Request, s *staff) 
 	}
 	var ve *article.ValidationError
 	var se *statusError
-	if errors.As(err, &ve) || errors.As(err, &se) {
+	if errors.As(err, &ve) || errors.As(err, &se) || errors.Is(err, article.ErrChanged) {
 		v.Preview = template.HTML(h.cfg.Markdown(f.Body))
 		return &formError{page: "article", view: v, err: err}
 	}
@@ -229,31 +242,44 @@ func (h *Handler) articleUnpublish(w http.ResponseWriter, r *http.Request, s *st
 	return h.setVisibility(w, r, s, article.Draft, "unpublished")
 }
 
-// setVisibility publishes an article now, or takes it back to a draft.
+// visibilityTries bounds how often setVisibility tries again after losing
+// the race to another save.
+const visibilityTries = 5
+
+// setVisibility publishes an article now, or takes it back to a draft. The
+// buttons mean the article as stored, whatever changed since the page was
+// shown, so a save that came in between is no conflict: the article is
+// read again and the change made to it as it is now.
 func (h *Handler) setVisibility(w http.ResponseWriter, r *http.Request, s *staff, to article.Status, code string) error {
-	a, _, _, err := h.loadArticle(r)
-	if err != nil {
-		return err
-	}
-	page := "/admin/articles/" + strconv.FormatInt(a.ID, 10)
-	now := h.now()
-	if to == article.Draft && a.IsVisible(now) {
-		if ok, err := h.askFirst(w, r, s, "unpublish", "Yes, unpublish", page); !ok {
+	for try := 1; ; try++ {
+		a, _, _, err := h.loadArticle(r)
+		if err != nil {
 			return err
 		}
+		page := "/admin/articles/" + strconv.FormatInt(a.ID, 10)
+		now := h.now()
+		if to == article.Draft && a.IsVisible(now) {
+			if ok, err := h.askFirst(w, r, s, "unpublish", "Yes, unpublish", page); !ok {
+				return err
+			}
+		}
+		a.Status = to
+		if to == article.Published && (a.PublishedAt.IsZero() || a.PublishedAt.After(now)) {
+			a.PublishedAt = now
+		}
+		_, err = h.cfg.Publisher.Publish(r.Context(), &a)
+		if errors.Is(err, article.ErrChanged) && try < visibilityTries {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := h.cfg.Articles.SetArticleSubmitted(r.Context(), a.ID, time.Time{}); err != nil {
+			return err
+		}
+		h.log.InfoContext(r.Context(), "article "+code, "article", a.ID, "user_id", s.User.ID)
+		return done(w, r, page, code)
 	}
-	a.Status = to
-	if to == article.Published && (a.PublishedAt.IsZero() || a.PublishedAt.After(now)) {
-		a.PublishedAt = now
-	}
-	if _, err := h.cfg.Publisher.Publish(r.Context(), &a); err != nil {
-		return err
-	}
-	if err := h.cfg.Articles.SetArticleSubmitted(r.Context(), a.ID, time.Time{}); err != nil {
-		return err
-	}
-	h.log.InfoContext(r.Context(), "article "+code, "article", a.ID, "user_id", s.User.ID)
-	return done(w, r, page, code)
 }
 
 // articlePreview renders Markdown as the publisher will, for the editor's

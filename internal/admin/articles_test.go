@@ -67,7 +67,7 @@ func TestAuthorWritesSubmitsAndEditorPublishes(t *testing.T) {
 	mustStatus(t, "author saves as published", author.post(fmt.Sprintf("/admin/articles/%d", id),
 		storyForm("Harbour bridge reopens", "x", "status", "published")), http.StatusForbidden)
 	mustStatus(t, "author edits the draft", author.post(fmt.Sprintf("/admin/articles/%d", id),
-		storyForm("Harbour bridge reopens to traffic", "The first bus crossed at 6:12.")), http.StatusSeeOther)
+		storyForm("Harbour bridge reopens to traffic", "The first bus crossed at 6:12.", "version", versionOf(t, author, id))), http.StatusSeeOther)
 	mustStatus(t, "author submits", author.post(fmt.Sprintf("/admin/articles/%d/submit", id), nil), http.StatusSeeOther)
 	if _, sub, _ := e.st.ArticleOwners(ctx, []int64{id}); sub[id].IsZero() {
 		t.Error("the article is not marked submitted")
@@ -268,8 +268,10 @@ func TestSavingKeepsThePublicationTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	form := storyForm("Kept time, edited", "Body.", "status", "published", "published", at.UTC().Format("2006-01-02T15:04"))
-	mustStatus(t, "save", e.as(t, user.Editor).post(fmt.Sprintf("/admin/articles/%d", id), form), http.StatusSeeOther)
+	editor := e.as(t, user.Editor)
+	form := storyForm("Kept time, edited", "Body.", "status", "published", "published", at.UTC().Format("2006-01-02T15:04"),
+		"version", versionOf(t, editor, id))
+	mustStatus(t, "save", editor.post(fmt.Sprintf("/admin/articles/%d", id), form), http.StatusSeeOther)
 	if got, _ := e.st.ArticleByID(ctx, id); !got.PublishedAt.Equal(at) || got.Title != "Kept time, edited" {
 		t.Errorf("after saving: %q published at %v, want %v", got.Title, got.PublishedAt, at)
 	}

@@ -86,6 +86,9 @@ func classify(err error) *statusError {
 		return &statusError{http.StatusBadRequest, "Please check the form", capitalize(err.Error()) + "."}
 	case errors.Is(err, user.ErrInvalid):
 		return &statusError{http.StatusBadRequest, "Please check the form", strings.TrimPrefix(err.Error(), "invalid account data: ")}
+	case errors.Is(err, article.ErrChanged):
+		return &statusError{http.StatusConflict, "Changed meanwhile",
+			"This article was changed by someone else meanwhile; reload it to see their changes, then make yours again."}
 	case errors.Is(err, campaign.ErrState):
 		return &statusError{http.StatusConflict, "Not possible now",
 			"The campaign's state does not allow this: someone may have changed it meanwhile. Reload the page to see where it stands."}

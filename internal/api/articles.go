@@ -3,6 +3,8 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"herald/internal/article"
@@ -148,11 +150,7 @@ func (h *Handler) listArticles(w http.ResponseWriter, r *http.Request, c caller)
 }
 
 func (h *Handler) getArticle(w http.ResponseWriter, r *http.Request, c caller) error {
-	a, err := h.cfg.Store.ArticleBySlug(r.Context(), r.PathValue("slug"))
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK, articleOut(a))
+	return h.replyArticle(w, r, r.PathValue("slug"), http.StatusOK)
 }
 
 // createArticle saves a new draft, owned by the caller's account.
@@ -183,12 +181,8 @@ func (h *Handler) createArticle(w http.ResponseWriter, r *http.Request, c caller
 	if err := h.cfg.Store.SetArticleCreator(ctx, id, c.user.ID); err != nil {
 		return err
 	}
-	saved, err := h.cfg.Store.ArticleBySlug(ctx, a.Slug)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", Prefix+"/articles/"+saved.Slug)
-	return reply(w, http.StatusCreated, articleOut(saved))
+	w.Header().Set("Location", Prefix+"/articles/"+a.Slug)
+	return h.replyArticle(w, r, a.Slug, http.StatusCreated)
 }
 
 // mayEdit applies the newsroom's rules to an edit: an account that may
@@ -215,19 +209,16 @@ func (h *Handler) updateArticle(w http.ResponseWriter, r *http.Request, c caller
 	if err := decode(w, r, &in, false); err != nil {
 		return err
 	}
-	ctx := r.Context()
-	a, err := h.cfg.Store.ArticleBySlug(ctx, r.PathValue("slug"))
-	if err != nil {
-		return err
-	}
-	if err := h.mayEdit(r, c, a); err != nil {
-		return err
-	}
-	if in.Slug != nil && *in.Slug != a.Slug {
-		return invalid("slug", "an article's slug cannot change; create a new article instead")
-	}
-	in.apply(&a)
-	return h.save(w, r, a)
+	return h.edit(w, r, func(a *article.Article) error {
+		if err := h.mayEdit(r, c, *a); err != nil {
+			return err
+		}
+		if in.Slug != nil && *in.Slug != a.Slug {
+			return invalid("slug", "an article's slug cannot change; create a new article instead")
+		}
+		in.apply(a)
+		return nil
+	})
 }
 
 // publishArticle makes an article visible at published_at, or now, or at
@@ -239,43 +230,97 @@ func (h *Handler) publishArticle(w http.ResponseWriter, r *http.Request, c calle
 	if err := decode(w, r, &in, true); err != nil {
 		return err
 	}
-	a, err := h.cfg.Store.ArticleBySlug(r.Context(), r.PathValue("slug"))
-	if err != nil {
-		return err
-	}
-	now := h.cfg.Now().UTC().Truncate(time.Millisecond)
-	switch {
-	case in.PublishedAt != nil:
-		a.PublishedAt = in.PublishedAt.UTC()
-	case a.PublishedAt.IsZero():
-		a.PublishedAt = now
-	}
-	a.Status = article.Published
-	if a.PublishedAt.After(now) {
-		a.Status = article.Scheduled
-	}
-	return h.save(w, r, a)
+	return h.edit(w, r, func(a *article.Article) error {
+		now := h.cfg.Now().UTC().Truncate(time.Millisecond)
+		switch {
+		case in.PublishedAt != nil:
+			a.PublishedAt = in.PublishedAt.UTC()
+		case a.PublishedAt.IsZero():
+			a.PublishedAt = now
+		}
+		a.Status = article.Published
+		if a.PublishedAt.After(now) {
+			a.Status = article.Scheduled
+		}
+		return nil
+	})
 }
 
 // unpublishArticle takes an article off the site; it becomes a draft again.
 func (h *Handler) unpublishArticle(w http.ResponseWriter, r *http.Request, c caller) error {
-	a, err := h.cfg.Store.ArticleBySlug(r.Context(), r.PathValue("slug"))
-	if err != nil {
-		return err
-	}
-	a.Status = article.Draft
-	return h.save(w, r, a)
+	return h.edit(w, r, func(a *article.Article) error {
+		a.Status = article.Draft
+		return nil
+	})
 }
 
-// save renders and stores a changed article and answers with it.
-func (h *Handler) save(w http.ResponseWriter, r *http.Request, a article.Article) error {
-	a.Translations = nil
-	if _, err := h.cfg.Publisher.Publish(r.Context(), &a); err != nil {
-		return err
+// editTries bounds how often edit applies a change that keeps losing the
+// race to other saves; each try reads the article anew.
+const editTries = 5
+
+// edit applies change to the stored article, saves it and answers with it.
+// The save holds only if no one saved the article since it was read; when
+// someone did, change is applied again to the article as it is now, so
+// that both changes are kept. A client that named the version it based its
+// request on, with If-Match, gets 412 instead: its request may rest on
+// what it saw of that version.
+func (h *Handler) edit(w http.ResponseWriter, r *http.Request, change func(*article.Article) error) error {
+	ctx := r.Context()
+	match := r.Header.Get("If-Match")
+	pinned := match != "" && strings.TrimSpace(match) != "*"
+	for try := 1; ; try++ {
+		a, err := h.cfg.Store.ArticleBySlug(ctx, r.PathValue("slug"))
+		if err != nil {
+			return err
+		}
+		if pinned && !etagIn(match, etag(a)) {
+			return errPrecondition
+		}
+		if err := change(&a); err != nil {
+			return err
+		}
+		a.Translations = nil
+		_, err = h.cfg.Publisher.Publish(ctx, &a)
+		switch {
+		case err == nil:
+			return h.replyArticle(w, r, a.Slug, http.StatusOK)
+		case !errors.Is(err, article.ErrChanged):
+			return err
+		case pinned:
+			return errPrecondition
+		case try == editTries:
+			return conflict("", "this article was changed by someone else meanwhile; reload it and try again")
+		}
 	}
-	saved, err := h.cfg.Store.ArticleBySlug(r.Context(), a.Slug)
+}
+
+// errPrecondition answers a change whose If-Match names a version of the
+// article that is no longer the stored one.
+var errPrecondition = &apiError{status: http.StatusPreconditionFailed, code: "precondition_failed",
+	message: "this article was changed by someone else meanwhile; reload it and apply your change to what is there now"}
+
+// etag names the stored version of an article, for If-Match.
+func etag(a article.Article) string {
+	return `"` + strconv.FormatInt(a.Version, 10) + `"`
+}
+
+// etagIn reports whether the If-Match list holds tag. Weak tags never
+// match, as If-Match compares strongly.
+func etagIn(list, tag string) bool {
+	for _, t := range strings.Split(list, ",") {
+		if strings.TrimSpace(t) == tag {
+			return true
+		}
+	}
+	return false
+}
+
+// replyArticle answers with the article as stored now, and its ETag.
+func (h *Handler) replyArticle(w http.ResponseWriter, r *http.Request, slug string, status int) error {
+	a, err := h.cfg.Store.ArticleBySlug(r.Context(), slug)
 	if err != nil {
 		return err
 	}
-	return reply(w, http.StatusOK, articleOut(saved))
+	w.Header().Set("ETag", etag(a))
+	return reply(w, status, articleOut(a))
 }

@@ -27,8 +27,15 @@ const (
 	Published Status = "published"
 )
 
-// ErrNotFound is returned by stores when no article matches.
-var ErrNotFound = errors.New("article not found")
+// Errors stores return.
+var (
+	// ErrNotFound is returned when no article matches.
+	ErrNotFound = errors.New("article not found")
+	// ErrChanged is returned for a save based on a version of the article
+	// that is no longer the stored one: someone saved it meanwhile, and
+	// saving over their change would lose it.
+	ErrChanged = errors.New("article was changed meanwhile")
+)
 
 // Author is one name in a byline.
 type Author struct {
@@ -65,6 +72,10 @@ type Article struct {
 	Status      Status
 	PublishedAt time.Time
 	UpdatedAt   time.Time
+	// Version counts the saves of the stored article. An article read
+	// from a store carries it, and saving it again succeeds only while the
+	// stored article still has that version; 0 saves whatever is stored.
+	Version int64
 
 	// TranslationOf is the slug of the article this one translates; empty
 	// for an original. Translations lists the other language versions and

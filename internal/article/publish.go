@@ -36,7 +36,10 @@ func NewPublisher(store Store, render func(markdown string) string) *Publisher {
 }
 
 // Publish validates a, renders its body and saves it, replacing any article
-// with the same slug. It returns the saved article's ID.
+// with the same slug. It returns the saved article's ID. An article read
+// from the store carries its version and replaces the stored one only if
+// no one saved it meanwhile; otherwise Publish returns ErrChanged and
+// announces nothing.
 func (p *Publisher) Publish(ctx context.Context, a *Article) (int64, error) {
 	if err := a.Normalize(); err != nil {
 		return 0, err

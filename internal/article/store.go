@@ -32,7 +32,9 @@ func (c Cursor) IsZero() bool { return c.ID == 0 && c.PublishedAt.IsZero() }
 // Store is what publishing needs from storage.
 type Store interface {
 	// SaveArticle inserts the article, or updates the one with the same slug,
-	// and returns its ID.
+	// and returns its ID. When a.Version is set, it updates only an article
+	// still at that version and returns ErrChanged otherwise. It sets
+	// a.Version to the version saved.
 	SaveArticle(ctx context.Context, a *Article) (int64, error)
 	ArticleBySlug(ctx context.Context, slug string) (Article, error)
 	// ListArticles returns articles matching q that are visible at now

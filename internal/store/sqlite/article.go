@@ -12,10 +12,12 @@ import (
 )
 
 // SaveArticle inserts a, or replaces the article with the same slug, in one
-// transaction with its authors and tags.
+// transaction with its authors and tags. With a.Version set, the
+// replacement is conditional on the stored version, in the same statement,
+// so of two saves based on one version only the first succeeds.
 func (s *Store) SaveArticle(ctx context.Context, a *article.Article) (int64, error) {
 	now := ms(time.Now())
-	var id int64
+	var id, version int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		story := a.Slug
 		if a.TranslationOf != "" {
@@ -27,6 +29,14 @@ func (s *Store) SaveArticle(ctx context.Context, a *article.Article) (int64, err
 			} else if !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
+		}
+		args := []any{a.Slug, a.Language, a.Title, a.Standfirst, a.Body, a.BodyHTML, a.Section, a.SectionSlug,
+			string(a.Status), ms(a.PublishedAt), now, now, a.TranslationOf, story}
+		// No article is ever deleted, so a conditional save finds the row
+		// it was read from and never inserts.
+		onVersion := ""
+		if a.Version > 0 {
+			onVersion, args = `WHERE article.version = ?`, append(args, a.Version)
 		}
 		err := tx.QueryRowContext(ctx, `
 			INSERT INTO article (slug, language, title, standfirst, body, body_html, section, section_slug,
@@ -41,10 +51,13 @@ func (s *Store) SaveArticle(ctx context.Context, a *article.Article) (int64, err
 				-- Taken back to draft, or moved to after it was announced:
 				-- it is announced again when readers can see it again.
 				announced_at = CASE WHEN excluded.status = 'draft' OR excluded.published_at > article.announced_at
-					THEN 0 ELSE article.announced_at END
-			RETURNING id`,
-			a.Slug, a.Language, a.Title, a.Standfirst, a.Body, a.BodyHTML, a.Section, a.SectionSlug,
-			string(a.Status), ms(a.PublishedAt), now, now, a.TranslationOf, story).Scan(&id)
+					THEN 0 ELSE article.announced_at END,
+				version = article.version + 1
+			`+onVersion+`
+			RETURNING id, version`, args...).Scan(&id, &version)
+		if errors.Is(err, sql.ErrNoRows) {
+			return article.ErrChanged
+		}
 		if err != nil {
 			return err
 		}
@@ -72,18 +85,19 @@ func (s *Store) SaveArticle(ctx context.Context, a *article.Article) (int64, err
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: save article %s: %w", a.Slug, err)
 	}
+	a.Version = version
 	return id, nil
 }
 
 const articleColumns = `a.id, a.slug, a.language, a.title, a.standfirst, a.body, a.body_html, a.section,
-	a.section_slug, a.status, a.published_at, a.updated_at, a.translation_of, a.story`
+	a.section_slug, a.status, a.published_at, a.updated_at, a.translation_of, a.story, a.version`
 
 func scanArticle(row interface{ Scan(...any) error }) (article.Article, string, error) {
 	var a article.Article
 	var status, story string
 	var pub, upd int64
 	err := row.Scan(&a.ID, &a.Slug, &a.Language, &a.Title, &a.Standfirst, &a.Body, &a.BodyHTML, &a.Section,
-		&a.SectionSlug, &status, &pub, &upd, &a.TranslationOf, &story)
+		&a.SectionSlug, &status, &pub, &upd, &a.TranslationOf, &story, &a.Version)
 	a.Status, a.PublishedAt, a.UpdatedAt = article.Status(status), fromMS(pub), fromMS(upd)
 	return a, story, err
 }

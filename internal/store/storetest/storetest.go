@@ -79,6 +79,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"ArticleUpdateReplacesNames", testArticleUpdateReplacesNames},
 		{"ArticleKeysetPages", testArticleKeysetPages},
 		{"ArticlesAnnouncedOnceWhenTheyComeOut", testArticlesAnnouncedOnce},
+		{"ArticleSaveOnVersion", testArticleSaveOnVersion},
 		{"DefaultNewsletter", testDefaultNewsletter},
 		{"SignupConfirmUnsubscribeAndMailQueue", testSignupConfirmUnsubscribeAndMailQueue},
 		{"ConfirmationEmailAtMostOncePerWindow", testConfirmationEmailAtMostOncePerWindow},
