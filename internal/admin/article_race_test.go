@@ -131,3 +131,32 @@ func TestPublishRacingFormSave(t *testing.T) {
 		}
 	}
 }
+
+// Two people creating articles with one title at once get two articles
+// with addresses of their own; neither replaces the other.
+func TestConcurrentCreatesOfOneTitle(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	one, two := e.as(t, user.Editor), e.as(t, user.Author)
+	for i := range 20 {
+		title := fmt.Sprintf("Harbour story %d", i)
+		got := postsAtOnce([]*client{one, two}, []string{"/admin/articles", "/admin/articles"}, []url.Values{
+			storyForm(title, "One's body."), storyForm(title, "Two's body.")})
+		if got[0] != http.StatusSeeOther || got[1] != http.StatusSeeOther {
+			t.Fatalf("two creates titled %q at once answered %v; want 303 for both", title, got)
+		}
+		list, err := e.st.SearchArticles(ctx, title, "", 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies := map[string]string{}
+		for _, a := range list {
+			bodies[a.Slug] = a.Body
+		}
+		base := fmt.Sprintf("harbour-story-%d", i)
+		if len(list) != 2 || bodies[base] == "" || bodies[base+"-2"] == "" || bodies[base] == bodies[base+"-2"] {
+			t.Fatalf("after two creates titled %q at once, the articles are %v; want %s and %s-2 with one body each",
+				title, bodies, base, base)
+		}
+	}
+}

@@ -156,12 +156,10 @@ func (h *Handler) articleCreate(w http.ResponseWriter, r *http.Request, s *staff
 	if err != nil {
 		return &formError{page: "article", view: v, err: err}
 	}
-	if err := h.freeSlug(r.Context(), &a, f.Slug != ""); err != nil {
-		return &formError{page: "article", view: v, err: err}
-	}
-	id, err := h.cfg.Publisher.Publish(r.Context(), &a)
+	id, err := h.createFree(r.Context(), &a, f.Slug != "")
 	var ve *article.ValidationError
-	if errors.As(err, &ve) {
+	var se *statusError
+	if errors.As(err, &ve) || errors.As(err, &se) {
 		return &formError{page: "article", view: v, err: err}
 	}
 	if err != nil {
@@ -174,10 +172,12 @@ func (h *Handler) articleCreate(w http.ResponseWriter, r *http.Request, s *staff
 	return done(w, r, "/admin/articles/"+strconv.FormatInt(id, 10), "created")
 }
 
-// freeSlug gives a new article a slug no other article has: saving would
-// otherwise replace that article. A slug typed by hand is refused when
-// taken; one made from the title gets a number added.
-func (h *Handler) freeSlug(ctx context.Context, a *article.Article, typed bool) error {
+// createFree saves a new article under a slug no other article has:
+// saving under a taken one would replace that article. A slug typed by
+// hand is refused when taken; one made from the title gets a number added.
+// Taken slugs are skipped as read, but only the insert decides: a slug
+// taken between the read and the insert is skipped too.
+func (h *Handler) createFree(ctx context.Context, a *article.Article, typed bool) (int64, error) {
 	if a.Slug == "" {
 		a.Slug = article.Slugify(a.Title)
 	}
@@ -188,15 +188,17 @@ func (h *Handler) freeSlug(ctx context.Context, a *article.Article, typed bool) 
 	for n := 2; n < 100; n++ {
 		_, err := h.cfg.Articles.ArticleBySlug(ctx, a.Slug)
 		if errors.Is(err, article.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
+			id, err := h.cfg.Publisher.Create(ctx, a)
+			if !errors.Is(err, article.ErrSlugTaken) {
+				return id, err
+			}
+		} else if err != nil {
+			return 0, err
 		}
 		if typed {
-			return invalid("Another article has the address %q already; choose another.", a.Slug)
+			return 0, invalid("Another article has the address %q already; choose another.", a.Slug)
 		}
 		a.Slug = strings.TrimSuffix(base[:min(len(base), article.MaxSlug-4)], "-") + "-" + strconv.Itoa(n)
 	}
-	return invalid("Too many articles have addresses like %q; type one by hand.", base)
+	return 0, invalid("Too many articles have addresses like %q; type one by hand.", base)
 }

@@ -73,6 +73,8 @@ type Signups interface {
 // Publisher renders and saves articles; *article.Publisher is one.
 type Publisher interface {
 	Publish(ctx context.Context, a *article.Article) (int64, error)
+	// Create saves a new article, or returns article.ErrSlugTaken.
+	Create(ctx context.Context, a *article.Article) (int64, error)
 }
 
 // Emitter records webhook events; *webhook.Emitter is one.

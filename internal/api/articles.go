@@ -153,7 +153,9 @@ func (h *Handler) getArticle(w http.ResponseWriter, r *http.Request, c caller) e
 	return h.replyArticle(w, r, r.PathValue("slug"), http.StatusOK)
 }
 
-// createArticle saves a new draft, owned by the caller's account.
+// createArticle saves a new draft, owned by the caller's account. It never
+// replaces an article: of several callers creating one slug at once, one
+// gets 201 and the others 409.
 func (h *Handler) createArticle(w http.ResponseWriter, r *http.Request, c caller) error {
 	var in articleInput
 	if err := decode(w, r, &in, false); err != nil {
@@ -168,13 +170,10 @@ func (h *Handler) createArticle(w http.ResponseWriter, r *http.Request, c caller
 		return err
 	}
 	ctx := r.Context()
-	switch _, err := h.cfg.Store.ArticleBySlug(ctx, a.Slug); {
-	case err == nil:
+	id, err := h.cfg.Publisher.Create(ctx, &a)
+	if errors.Is(err, article.ErrSlugTaken) {
 		return conflict("slug", "an article with the slug "+a.Slug+" exists already")
-	case !errors.Is(err, article.ErrNotFound):
-		return err
 	}
-	id, err := h.cfg.Publisher.Publish(ctx, &a)
 	if err != nil {
 		return err
 	}

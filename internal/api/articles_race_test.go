@@ -17,6 +17,7 @@ import (
 // call is one request sent from a goroutine of its own, where the test
 // may not stop: errors come back in the answer instead.
 type call struct {
+	token        string // the token sendAll was given when empty
 	method, path string
 	body         any
 	status       int
@@ -46,7 +47,11 @@ func (e *testEnv) sendAll(token string, calls []*call) {
 				c.err = err
 				return
 			}
-			req.Header.Set("Authorization", "Bearer "+token)
+			if c.token != "" {
+				req.Header.Set("Authorization", "Bearer "+c.token)
+			} else {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
 			if c.body != nil {
 				req.Header.Set("Content-Type", "application/json")
 			}
@@ -147,5 +152,54 @@ func TestPatchIfMatch(t *testing.T) {
 	got, _ := e.store.ArticleBySlug(t.Context(), "matched")
 	if got.Title != "Mine" || got.Standfirst != "Any" {
 		t.Errorf("after the PATCHes the article has title %q and standfirst %q; want Mine and Any", got.Title, got.Standfirst)
+	}
+}
+
+// Several callers creating one slug at once: one 201, the others 409 on
+// the slug, and the article stays the winner's.
+func TestConcurrentCreatesOfOneSlug(t *testing.T) {
+	e := newEnv(t)
+	const n = 4
+	users := make([]user.User, n)
+	tokens := make([]string, n)
+	for i := range n {
+		users[i] = e.account(user.Author)
+		tokens[i] = e.token(users[i])
+	}
+	for round := range 50 {
+		slug := fmt.Sprintf("contested-%d", round)
+		calls := make([]*call, n)
+		for i := range calls {
+			calls[i] = &call{token: tokens[i], method: "POST", path: "/api/v1/articles",
+				body: map[string]string{"slug": slug, "title": fmt.Sprintf("By %d", i)}}
+		}
+		e.sendAll("", calls)
+		winner := -1
+		for i, c := range calls {
+			switch {
+			case c.err == nil && c.status == http.StatusCreated && winner < 0:
+				winner = i
+			case c.err == nil && c.status == http.StatusConflict:
+				var body errorBody
+				if err := json.Unmarshal([]byte(c.answer), &body); err != nil || body.Error.Field != "slug" {
+					t.Fatalf("POST /api/v1/articles with slug %s answered 409 %s; want the field slug named", slug, c.answer)
+				}
+			default:
+				t.Fatalf("%d POST /api/v1/articles with slug %s at once answered %d %s, %v (call %d); want one 201 and the others 409",
+					n, slug, c.status, c.answer, c.err, i)
+			}
+		}
+		if winner < 0 {
+			t.Fatalf("%d POST /api/v1/articles with slug %s at once: none answered 201", n, slug)
+		}
+		got, err := e.store.ArticleBySlug(t.Context(), slug)
+		if err != nil {
+			t.Fatalf("ArticleBySlug(%s) = %v", slug, err)
+		}
+		by, err := e.store.ArticleCreator(t.Context(), got.ID)
+		if got.Title != fmt.Sprintf("By %d", winner) || err != nil || by != users[winner].ID {
+			t.Fatalf("after the creates of %s: title %q, creator %d (%v); want By %d, created by %d",
+				slug, got.Title, by, err, winner, users[winner].ID)
+		}
 	}
 }

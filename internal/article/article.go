@@ -35,6 +35,9 @@ var (
 	// that is no longer the stored one: someone saved it meanwhile, and
 	// saving over their change would lose it.
 	ErrChanged = errors.New("article was changed meanwhile")
+	// ErrSlugTaken is returned for a new article whose slug another
+	// article has already.
+	ErrSlugTaken = errors.New("another article has this slug")
 )
 
 // Author is one name in a byline.

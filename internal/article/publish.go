@@ -41,6 +41,16 @@ func NewPublisher(store Store, render func(markdown string) string) *Publisher {
 // no one saved it meanwhile; otherwise Publish returns ErrChanged and
 // announces nothing.
 func (p *Publisher) Publish(ctx context.Context, a *Article) (int64, error) {
+	return p.save(ctx, a, p.store.SaveArticle)
+}
+
+// Create is Publish for a new article: it saves a only if no other article
+// has its slug, and returns ErrSlugTaken otherwise.
+func (p *Publisher) Create(ctx context.Context, a *Article) (int64, error) {
+	return p.save(ctx, a, p.store.CreateArticle)
+}
+
+func (p *Publisher) save(ctx context.Context, a *Article, store func(context.Context, *Article) (int64, error)) (int64, error) {
 	if err := a.Normalize(); err != nil {
 		return 0, err
 	}
@@ -48,7 +58,7 @@ func (p *Publisher) Publish(ctx context.Context, a *Article) (int64, error) {
 		return 0, err
 	}
 	a.BodyHTML = p.render(a.Body)
-	id, err := p.store.SaveArticle(ctx, a)
+	id, err := store(ctx, a)
 	if err != nil {
 		return 0, fmt.Errorf("article: publish %s: %w", a.Slug, err)
 	}

@@ -36,6 +36,9 @@ type Store interface {
 	// still at that version and returns ErrChanged otherwise. It sets
 	// a.Version to the version saved.
 	SaveArticle(ctx context.Context, a *Article) (int64, error)
+	// CreateArticle inserts a new article and returns its ID, or
+	// ErrSlugTaken when another article has its slug. It sets a.Version.
+	CreateArticle(ctx context.Context, a *Article) (int64, error)
 	ArticleBySlug(ctx context.Context, slug string) (Article, error)
 	// ListArticles returns articles matching q that are visible at now
 	// (all of them when q.AllStates is set).

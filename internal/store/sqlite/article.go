@@ -16,6 +16,30 @@ import (
 // replacement is conditional on the stored version, in the same statement,
 // so of two saves based on one version only the first succeeds.
 func (s *Store) SaveArticle(ctx context.Context, a *article.Article) (int64, error) {
+	return s.saveArticle(ctx, a, false)
+}
+
+// CreateArticle inserts a with its authors and tags, unless another
+// article has its slug. The insert itself decides, so of several creating
+// one slug at once exactly one succeeds.
+func (s *Store) CreateArticle(ctx context.Context, a *article.Article) (int64, error) {
+	return s.saveArticle(ctx, a, true)
+}
+
+// replaceArticle is what saving an article over the one with its slug
+// changes. Taken back to draft, or moved to after it was announced, an
+// article is announced again when readers can see it again.
+const replaceArticle = `DO UPDATE SET
+	language = excluded.language, title = excluded.title, standfirst = excluded.standfirst,
+	body = excluded.body, body_html = excluded.body_html, section = excluded.section,
+	section_slug = excluded.section_slug, status = excluded.status,
+	published_at = excluded.published_at, updated_at = excluded.updated_at,
+	translation_of = excluded.translation_of, story = excluded.story,
+	announced_at = CASE WHEN excluded.status = 'draft' OR excluded.published_at > article.announced_at
+		THEN 0 ELSE article.announced_at END,
+	version = article.version + 1`
+
+func (s *Store) saveArticle(ctx context.Context, a *article.Article, create bool) (int64, error) {
 	now := ms(time.Now())
 	var id, version int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -32,33 +56,27 @@ func (s *Store) SaveArticle(ctx context.Context, a *article.Article) (int64, err
 		}
 		args := []any{a.Slug, a.Language, a.Title, a.Standfirst, a.Body, a.BodyHTML, a.Section, a.SectionSlug,
 			string(a.Status), ms(a.PublishedAt), now, now, a.TranslationOf, story}
-		// No article is ever deleted, so a conditional save finds the row
-		// it was read from and never inserts.
-		onVersion := ""
-		if a.Version > 0 {
-			onVersion, args = `WHERE article.version = ?`, append(args, a.Version)
+		onConflict := replaceArticle
+		switch {
+		case create:
+			onConflict = `DO NOTHING`
+		case a.Version > 0:
+			// No article is ever deleted, so a conditional save finds the
+			// row it was read from and never inserts.
+			onConflict, args = replaceArticle+` WHERE article.version = ?`, append(args, a.Version)
 		}
 		err := tx.QueryRowContext(ctx, `
 			INSERT INTO article (slug, language, title, standfirst, body, body_html, section, section_slug,
 				status, published_at, updated_at, created_at, translation_of, story)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (slug) DO UPDATE SET
-				language = excluded.language, title = excluded.title, standfirst = excluded.standfirst,
-				body = excluded.body, body_html = excluded.body_html, section = excluded.section,
-				section_slug = excluded.section_slug, status = excluded.status,
-				published_at = excluded.published_at, updated_at = excluded.updated_at,
-				translation_of = excluded.translation_of, story = excluded.story,
-				-- Taken back to draft, or moved to after it was announced:
-				-- it is announced again when readers can see it again.
-				announced_at = CASE WHEN excluded.status = 'draft' OR excluded.published_at > article.announced_at
-					THEN 0 ELSE article.announced_at END,
-				version = article.version + 1
-			`+onVersion+`
+			ON CONFLICT (slug) `+onConflict+`
 			RETURNING id, version`, args...).Scan(&id, &version)
-		if errors.Is(err, sql.ErrNoRows) {
+		switch {
+		case errors.Is(err, sql.ErrNoRows) && create:
+			return article.ErrSlugTaken
+		case errors.Is(err, sql.ErrNoRows):
 			return article.ErrChanged
-		}
-		if err != nil {
+		case err != nil:
 			return err
 		}
 		// Translations made before their original was saved join its story.

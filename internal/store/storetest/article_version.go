@@ -64,3 +64,43 @@ func testArticleSaveOnVersion(t *testing.T, st Store) {
 		t.Errorf("after a save without a version: %q at version %d; want Replaced at %d", got.Title, got.Version, blind.Version)
 	}
 }
+
+// testArticleCreateOnce: of several creating one slug at once, exactly one
+// succeeds and the others get ErrSlugTaken; nothing replaces the winner.
+func testArticleCreateOnce(t *testing.T, st Store) {
+	ctx := context.Background()
+	const n = 8
+	for round := range 5 {
+		slug := fmt.Sprintf("created-%d", round)
+		var won atomic.Int32
+		var winner atomic.Value
+		race(t, st, n, func(i int) {
+			a := article.Article{Title: fmt.Sprintf("By %d", i), Slug: slug, Status: article.Draft}
+			if err := a.Normalize(); err != nil {
+				t.Errorf("Normalize(%q) = %v", a.Title, err)
+				return
+			}
+			id, err := st.CreateArticle(ctx, &a)
+			switch {
+			case err == nil:
+				a.ID = id
+				won.Add(1)
+				winner.Store(a)
+			case !errors.Is(err, article.ErrSlugTaken):
+				t.Errorf("CreateArticle(%s by %d) = %v; want nil or ErrSlugTaken", slug, i, err)
+			}
+		})
+		if won.Load() != 1 {
+			t.Fatalf("%d of %d CreateArticle(%s) at once succeeded; want exactly one", won.Load(), n, slug)
+		}
+		w := winner.Load().(article.Article)
+		got, err := st.ArticleBySlug(ctx, slug)
+		if err != nil {
+			t.Fatalf("ArticleBySlug(%s) = %v", slug, err)
+		}
+		if got.ID != w.ID || got.Title != w.Title || got.Version != w.Version || got.Version == 0 {
+			t.Fatalf("ArticleBySlug(%s) = ID %d %q at version %d; want the winner's ID %d %q at version %d",
+				slug, got.ID, got.Title, got.Version, w.ID, w.Title, w.Version)
+		}
+	}
+}

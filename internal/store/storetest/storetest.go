@@ -24,6 +24,7 @@ type Store interface {
 	EnsureSetting(ctx context.Context, key, value string) (string, error)
 
 	SaveArticle(ctx context.Context, a *article.Article) (int64, error)
+	CreateArticle(ctx context.Context, a *article.Article) (int64, error)
 	ArticleBySlug(ctx context.Context, slug string) (article.Article, error)
 	ListArticles(ctx context.Context, q article.Query, now time.Time) ([]article.Article, error)
 	ArticlesByID(ctx context.Context, ids []int64) ([]article.Article, error)
@@ -80,6 +81,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"ArticleKeysetPages", testArticleKeysetPages},
 		{"ArticlesAnnouncedOnceWhenTheyComeOut", testArticlesAnnouncedOnce},
 		{"ArticleSaveOnVersion", testArticleSaveOnVersion},
+		{"ArticleCreateOnce", testArticleCreateOnce},
 		{"DefaultNewsletter", testDefaultNewsletter},
 		{"SignupConfirmUnsubscribeAndMailQueue", testSignupConfirmUnsubscribeAndMailQueue},
 		{"ConfirmationEmailAtMostOncePerWindow", testConfirmationEmailAtMostOncePerWindow},
