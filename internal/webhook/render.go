@@ -28,12 +28,17 @@ const (
 // RenderStore is what rendering a request needs from storage.
 type RenderStore interface {
 	WebhookEvent(ctx context.Context, id int64) (Event, error)
-	ActiveWebhookEndpoint(ctx context.Context, url string) (Endpoint, error)
+	// WebhookEndpointOf returns the endpoint the delivery was queued for,
+	// disabled or not, or ErrNotFound.
+	WebhookEndpointOf(ctx context.Context, deliveryID int64) (Endpoint, error)
 }
 
 // Renderer builds the signed request for a webhook delivery at send time:
-// the endpoint is looked up then, so one disabled or changed since the event
-// was queued receives nothing.
+// the endpoint it was queued for is looked up then, so one disabled or
+// changed since the event was queued receives nothing. The endpoint is
+// the one the ledger row names by ID, never another that has its URL now:
+// that one has a secret of its own and did not exist when the event
+// happened.
 type Renderer struct {
 	store RenderStore
 	now   func() time.Time
@@ -67,8 +72,8 @@ func (r *Renderer) Render(ctx context.Context, d delivery.Delivery) (delivery.Ou
 	if err != nil {
 		return delivery.Outgoing{}, fmt.Errorf("webhook: render delivery %d: %w", d.ID, err)
 	}
-	ep, err := r.store.ActiveWebhookEndpoint(ctx, d.Recipient)
-	if errors.Is(err, ErrNotFound) {
+	ep, err := r.store.WebhookEndpointOf(ctx, d.ID)
+	if errors.Is(err, ErrNotFound) || err == nil && !ep.DisabledAt.IsZero() {
 		return delivery.Outgoing{}, fmt.Errorf("%w: the endpoint was removed", delivery.ErrSkip)
 	}
 	if err != nil {

@@ -286,3 +286,34 @@ func TestDisabledEndpointGetsNothing(t *testing.T) {
 	// A new endpoint may take the URL over.
 	e.endpoint(rc.URL, webhook.CampaignSent)
 }
+
+// Requests queued for an endpoint that is then deleted are skipped, also
+// when a new endpoint takes its URL: that one, with a secret of its own,
+// hears only of events from after it was made.
+func TestDeletedEndpointsRequestsNotSentToItsSuccessor(t *testing.T) {
+	e := newEnv(t)
+	rc := newReceiver(t, 200)
+	old := e.endpoint(rc.URL, webhook.CampaignSent)
+	e.emit(webhook.CampaignSent, map[string]int{"id": 1})
+	if err := e.st.DisableWebhookEndpoint(context.Background(), old.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	successor := e.endpoint(rc.URL, webhook.CampaignSent)
+	e.emit(webhook.CampaignSent, map[string]int{"id": 2})
+	got := e.run(webhook.NewSender(webhook.SenderConfig{AllowPrivate: true}), time.Hour, 1, 2)
+	if len(got[1]) != 1 || got[1][0].State != delivery.Skipped {
+		t.Errorf("event 1, queued for endpoint %d before it was deleted: %+v; want skipped", old.ID, got[1])
+	}
+	if len(got[2]) != 1 || got[2][0].State != delivery.Sent {
+		t.Errorf("event 2, queued for endpoint %d at the same URL: %+v; want sent", successor.ID, got[2])
+	}
+	reqs := rc.requests()
+	if len(reqs) != 1 {
+		t.Fatalf("the receiver at %s got %d requests; want one, for event 2", rc.URL, len(reqs))
+	}
+	var body struct{ ID int64 }
+	if err := json.Unmarshal(reqs[0].body, &body); err != nil || body.ID != 2 {
+		t.Errorf("the receiver got %s; want event 2", reqs[0].body)
+	}
+	verify(t, successor.Secret, reqs[0])
+}

@@ -77,21 +77,23 @@ func (s *Store) DisableWebhookEndpoint(ctx context.Context, id int64, at time.Ti
 	return nil
 }
 
-// ActiveWebhookEndpoint returns the endpoint in force with the URL.
-func (s *Store) ActiveWebhookEndpoint(ctx context.Context, url string) (webhook.Endpoint, error) {
+// WebhookEndpointOf returns the endpoint a webhook delivery was queued
+// for, also when it was disabled since (DisabledAt says so).
+func (s *Store) WebhookEndpointOf(ctx context.Context, deliveryID int64) (webhook.Endpoint, error) {
 	e, err := scanEndpoint(s.pool.QueryRow(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoint
-		WHERE url = $1 AND disabled_at = 0`, url))
+		WHERE id = (SELECT endpoint_id FROM delivery WHERE id = $1 AND kind = $2)`, deliveryID, string(webhook.Kind)))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return webhook.Endpoint{}, webhook.ErrNotFound
 	}
 	if err != nil {
-		return webhook.Endpoint{}, fmt.Errorf("postgres: webhook endpoint: %w", err)
+		return webhook.Endpoint{}, fmt.Errorf("postgres: webhook endpoint of delivery %d: %w", deliveryID, err)
 	}
 	return e, nil
 }
 
 // AddWebhookEvent stores an event and queues, in the same transaction, one
-// delivery for each endpoint in force that subscribes to it.
+// delivery for each endpoint in force that subscribes to it, naming the
+// endpoint by ID: it alone may receive the request.
 func (s *Store) AddWebhookEvent(ctx context.Context, e webhook.Event) (int64, int, error) {
 	var id int64
 	var queued int
@@ -101,8 +103,8 @@ func (s *Store) AddWebhookEvent(ctx context.Context, e webhook.Event) (int64, in
 			e.Name, string(e.Payload), at).Scan(&id); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `INSERT INTO delivery (kind, priority, subscriber_id, campaign_id, recipient, state, next_attempt_at, created_at)
-			SELECT $1, $2, 0, $3, url, 'queued', $4, $4 FROM webhook_endpoint
+		tag, err := tx.Exec(ctx, `INSERT INTO delivery (kind, priority, subscriber_id, campaign_id, recipient, endpoint_id, state, next_attempt_at, created_at)
+			SELECT $1, $2, 0, $3, url, id, 'queued', $4, $4 FROM webhook_endpoint
 			WHERE disabled_at = 0 AND $5 = ANY (string_to_array(events, ','))
 			ORDER BY id`,
 			string(webhook.Kind), delivery.PriorityTransactional, id, at, e.Name)

@@ -78,21 +78,23 @@ func (s *Store) DisableWebhookEndpoint(ctx context.Context, id int64, at time.Ti
 	return nil
 }
 
-// ActiveWebhookEndpoint returns the endpoint in force with the URL.
-func (s *Store) ActiveWebhookEndpoint(ctx context.Context, url string) (webhook.Endpoint, error) {
+// WebhookEndpointOf returns the endpoint a webhook delivery was queued
+// for, also when it was disabled since (DisabledAt says so).
+func (s *Store) WebhookEndpointOf(ctx context.Context, deliveryID int64) (webhook.Endpoint, error) {
 	e, err := scanEndpoint(s.queryRow(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoint
-		WHERE url = ? AND disabled_at = 0`, url))
+		WHERE id = (SELECT endpoint_id FROM delivery WHERE id = ? AND kind = ?)`, deliveryID, string(webhook.Kind)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return webhook.Endpoint{}, webhook.ErrNotFound
 	}
 	if err != nil {
-		return webhook.Endpoint{}, fmt.Errorf("sqlite: webhook endpoint: %w", err)
+		return webhook.Endpoint{}, fmt.Errorf("sqlite: webhook endpoint of delivery %d: %w", deliveryID, err)
 	}
 	return e, nil
 }
 
 // AddWebhookEvent stores an event and queues, in the same transaction, one
-// delivery for each endpoint in force that subscribes to it.
+// delivery for each endpoint in force that subscribes to it, naming the
+// endpoint by ID: it alone may receive the request.
 func (s *Store) AddWebhookEvent(ctx context.Context, e webhook.Event) (int64, int, error) {
 	var id int64
 	var queued int
@@ -102,8 +104,8 @@ func (s *Store) AddWebhookEvent(ctx context.Context, e webhook.Event) (int64, in
 			e.Name, string(e.Payload), at).Scan(&id); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO delivery (kind, priority, subscriber_id, campaign_id, recipient, state, next_attempt_at, created_at)
-			SELECT ?, ?, 0, ?, url, 'queued', ?, ? FROM webhook_endpoint
+		res, err := tx.ExecContext(ctx, `INSERT INTO delivery (kind, priority, subscriber_id, campaign_id, recipient, endpoint_id, state, next_attempt_at, created_at)
+			SELECT ?, ?, 0, ?, url, id, 'queued', ?, ? FROM webhook_endpoint
 			WHERE disabled_at = 0 AND instr(',' || events || ',', ',' || ? || ',') > 0
 			ORDER BY id`,
 			string(webhook.Kind), delivery.PriorityTransactional, id, at, at, e.Name)

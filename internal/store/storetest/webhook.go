@@ -81,10 +81,19 @@ func testWebhooks(t *testing.T, st WebhookStore) {
 	if err != nil || len(ds) != 3 {
 		t.Fatalf("ClaimDeliveries = %+v, %v; want the three webhook deliveries", ds, err)
 	}
+	queuedFor := map[int64]webhook.Endpoint{} // by delivery ID
 	for _, d := range ds {
 		if d.Kind != webhook.Kind || d.SubscriberID != 0 || (d.CampaignID != id && d.CampaignID != both) {
 			t.Errorf("claimed %+v; want a webhook delivery of one of the events", d)
 		}
+		ep, err := st.WebhookEndpointOf(ctx, d.ID)
+		if err != nil || ep.URL != d.Recipient || (ep.ID != a.ID && ep.ID != b.ID) || d.CampaignID == id && ep.ID != a.ID {
+			t.Errorf("WebhookEndpointOf(%d) = %+v, %v; want the endpoint at %s the event was queued for", d.ID, ep, err, d.Recipient)
+		}
+		queuedFor[d.ID] = ep
+	}
+	if _, err := st.WebhookEndpointOf(ctx, ds[len(ds)-1].ID+100); !errors.Is(err, webhook.ErrNotFound) {
+		t.Errorf("WebhookEndpointOf(unknown delivery) = %v; want ErrNotFound", err)
 	}
 	if _, err := st.RecordResults(ctx, []delivery.Result{{ID: ds[0].ID, Fence: ds[0].Fence, State: delivery.Failed, At: now,
 		FirstAttempt: now, Code: 410, Text: "webhook: HTTP 410", Attempted: true}}); err != nil {
@@ -102,14 +111,31 @@ func testWebhooks(t *testing.T, st WebhookStore) {
 	if err := st.DisableWebhookEndpoint(ctx, a.ID, now); !errors.Is(err, webhook.ErrNotFound) {
 		t.Errorf("disabling twice = %v; want ErrNotFound", err)
 	}
-	if _, err := st.ActiveWebhookEndpoint(ctx, a.URL); !errors.Is(err, webhook.ErrNotFound) {
-		t.Errorf("ActiveWebhookEndpoint of a disabled endpoint = %v; want ErrNotFound", err)
-	}
-	if got, err := st.ActiveWebhookEndpoint(ctx, b.URL); err != nil || got.Secret != b.Secret {
-		t.Errorf("ActiveWebhookEndpoint(%s) = %+v, %v", b.URL, got, err)
-	}
-	if _, err := st.CreateWebhookEndpoint(ctx, a); err != nil {
+	again := a
+	again.Secret = "whsec_again"
+	if again.ID, err = st.CreateWebhookEndpoint(ctx, again); err != nil {
 		t.Errorf("a new endpoint for the URL of a disabled one = %v", err)
+	}
+	// The requests queued for the disabled endpoint still name it, not the
+	// new one at its URL; those of the other endpoint are untouched.
+	for did, was := range queuedFor {
+		ep, err := st.WebhookEndpointOf(ctx, did)
+		switch {
+		case err != nil || ep.ID != was.ID:
+			t.Errorf("WebhookEndpointOf(%d) after %s got a new endpoint = %+v, %v; want endpoint %d still", did, a.URL, ep, err, was.ID)
+		case ep.ID == a.ID && !ep.DisabledAt.Equal(now), ep.ID == b.ID && !ep.DisabledAt.IsZero():
+			t.Errorf("WebhookEndpointOf(%d) = %+v; want it disabled exactly when endpoint %d is", did, ep, a.ID)
+		}
+	}
+	// A new event goes to the new endpoint.
+	third, n, err := st.AddWebhookEvent(ctx, webhook.Event{Name: webhook.CampaignSent, Payload: []byte(`{}`), CreatedAt: now})
+	if err != nil || n != 1 {
+		t.Fatalf("AddWebhookEvent(campaign.sent) after the new endpoint = %d, %v; want one delivery", n, err)
+	}
+	if attempts, err := st.WebhookAttempts(ctx, third); err != nil || len(attempts) != 1 {
+		t.Fatalf("WebhookAttempts(%d) = %+v, %v; want one", third, attempts, err)
+	} else if ep, err := st.WebhookEndpointOf(ctx, attempts[0].DeliveryID); err != nil || ep.ID != again.ID || ep.Secret != "whsec_again" {
+		t.Errorf("WebhookEndpointOf(%d) = %+v, %v; want the new endpoint %d", attempts[0].DeliveryID, ep, err, again.ID)
 	}
 }
 
