@@ -41,9 +41,11 @@ type translationRef struct {
 	Title    string `json:"title"`
 }
 
-func summarize(a article.Article) articleSummary {
+// summarize is the article as the API shows it at now: its status is what
+// readers see, so a scheduled article whose time came reads as published.
+func summarize(a article.Article, now time.Time) articleSummary {
 	s := articleSummary{ID: a.ID, Slug: a.Slug, Language: a.Language, Title: a.Title, Standfirst: a.Standfirst,
-		Authors: []string{}, Section: a.Section, Tags: []string{}, Status: string(a.Status),
+		Authors: []string{}, Section: a.Section, Tags: []string{}, Status: string(a.StatusAt(now)),
 		PublishedAt: a.PublishedAt, UpdatedAt: a.UpdatedAt, TranslationOf: a.TranslationOf}
 	for _, au := range a.Authors {
 		s.Authors = append(s.Authors, au.Name)
@@ -54,8 +56,8 @@ func summarize(a article.Article) articleSummary {
 	return s
 }
 
-func articleOut(a article.Article) articleJSON {
-	out := articleJSON{articleSummary: summarize(a), Body: a.Body, BodyHTML: a.BodyHTML, Translations: []translationRef{}}
+func articleOut(a article.Article, now time.Time) articleJSON {
+	out := articleJSON{articleSummary: summarize(a, now), Body: a.Body, BodyHTML: a.BodyHTML, Translations: []translationRef{}}
 	for _, t := range a.Translations {
 		out.Translations = append(out.Translations, translationRef{Slug: t.Slug, Language: t.Language, Title: t.Title})
 	}
@@ -144,7 +146,7 @@ func (h *Handler) listArticles(w http.ResponseWriter, r *http.Request, c caller)
 		out.NextCursor = encodeCursor(at, last.ID)
 	}
 	for _, a := range list {
-		out.Items = append(out.Items, summarize(a))
+		out.Items = append(out.Items, summarize(a, h.cfg.Now()))
 	}
 	return reply(w, http.StatusOK, out)
 }
@@ -321,5 +323,5 @@ func (h *Handler) replyArticle(w http.ResponseWriter, r *http.Request, slug stri
 		return err
 	}
 	w.Header().Set("ETag", etag(a))
-	return reply(w, status, articleOut(a))
+	return reply(w, status, articleOut(a, h.cfg.Now()))
 }

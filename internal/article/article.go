@@ -104,6 +104,19 @@ type ValidationError struct {
 
 func (e *ValidationError) Error() string { return e.Field + ": " + e.Message }
 
+// StatusAt is the status the article has for readers at now: a scheduled
+// article whose time has come is published, and a published one dated in
+// the future is scheduled until then, whatever was stored.
+func (a *Article) StatusAt(now time.Time) Status {
+	switch {
+	case a.Status == Draft:
+		return Draft
+	case a.IsVisible(now):
+		return Published
+	}
+	return Scheduled
+}
+
 // IsVisible reports whether readers may see the article at now.
 func (a *Article) IsVisible(now time.Time) bool {
 	return (a.Status == Published || a.Status == Scheduled) && !a.PublishedAt.IsZero() && !a.PublishedAt.After(now)
@@ -141,6 +154,9 @@ func (a *Article) Normalize() error {
 // Validate checks the article against the rules without changing it.
 func (a *Article) Validate() error {
 	switch {
+	case !a.PublishedAt.IsZero() && a.PublishedAt.UnixMilli() <= 0:
+		// The stored form counts milliseconds since 1970, 0 meaning none.
+		return &ValidationError{"published", "must be after 1 January 1970"}
 	case a.Title == "":
 		return &ValidationError{"title", "is required"}
 	case utf8.RuneCountInString(a.Title) > MaxTitle:
