@@ -1,5 +1,6 @@
 // Package store names what the SQLite and PostgreSQL stores report alike,
-// so callers can act on it without knowing which one they hold.
+// so callers can act on it without knowing which one they hold, and holds
+// the little logic both stores share beside their SQL.
 package store
 
 import (
@@ -7,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"herald/internal/article"
 )
 
 // Errors both stores return.
@@ -56,4 +59,34 @@ type NewerSchemaError struct{ Version int64 }
 func (e *NewerSchemaError) Error() string {
 	return fmt.Sprintf("the database holds migration %d, which this Herald does not have: a newer Herald migrated it; "+
 		"run that version of Herald or a later one", e.Version)
+}
+
+// SearchTitles returns up to limit articles, newest first below the ID
+// before, whose title holds typed in any case (all of them when typed is
+// empty). page runs one page of a store's query for the LIKE pattern of
+// LikeAnyCase: when typed has letters beyond ASCII the pattern finds a
+// superset, so pages are read and narrowed until limit articles hold typed
+// or the articles run out.
+func SearchTitles(typed string, before int64, limit int, page func(pattern string, before int64, limit int) ([]article.Article, error)) ([]article.Article, error) {
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	pattern, exact := LikeAnyCase(typed)
+	var list []article.Article
+	for len(list) < limit {
+		batch, err := page(pattern, before, limit)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range batch {
+			if (exact || Holds(a.Title, typed)) && len(list) < limit {
+				list = append(list, a)
+			}
+		}
+		if len(batch) < limit {
+			break
+		}
+		before = batch[len(batch)-1].ID
+	}
+	return list, nil
 }

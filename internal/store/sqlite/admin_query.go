@@ -29,25 +29,11 @@ func likePattern(s string) string {
 // with IDs below beforeID when it is set; title narrows them to titles
 // holding it (letters in any case) and status to one state.
 func (s *Store) SearchArticles(ctx context.Context, title string, status article.Status, beforeID int64, limit int) ([]article.Article, error) {
-	if beforeID <= 0 {
-		beforeID = 1<<63 - 1
-	}
-	pattern, exact := store.LikeAnyCase(title)
-	var list []article.Article
-	for len(list) < limit {
-		batch, err := s.searchArticles(ctx, title != "", pattern, status, beforeID, limit)
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range batch {
-			if (exact || store.Holds(a.Title, title)) && len(list) < limit {
-				list = append(list, a)
-			}
-		}
-		if len(batch) < limit {
-			break
-		}
-		beforeID = batch[len(batch)-1].ID
+	list, err := store.SearchTitles(title, beforeID, limit, func(pattern string, before int64, limit int) ([]article.Article, error) {
+		return s.searchArticles(ctx, title != "", pattern, status, before, limit)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return list, s.fillNames(ctx, list)
 }
