@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"herald/internal/webhook"
@@ -69,6 +70,7 @@ func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request, c caller
 		return err
 	}
 	h.cfg.Logger.InfoContext(r.Context(), "webhook endpoint created", "endpoint", e.ID, "account", c.user.ID, "events", e.Events)
+	w.Header().Set("Location", Prefix+"/webhooks/"+strconv.FormatInt(e.ID, 10))
 	return reply(w, http.StatusCreated, newWebhookJSON{webhookJSON: webhookOut(e), Secret: e.Secret})
 }
 

@@ -156,16 +156,18 @@ func (s *Scheduler) Tick(ctx context.Context) {
 			}
 		}
 	}
-	if ids, err := s.store.FinishCampaigns(ctx, s.now()); err != nil {
+	finished := s.now()
+	if ids, err := s.store.FinishCampaigns(ctx, finished); err != nil {
 		fail("finish campaigns", "err", err)
 	} else {
 		for _, id := range ids {
 			s.logger.Info("campaign sent", "campaign", id)
 			if s.events != nil {
 				// The campaign is marked sent already: its event must not be
-				// lost to a shutdown that began meanwhile.
+				// lost to a shutdown that began meanwhile. Its time is the
+				// one stored, to the millisecond.
 				ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-				err := s.events.Emit(ectx, "campaign.sent", map[string]any{"id": id, "finished_at": s.now()})
+				err := s.events.Emit(ectx, "campaign.sent", map[string]any{"id": id, "finished_at": finished.UTC().Truncate(time.Millisecond)})
 				cancel()
 				if err != nil {
 					fail("emit campaign.sent", "campaign", id, "err", err)
