@@ -17,6 +17,9 @@ type SchedulerStore interface {
 	Campaign(ctx context.Context, id int64) (Campaign, error)
 	ArticlesByID(ctx context.Context, ids []int64) ([]article.Article, error)
 	MoveCampaign(ctx context.Context, id int64, to State, at, sendAt time.Time) error
+	// StartDue moves a campaign to sending only if it is still scheduled
+	// and due at now; ErrState otherwise.
+	StartDue(ctx context.Context, id int64, now time.Time) error
 	CampaignsToFreeze(ctx context.Context) ([]int64, error)
 	FreezeChunk(ctx context.Context, id int64, limit int, now time.Time) (added int, done bool, err error)
 	FinishCampaigns(ctx context.Context, now time.Time) ([]int64, error)
@@ -202,7 +205,9 @@ func (s *Scheduler) start(ctx context.Context, id int64, now time.Time) error {
 		s.logger.Warn("scheduled campaign not sent: back to draft", "campaign", id, "reason", refused.Error())
 		return nil
 	}
-	err = s.store.MoveCampaign(ctx, id, Sending, now, time.Time{})
+	// Only if it is still scheduled and due: an editor may have taken it
+	// back to draft or moved it since it was found due.
+	err = s.store.StartDue(ctx, id, now)
 	if errors.Is(err, ErrState) {
 		return nil
 	}

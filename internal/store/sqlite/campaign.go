@@ -181,6 +181,28 @@ func (s *Store) MoveCampaign(ctx context.Context, id int64, to campaign.State, a
 	return nil
 }
 
+// StartDue starts a scheduled campaign whose time has come: only if it is
+// still scheduled, and still due at now. An editor who unscheduled or
+// rescheduled it since it was found due wins; campaign.ErrState says so.
+func (s *Store) StartDue(ctx context.Context, id int64, now time.Time) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE campaign SET state = 'sending', updated_at = ?1,
+				started_at = CASE WHEN started_at = 0 THEN ?1 ELSE started_at END, finished_at = 0
+			WHERE id = ?2 AND state = 'scheduled' AND send_at > 0 AND send_at <= ?1`, ms(now), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return campaign.ErrState
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: start campaign %d: %w", id, err)
+	}
+	return nil
+}
+
 // DueCampaigns lists the scheduled campaigns whose time has come. Starting
 // one is a state change of its own (MoveCampaign), which happens once
 // however many processes try.

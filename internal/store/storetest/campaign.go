@@ -123,7 +123,22 @@ func testCampaignLifecycle(t *testing.T, st Store) {
 	if ids, err := st.DueCampaigns(ctx, t0.Add(time.Hour)); err != nil || !cmp.Equal(ids, []int64{id}) {
 		t.Errorf("DueCampaigns at its time = %v, %v; want [%d]", ids, err, id)
 	}
-	move(t, st, id, campaign.Sending, t0.Add(time.Hour), time.Time{})
+	// Starting is conditional on being scheduled and due at that moment:
+	// a campaign found due and then taken back to draft, or moved, stays.
+	if err := st.StartDue(ctx, id, t0.Add(time.Minute)); !errors.Is(err, campaign.ErrState) {
+		t.Errorf("StartDue before its time = %v, want campaign.ErrState", err)
+	}
+	move(t, st, id, campaign.Draft, t0, time.Time{})
+	if err := st.StartDue(ctx, id, t0.Add(time.Hour)); !errors.Is(err, campaign.ErrState) {
+		t.Errorf("StartDue of a campaign taken back to draft = %v, want campaign.ErrState", err)
+	}
+	move(t, st, id, campaign.Scheduled, t0, t0.Add(time.Hour))
+	if err := st.StartDue(ctx, id, t0.Add(time.Hour)); err != nil {
+		t.Fatalf("StartDue at its time = %v", err)
+	}
+	if err := st.StartDue(ctx, id, t0.Add(time.Hour)); !errors.Is(err, campaign.ErrState) {
+		t.Errorf("StartDue twice = %v, want campaign.ErrState", err)
+	}
 	if ids, err := st.DueCampaigns(ctx, t0.Add(time.Hour)); err != nil || len(ids) != 0 {
 		t.Errorf("DueCampaigns once it started = %v, %v; want none", ids, err)
 	}

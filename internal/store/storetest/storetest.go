@@ -56,6 +56,7 @@ type Store interface {
 	ListCampaigns(ctx context.Context, beforeID int64, limit int) ([]campaign.Campaign, error)
 	MoveCampaign(ctx context.Context, id int64, to campaign.State, at, sendAt time.Time) error
 	DueCampaigns(ctx context.Context, now time.Time) ([]int64, error)
+	StartDue(ctx context.Context, id int64, now time.Time) error
 	CampaignsToFreeze(ctx context.Context) ([]int64, error)
 	FreezeChunk(ctx context.Context, id int64, limit int, now time.Time) (added int, done bool, err error)
 	FinishCampaigns(ctx context.Context, now time.Time) ([]int64, error)
