@@ -43,6 +43,12 @@ func TestCampaignLifecycle(t *testing.T) {
 	if c.State != "scheduled" || !c.SendAt.Equal(at) {
 		t.Errorf("after schedule: %s at %v; want scheduled at %v", c.State, c.SendAt, at)
 	}
+	// A scheduled campaign can be moved to another time.
+	at = e.clock().Add(5 * time.Hour)
+	e.do(tok, "POST", path+"/schedule", map[string]any{"send_at": at}).want(t, 200, &c)
+	if c.State != "scheduled" || !c.SendAt.Equal(at) {
+		t.Errorf("after scheduling again: %s at %v; want scheduled at %v", c.State, c.SendAt, at)
+	}
 	for _, step := range []struct{ action, state string }{{"send", "sending"}, {"pause", "paused"}, {"resume", "sending"}, {"cancel", "cancelled"}} {
 		e.do(tok, "POST", path+"/"+step.action, nil).want(t, 200, &c)
 		if c.State != step.state {

@@ -142,7 +142,7 @@ func (c *Campaign) Validate() error {
 // ledger has no open delivery left, which the store checks.
 var moves = map[State][]State{
 	Draft:     {Scheduled, Sending, Cancelled},
-	Scheduled: {Draft, Sending, Cancelled},
+	Scheduled: {Draft, Scheduled, Sending, Cancelled},
 	Sending:   {Paused, Cancelled, Sent},
 	Paused:    {Sending, Cancelled},
 }
