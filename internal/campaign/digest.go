@@ -38,8 +38,15 @@ func NewDigests(store DigestStore, logger *slog.Logger) *Digests {
 	return &Digests{store: store, logger: logger}
 }
 
-// MaxDigestArticles caps the articles in one digest.
+// MaxDigestArticles caps the articles in one digest. When more came out,
+// the digest holds the oldest of them and the next one, due at once, the
+// rest: none is left out.
 const MaxDigestArticles = 30
+
+// maxDigestBacklog bounds what one run reads: a digest switched off for a
+// long time and on again starts from then, so only a very busy day comes
+// near it.
+const maxDigestBacklog = 1000
 
 // Run creates the digests that are due at now. Nothing is sent when
 // nothing was published.
@@ -67,26 +74,31 @@ func (d *Digests) Run(ctx context.Context, now time.Time) error {
 		if now.Before(due) {
 			continue
 		}
-		arts, err := d.store.ListArticles(ctx, article.Query{Since: nl.LastDigestAt, Limit: MaxDigestArticles}, now)
+		// Articles in the newsletter's language only: a story and its
+		// translation are one story, told once. The clock is exclusive: an
+		// article published at the instant of the last digest was in it.
+		arts, err := d.store.ListArticles(ctx, article.Query{Since: nl.LastDigestAt.Add(time.Millisecond),
+			Language: nl.Language, Limit: maxDigestBacklog}, now)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
+		arts, until := digestBatch(arts, now)
 		var c *Campaign
 		if len(arts) > 0 {
 			c = &Campaign{
 				NewsletterID: nl.ID, Kind: Digest, State: Sending, ArticleMode: Teaser,
 				Subject: fmt.Sprintf("%s: %s", nl.Name, inZone(now, nl.Timezone).Format("2 January 2006")),
 			}
-			for i := len(arts) - 1; i >= 0; i-- { // oldest first reads like a day's story
-				c.ArticleIDs = append(c.ArticleIDs, arts[i].ID)
+			for _, a := range arts {
+				c.ArticleIDs = append(c.ArticleIDs, a.ID)
 			}
 			if err := c.Validate(); err != nil {
 				errs = append(errs, err)
 				continue
 			}
 		}
-		ok, err := d.store.RecordDigest(ctx, nl.ID, nl.LastDigestAt, now, c)
+		ok, err := d.store.RecordDigest(ctx, nl.ID, nl.LastDigestAt, until, c)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -98,6 +110,28 @@ func (d *Digests) Run(ctx context.Context, now time.Time) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// digestBatch takes the articles of one digest from those published since
+// the last, newest first as listed: the oldest first, which reads like a
+// day's story, at most MaxDigestArticles of them. until is what the
+// digest's clock moves to: now when all were taken, else the publication
+// time of the last taken, so the next digest (due at once) starts after
+// it. Articles published in the same millisecond go in the same digest.
+func digestBatch(newestFirst []article.Article, now time.Time) (batch []article.Article, until time.Time) {
+	n := len(newestFirst)
+	batch = make([]article.Article, n)
+	for i, a := range newestFirst {
+		batch[n-1-i] = a
+	}
+	if n <= MaxDigestArticles {
+		return batch, now
+	}
+	cut := MaxDigestArticles
+	for cut > 1 && batch[cut].PublishedAt.Equal(batch[cut-1].PublishedAt) {
+		cut--
+	}
+	return batch[:cut], batch[cut-1].PublishedAt
 }
 
 func inZone(t time.Time, tz string) time.Time {

@@ -274,3 +274,71 @@ func TestScheduledCampaignChecksItsArticlesWhenDue(t *testing.T) {
 		}
 	}
 }
+
+// TestDigestTellsEachStoryOnceAndLeavesNoneOut: a digest holds the
+// articles in its newsletter's language (a translation is the same story
+// told again), never one that the last digest held, and a day with more
+// articles than a digest takes gives a second digest at once instead of
+// leaving the oldest out.
+func TestDigestTellsEachStoryOnceAndLeavesNoneOut(t *testing.T) {
+	f := setup(t)
+	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	last := day.Add(7 * time.Hour)
+	nl := subscriber.Newsletter{Slug: "morning", Name: "Morning", Language: "en", CreatedAt: day,
+		Digest: "daily", DigestTime: "07:00", Timezone: "UTC", LastDigestAt: last}
+	nlID, err := f.st.CreateNewsletter(f.ctx, &nl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	save := func(a article.Article) int64 {
+		t.Helper()
+		if err := a.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		id, err := f.st.SaveArticle(f.ctx, &a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	// Held by the last digest, which ran at this very instant.
+	save(article.Article{Title: "At the last digest", Language: "en", PublishedAt: last})
+	want := map[int64]bool{save(article.Article{Title: "Port news", Language: "en", PublishedAt: day.Add(10 * time.Hour)}): true}
+	save(article.Article{Title: "Nouvelles du port", Language: "fr", TranslationOf: "port-news", PublishedAt: day.Add(10 * time.Hour)})
+	for i := range campaign.MaxDigestArticles + 5 {
+		want[save(article.Article{Title: fmt.Sprintf("Story %d", i), Language: "en", PublishedAt: day.Add(11*time.Hour + time.Duration(i)*time.Minute)})] = true
+	}
+	d := campaign.NewDigests(f.st, nil)
+	at := day.Add(24*time.Hour + 7*time.Hour + time.Minute)
+	for i := range 3 {
+		if err := d.Run(f.ctx, at.Add(time.Duration(i)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := f.st.ListCampaigns(f.ctx, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]int{}
+	digests := 0
+	for _, c := range list {
+		if c.NewsletterID != nlID || c.Kind != campaign.Digest {
+			continue
+		}
+		digests++
+		for _, id := range f.get(t, c.ID).ArticleIDs {
+			got[id]++
+		}
+	}
+	if digests != 2 {
+		t.Errorf("%d digests; want 2, the second with what the first could not take", digests)
+	}
+	for id := range want {
+		if got[id] != 1 {
+			t.Errorf("article %d is in %d digests; want 1", id, got[id])
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("the digests hold %d articles; want the %d English ones published since the last digest", len(got), len(want))
+	}
+}
