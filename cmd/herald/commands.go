@@ -74,7 +74,7 @@ func articleList(ctx context.Context, st database, asJSON bool, stdout io.Writer
 		}
 		for _, a := range list {
 			if asJSON {
-				if err := enc.Encode(articleJSON(a)); err != nil {
+				if err := enc.Encode(articleJSON(a, now)); err != nil {
 					return err
 				}
 				continue
@@ -83,7 +83,7 @@ func articleList(ctx context.Context, st database, asJSON bool, stdout io.Writer
 			if !a.PublishedAt.IsZero() {
 				pub = a.PublishedAt.Local().Format("2006-01-02 15:04")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Status, pub, a.Language, a.Slug, a.Title)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.StatusAt(now), pub, a.Language, a.Slug, a.Title)
 		}
 		if len(list) < listPage {
 			break
@@ -140,8 +140,10 @@ type articleOut struct {
 	TranslationOf string    `json:"translation_of,omitempty"`
 }
 
-func articleJSON(a article.Article) articleOut {
-	o := articleOut{Slug: a.Slug, Title: a.Title, Language: a.Language, Status: string(a.Status), Section: a.Section,
+// articleJSON is the article as listed at now: its status is what readers
+// see then.
+func articleJSON(a article.Article, now time.Time) articleOut {
+	o := articleOut{Slug: a.Slug, Title: a.Title, Language: a.Language, Status: string(a.StatusAt(now)), Section: a.Section,
 		PublishedAt: a.PublishedAt, TranslationOf: a.TranslationOf, Authors: []string{}, Tags: []string{}}
 	for _, au := range a.Authors {
 		o.Authors = append(o.Authors, au.Name)

@@ -52,8 +52,15 @@ func (s *Store) searchArticles(ctx context.Context, byTitle bool, pattern string
 	if byTitle {
 		where = append(where, `lower(a.title) LIKE `+arg(pattern)+` ESCAPE '\'`)
 	}
-	if status != "" {
-		where = append(where, `a.status = `+arg(clean(string(status))))
+	// The status readers see now: a scheduled article whose time came is
+	// published, and a published one dated ahead is scheduled.
+	switch status {
+	case article.Draft:
+		where = append(where, `a.status = 'draft'`)
+	case article.Published:
+		where = append(where, `a.status <> 'draft' AND a.published_at > 0 AND a.published_at <= `+arg(ms(time.Now())))
+	case article.Scheduled:
+		where = append(where, `a.status <> 'draft' AND NOT (a.published_at > 0 AND a.published_at <= `+arg(ms(time.Now()))+`)`)
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+articleColumns+` FROM article a WHERE `+strings.Join(where, ` AND `)+
 		` ORDER BY a.id DESC LIMIT `+arg(limit), args...)

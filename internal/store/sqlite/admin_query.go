@@ -46,8 +46,15 @@ func (s *Store) searchArticles(ctx context.Context, byTitle bool, pattern string
 	if byTitle {
 		where, args = append(where, `lower(a.title) LIKE ? ESCAPE '\'`), append(args, pattern)
 	}
-	if status != "" {
-		where, args = append(where, `a.status = ?`), append(args, string(status))
+	// The status readers see now: a scheduled article whose time came is
+	// published, and a published one dated ahead is scheduled.
+	switch status {
+	case article.Draft:
+		where = append(where, `a.status = 'draft'`)
+	case article.Published:
+		where, args = append(where, `a.status <> 'draft' AND a.published_at > 0 AND a.published_at <= ?`), append(args, ms(time.Now()))
+	case article.Scheduled:
+		where, args = append(where, `a.status <> 'draft' AND NOT (a.published_at > 0 AND a.published_at <= ?)`), append(args, ms(time.Now()))
 	}
 	args = append(args, limit)
 	rows, err := s.query(ctx, `SELECT `+articleColumns+` FROM article a WHERE `+strings.Join(where, ` AND `)+

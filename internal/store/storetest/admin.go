@@ -141,6 +141,24 @@ func testArticlesInEveryState(t *testing.T, st AdminStore) {
 	if got, _ := st.SearchArticles(ctx, "äber", "", 0, 10); len(got) != 0 {
 		t.Errorf("SearchArticles(äber) = %v; want none", titles(got))
 	}
+	// The status asked for is the one readers see now, not the one stored.
+	for _, a := range []article.Article{
+		{Slug: "came-out", Title: "Came out", Language: "en", Status: article.Scheduled, PublishedAt: now.Add(-time.Hour)},
+		{Slug: "moved-ahead", Title: "Moved ahead", Language: "en", Status: article.Published, PublishedAt: now.Add(24 * time.Hour)},
+	} {
+		_, err := st.SaveArticle(ctx, &a)
+		admMust(t, "SaveArticle("+a.Slug+")", err)
+	}
+	for _, c := range []struct {
+		status   article.Status
+		has, not string
+	}{{article.Published, "Came out", "Moved ahead"}, {article.Scheduled, "Moved ahead", "Came out"}} {
+		got, err := st.SearchArticles(ctx, "", c.status, 0, 100)
+		admMust(t, "SearchArticles("+string(c.status)+")", err)
+		if ts := titles(got); !slices.Contains(ts, c.has) || slices.Contains(ts, c.not) {
+			t.Errorf("SearchArticles(%s) = %v; want %q and not %q", c.status, ts, c.has, c.not)
+		}
+	}
 
 	a, err := st.ArticleByID(ctx, orig)
 	admMust(t, "ArticleByID", err)
