@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"herald/internal/article"
+	"herald/internal/lang"
 	"herald/internal/subscriber"
 )
 
@@ -88,7 +89,8 @@ func (d *Digests) Run(ctx context.Context, now time.Time) error {
 		if len(arts) > 0 {
 			c = &Campaign{
 				NewsletterID: nl.ID, Kind: Digest, State: Sending, ArticleMode: Teaser,
-				Subject: fmt.Sprintf("%s: %s", nl.Name, inZone(now, nl.Timezone).Format("2 January 2006")),
+				// The day of the newsletter's readers, in their words.
+				Subject: fmt.Sprintf("%s: %s", nl.Name, lang.Date(nl.Language, inZone(now, nl.Timezone))),
 			}
 			for _, a := range arts {
 				c.ArticleIDs = append(c.ArticleIDs, a.ID)

@@ -333,6 +333,11 @@ func TestDigestTellsEachStoryOnceAndLeavesNoneOut(t *testing.T) {
 	if digests != 2 {
 		t.Errorf("%d digests; want 2, the second with what the first could not take", digests)
 	}
+	for _, c := range list {
+		if c.NewsletterID == nlID && c.Subject != "Morning: 3 March 2026" {
+			t.Errorf("digest subject %q; want the newsletter's name and the day", c.Subject)
+		}
+	}
 	for id := range want {
 		if got[id] != 1 {
 			t.Errorf("article %d is in %d digests; want 1", id, got[id])

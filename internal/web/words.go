@@ -1,7 +1,7 @@
 package web
 
 import (
-	"strconv"
+	"herald/internal/lang"
 	"strings"
 	"time"
 )
@@ -95,37 +95,34 @@ func (h *Handler) wordsFor(lang string) (string, Words) {
 // the page's language where Herald knows it and English otherwise.
 type labels struct {
 	Skip, Home, Latest, By, Updated, Topics, AlsoIn, Older, Offline string
-	Months                                                          [12]string
-	dateFormat                                                      string // with _2 for the day, Jan for the month name, 2006 for the year
+	lang                                                            string // whose dates these are
 }
 
-func labelsFor(lang string) labels {
-	primary, _, _ := strings.Cut(strings.ToLower(lang), "-")
+func labelsFor(tag string) labels {
+	l := labelsIn(tag)
+	l.lang = tag
+	return l
+}
+
+func labelsIn(tag string) labels {
+	primary, _, _ := strings.Cut(strings.ToLower(tag), "-")
 	switch primary {
 	case "fr":
 		return labels{Skip: "Aller au contenu", Home: "Accueil", Latest: "Dernières nouvelles", By: "Par",
 			Updated: "Mis à jour", Topics: "Sujets", AlsoIn: "Aussi disponible en", Older: "Articles plus anciens",
-			Offline: "Envoi impossible. Vérifiez votre connexion et réessayez.",
-			Months: [12]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-				"septembre", "octobre", "novembre", "décembre"}, dateFormat: "_2 Jan 2006"}
+			Offline: "Envoi impossible. Vérifiez votre connexion et réessayez."}
 	case "de":
 		return labels{Skip: "Zum Inhalt springen", Home: "Startseite", Latest: "Neueste Artikel", By: "Von",
 			Updated: "Aktualisiert", Topics: "Themen", AlsoIn: "Auch verfügbar auf", Older: "Ältere Artikel",
-			Offline: "Senden fehlgeschlagen. Bitte prüfen Sie Ihre Verbindung.",
-			Months: [12]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
-				"September", "Oktober", "November", "Dezember"}, dateFormat: "_2. Jan 2006"}
+			Offline: "Senden fehlgeschlagen. Bitte prüfen Sie Ihre Verbindung."}
 	case "es":
 		return labels{Skip: "Ir al contenido", Home: "Portada", Latest: "Últimas noticias", By: "Por",
 			Updated: "Actualizado", Topics: "Temas", AlsoIn: "También disponible en", Older: "Artículos anteriores",
-			Offline: "No se pudo enviar. Comprueba tu conexión e inténtalo de nuevo.",
-			Months: [12]string{"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-				"septiembre", "octubre", "noviembre", "diciembre"}, dateFormat: "_2 de Jan de 2006"}
+			Offline: "No se pudo enviar. Comprueba tu conexión e inténtalo de nuevo."}
 	}
 	return labels{Skip: "Skip to content", Home: "Home", Latest: "Latest news", By: "By",
 		Updated: "Updated", Topics: "Topics", AlsoIn: "Also available in", Older: "Older articles",
-		Offline: "Could not send. Please check your connection and try again.",
-		Months: [12]string{"January", "February", "March", "April", "May", "June", "July", "August",
-			"September", "October", "November", "December"}, dateFormat: "_2 Jan 2006"}
+		Offline: "Could not send. Please check your connection and try again."}
 }
 
 // date is a moment as the reader sees it and as machines read it.
@@ -137,12 +134,7 @@ type date struct {
 // formatDate writes t in UTC, the only zone the site knows of.
 func (l labels) formatDate(t time.Time) date {
 	t = t.UTC()
-	text := strings.NewReplacer(
-		"_2", strconv.Itoa(t.Day()),
-		"Jan", l.Months[t.Month()-1],
-		"2006", strconv.Itoa(t.Year()),
-	).Replace(l.dateFormat)
-	return date{ISO: t.Format(time.RFC3339), Text: text}
+	return date{ISO: t.Format(time.RFC3339), Text: lang.Date(l.lang, t)}
 }
 
 // languageName names a language in itself, for links to translations.
