@@ -186,9 +186,21 @@ func (h *Handler) articleSave(w http.ResponseWriter, r *http.Request, s *staff) 
 		v.Preview = template.HTML(h.cfg.Markdown(f.Body))
 		return h.render(w, http.StatusOK, "article", v)
 	}
+	a, err := h.saveForm(r, s, old, f, v)
+	if err != nil {
+		return err
+	}
+	h.log.InfoContext(r.Context(), "article saved", "article", old.ID, "user_id", s.User.ID, "status", a.Status)
+	return done(w, r, v.Action, "saved")
+}
+
+// saveForm saves the editor's form over old, the article as stored. A
+// refusal comes back as a formError that shows the form again as typed,
+// with v as the editor around it; nothing is saved then.
+func (h *Handler) saveForm(r *http.Request, s *staff, old article.Article, f articleForm, v *articleFormView) (article.Article, error) {
 	a, err := f.article(h.now(), s.User.Can(user.ArticlePublish))
 	if errors.Is(err, errForbidden) {
-		return err
+		return a, err
 	}
 	// The form stands for the version it was filled from. Saved over a
 	// later one, it would undo changes its author never saw, so it is
@@ -211,31 +223,80 @@ func (h *Handler) articleSave(w http.ResponseWriter, r *http.Request, s *staff) 
 	var se *statusError
 	if errors.As(err, &ve) || errors.As(err, &se) || errors.Is(err, article.ErrChanged) {
 		v.Preview = template.HTML(h.cfg.Markdown(f.Body))
-		return &formError{page: "article", view: v, err: err}
+		return a, &formError{page: "article", view: v, err: err}
 	}
+	return a, err
+}
+
+// editorForm reports whether the request carries the editor's fields, as
+// the Submit and Publish buttons of the editor post them; a request
+// without them means the article as stored.
+func editorForm(r *http.Request) bool { return r.PostForm.Has("title") }
+
+// saveThen saves the editor's form as Save does, changed by adjust, before
+// a button's own step. The step runs only once the form is saved.
+func (h *Handler) saveThen(r *http.Request, s *staff, old article.Article, owner int64, submitted bool, adjust func(*articleForm)) (article.Article, error) {
+	f := readArticleForm(r)
+	f.Slug = old.Slug
+	v, err := h.editView(r, s, old, owner, submitted, f)
 	if err != nil {
-		return err
+		return article.Article{}, err
 	}
-	h.log.InfoContext(r.Context(), "article saved", "article", old.ID, "user_id", s.User.ID, "status", a.Status)
-	return done(w, r, v.Action, "saved")
+	adjust(&f)
+	return h.saveForm(r, s, old, f, v)
 }
 
 func (h *Handler) articleSubmit(w http.ResponseWriter, r *http.Request, s *staff) error {
-	a, owner, _, err := h.loadArticle(r)
+	a, owner, submitted, err := h.loadArticle(r)
 	if err != nil {
 		return err
 	}
 	if !mayEdit(s.User, a, owner) || owner != s.User.ID || a.Status != article.Draft {
 		return errForbidden
 	}
+	if editorForm(r) {
+		// What is submitted is what was typed, as a draft: the review
+		// decides when it goes out.
+		if _, err := h.saveThen(r, s, a, owner, submitted, func(f *articleForm) { f.Status = string(article.Draft) }); err != nil {
+			return err
+		}
+	}
 	if err := h.cfg.Articles.SetArticleSubmitted(r.Context(), a.ID, h.now()); err != nil {
 		return err
 	}
+	h.log.InfoContext(r.Context(), "article submitted", "article", a.ID, "user_id", s.User.ID)
 	return done(w, r, "/admin/articles/"+strconv.FormatInt(a.ID, 10), "submitted")
 }
 
 func (h *Handler) articlePublish(w http.ResponseWriter, r *http.Request, s *staff) error {
-	return h.setVisibility(w, r, s, article.Published, "published")
+	if !editorForm(r) {
+		return h.setVisibility(w, r, s, article.Published, "published")
+	}
+	old, owner, submitted, err := h.loadArticle(r)
+	if err != nil {
+		return err
+	}
+	if !mayEdit(s.User, old, owner) {
+		return errForbidden
+	}
+	now := h.now()
+	if _, err := h.saveThen(r, s, old, owner, submitted, func(f *articleForm) { f.publishNow(now) }); err != nil {
+		return err
+	}
+	if err := h.cfg.Articles.SetArticleSubmitted(r.Context(), old.ID, time.Time{}); err != nil {
+		return err
+	}
+	h.log.InfoContext(r.Context(), "article published", "article", old.ID, "user_id", s.User.ID)
+	return done(w, r, "/admin/articles/"+strconv.FormatInt(old.ID, 10), "published")
+}
+
+// publishNow makes the form say published now: a publication time typed
+// for later becomes now, one in the past is kept.
+func (f *articleForm) publishNow(now time.Time) {
+	f.Status = string(article.Published)
+	if t, err := time.ParseInLocation(datetimeLocal, f.Published, time.UTC); err == nil && t.After(now) {
+		f.Published = ""
+	}
 }
 
 func (h *Handler) articleUnpublish(w http.ResponseWriter, r *http.Request, s *staff) error {
