@@ -81,9 +81,19 @@ type settingsView struct {
 	TestTo string
 	Tests  []ledgerRow
 	Error  string
+	// TestError is why the test email was refused, shown beside its
+	// field; testing says a refusal belongs there.
+	TestError string
+	testing   bool
 }
 
-func (v *settingsView) setError(msg string) { v.Error = msg }
+func (v *settingsView) setError(msg string) {
+	if v.testing {
+		v.TestError = msg
+		return
+	}
+	v.Error = msg
+}
 
 // settingsForm is the settings as typed, one box per language.
 type settingsForm struct {
@@ -202,9 +212,19 @@ func checkSettings(f settingsForm, langs []string) error {
 // settingsTestEmail queues a test email to the address given, through the
 // delivery engine like every other message.
 func (h *Handler) settingsTestEmail(w http.ResponseWriter, r *http.Request, s *staff) error {
-	to, err := subscriber.NormalizeEmail(r.PostFormValue("to"))
+	typed := strings.TrimSpace(r.PostFormValue("to"))
+	to, err := subscriber.NormalizeEmail(typed)
 	if err != nil {
-		return err
+		st, serr := h.loadSettings(r.Context())
+		if serr != nil {
+			return serr
+		}
+		v, verr := h.settingsView(r, s, formOfSettings(st))
+		if verr != nil {
+			return verr
+		}
+		v.TestTo, v.testing = typed, true
+		return &formError{page: "settings", view: v, err: err}
 	}
 	if _, err := h.cfg.Ledger.QueueAddressed(r.Context(), KindTestEmail, to, h.now()); err != nil {
 		return err

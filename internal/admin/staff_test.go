@@ -103,6 +103,28 @@ func TestSettingsAndTestEmail(t *testing.T) {
 	mustStatus(t, "editor opens settings", e.as(t, user.Editor).get("/admin/settings"), http.StatusForbidden)
 }
 
+// A test email to an address the server refuses shows the settings again,
+// with the reason beside the address as typed, and queues nothing.
+func TestTestEmailToARefusedAddress(t *testing.T) {
+	e := newEnv(t)
+	owner := e.as(t, user.Owner)
+	r := owner.post("/admin/settings/test-email", url.Values{"to": {"desk@localhost"}})
+	mustStatus(t, "test email to desk@localhost", r, http.StatusBadRequest)
+	for _, want := range []string{`name="languages"`, `value="The Harbour Times"`,
+		`<input id="test-to" name="to" type="email" required value="desk@localhost" aria-invalid="true" aria-describedby="test-to-error">`,
+		`<p id="test-to-error" class="form-error" role="alert">`} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("the refused test email's page lacks %s", want)
+		}
+	}
+	if strings.Contains(r.body, "<strong>Not saved.</strong>") {
+		t.Error("the refused test email is reported as a settings form not saved")
+	}
+	if ds, _, err := e.st.AddressedDeliveries(context.Background(), KindTestEmail, 5); err != nil || len(ds) != 0 {
+		t.Errorf("after the refusal, queued test emails = %+v, %v; want none", ds, err)
+	}
+}
+
 func TestNewslettersCreateAndEdit(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
