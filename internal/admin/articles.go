@@ -130,13 +130,22 @@ func (h *Handler) articleNew(w http.ResponseWriter, r *http.Request, s *staff) e
 	if f.Language == "" {
 		f.Language = h.languages(r.Context())[0]
 	}
+	return h.render(w, http.StatusOK, "article", h.newArticleView(r, s, f))
+}
+
+// newArticleView is the editor of an article not yet saved, with the
+// original beside it when it is a translation.
+func (h *Handler) newArticleView(r *http.Request, s *staff, f articleForm) *articleFormView {
 	v := h.articleFormView(r, s, "New article", f)
 	v.Action, v.CanEdit = "/admin/articles", true
+	if f.TranslationOf == "" {
+		return v
+	}
 	if orig, err := h.cfg.Articles.ArticleBySlug(r.Context(), f.TranslationOf); err == nil {
 		v.Compare = &compareView{Language: orig.Language, Title: orig.Title, Standfirst: orig.Standfirst,
 			Body: template.HTML(orig.BodyHTML)}
 	}
-	return h.render(w, http.StatusOK, "article", v)
+	return v
 }
 
 func (h *Handler) articleFormView(r *http.Request, s *staff, title string, f articleForm) *articleFormView {
@@ -146,21 +155,26 @@ func (h *Handler) articleFormView(r *http.Request, s *staff, title string, f art
 
 func (h *Handler) articleCreate(w http.ResponseWriter, r *http.Request, s *staff) error {
 	f := readArticleForm(r)
-	v := h.articleFormView(r, s, "New article", f)
-	v.Action, v.CanEdit = "/admin/articles", true
+	v := h.newArticleView(r, s, f)
 	if r.PostFormValue("action") == "preview" {
 		v.Preview = template.HTML(h.cfg.Markdown(f.Body))
 		return h.render(w, http.StatusOK, "article", v)
 	}
+	// A refused form is shown again as the editor showed it, with the
+	// preview of the body as typed.
+	refused := func(err error) error {
+		v.Preview = template.HTML(h.cfg.Markdown(f.Body))
+		return &formError{page: "article", view: v, err: err}
+	}
 	a, err := f.article(h.now(), s.User.Can(user.ArticlePublish))
 	if err != nil {
-		return &formError{page: "article", view: v, err: err}
+		return refused(err)
 	}
 	id, err := h.createFree(r.Context(), &a, f.Slug != "")
 	var ve *article.ValidationError
 	var se *statusError
 	if errors.As(err, &ve) || errors.As(err, &se) {
-		return &formError{page: "article", view: v, err: err}
+		return refused(err)
 	}
 	if err != nil {
 		return err

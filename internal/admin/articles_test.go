@@ -231,6 +231,24 @@ func TestTranslationsSideBySide(t *testing.T) {
 	}
 }
 
+// A refused new article is shown again in the same editor: the preview of
+// what was typed and, for a translation, the original beside it.
+func TestRefusedNewArticleKeepsTheEditor(t *testing.T) {
+	e := newEnv(t)
+	e.publish(t, article.Article{Title: "Night markets return", Slug: "night-markets", Body: "The stalls are back."})
+	e.publish(t, article.Article{Title: "Taken", Slug: "marches-de-nuit", Language: "fr"})
+	editor := e.as(t, user.Editor)
+	r := editor.post("/admin/articles", storyForm("Les marchés de nuit reviennent", "Les étals sont **de retour**.",
+		"language", "fr", "translation_of", "night-markets", "slug", "marches-de-nuit"))
+	mustStatus(t, "create a translation under a taken address", r, http.StatusBadRequest)
+	for _, want := range []string{"Another article has the address", "Les étals sont **de retour**.</textarea>",
+		"<strong>de retour</strong>", `id="compare-title"`, "The stalls are back."} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("the refused translation's editor lacks %q", want)
+		}
+	}
+}
+
 // A scheduled article whose time has come is on the site: the newsroom
 // sees it as published and can take it off; before its time it can go back
 // to draft.
