@@ -13,6 +13,7 @@ import (
 type lineChart struct {
 	ID            string // names the chart's elements; unique on a page
 	Title         string
+	Column        string // heads the values in the table that describes the chart
 	Width, Height int
 	Line          string // polyline points
 	Area          string // polygon points: the line closed down to the axis
@@ -46,9 +47,10 @@ const (
 	padLeft, padRight, padTop, padBase = 16, 52, 12, 28
 )
 
-// newLineChart lays out one value per day starting at first.
-func newLineChart(title string, first time.Time, values []int) lineChart {
-	c := lineChart{Title: title, Width: chartW, Height: chartH, GridLeft: padLeft, GridRight: chartW - padRight + 6,
+// newLineChart lays out one value per day starting at first; column names
+// what the values count.
+func newLineChart(title, column string, first time.Time, values []int) lineChart {
+	c := lineChart{Title: title, Column: column, Width: chartW, Height: chartH, GridLeft: padLeft, GridRight: chartW - padRight + 6,
 		LabelX: chartW - padRight + 12}
 	if len(values) == 0 {
 		return c

@@ -63,13 +63,13 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, s *staff) er
 		if err != nil {
 			return err
 		}
-		v.Chart = newLineChart("Confirmed subscriptions, last 30 days", first,
+		v.Chart = newLineChart("Confirmed subscriptions, last 30 days", "Confirmed", first,
 			confirmedSeries(v.Totals.Confirmed, confirms, unsubs))
 		sent, err := h.cfg.Ledger.DailySent(ctx, first, chartDays)
 		if err != nil {
 			return err
 		}
-		v.Sent = newLineChart("Emails sent per day, last 30 days", first, sent)
+		v.Sent = newLineChart("Emails sent per day, last 30 days", "Sent", first, sent)
 		v.Chart.ID, v.Sent.ID = "growth", "sent"
 	}
 	if s.User.Can(user.CampaignRead) {

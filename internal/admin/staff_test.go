@@ -180,6 +180,14 @@ func TestDashboard(t *testing.T) {
 			t.Errorf("dashboard lacks %q", want)
 		}
 	}
+	// Each chart's table of numbers is headed with what it counts.
+	for id, column := range map[string]string{"growth": "Confirmed", "sent": "Sent"} {
+		chart := page.body[strings.Index(page.body, `id="`+id+`-heading"`):]
+		chart = chart[:strings.Index(chart, "</figure>")]
+		if want := `<th scope="col">Day</th><th scope="col" class="num">` + column + `</th>`; !strings.Contains(chart, want) {
+			t.Errorf("the %s chart's table lacks %s", id, want)
+		}
+	}
 	c2 := campaign.Campaign{NewsletterID: 1, Subject: "Evening edition", Markdown: "Hello", ArticleMode: campaign.Full,
 		State: campaign.Draft, Kind: campaign.Manual}
 	ctx := context.Background()
@@ -212,7 +220,7 @@ func TestConfirmedSeries(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("confirmedSeries = %v, want %v", got, want)
 	}
-	c := newLineChart("t", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), []int{0, 5, 3})
+	c := newLineChart("t", "n", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), []int{0, 5, 3})
 	if len(c.Points) != 3 || c.Points[1].Y >= c.Points[2].Y || c.YTicks[len(c.YTicks)-1].Text != "5" {
 		t.Errorf("chart = %+v", c)
 	}
