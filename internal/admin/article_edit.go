@@ -225,6 +225,10 @@ func (h *Handler) saveForm(r *http.Request, s *staff, old article.Article, f art
 		v.Preview = template.HTML(h.cfg.Markdown(f.Body))
 		return a, &formError{page: "article", view: v, err: err}
 	}
+	if err == nil && a.Status != article.Draft {
+		// Scheduled or published, it waits for no review any more.
+		err = h.cfg.Articles.SetArticleSubmitted(r.Context(), old.ID, time.Time{})
+	}
 	return a, err
 }
 
@@ -281,9 +285,6 @@ func (h *Handler) articlePublish(w http.ResponseWriter, r *http.Request, s *staf
 	}
 	now := h.now()
 	if _, err := h.saveThen(r, s, old, owner, submitted, func(f *articleForm) { f.publishNow(now) }); err != nil {
-		return err
-	}
-	if err := h.cfg.Articles.SetArticleSubmitted(r.Context(), old.ID, time.Time{}); err != nil {
 		return err
 	}
 	h.log.InfoContext(r.Context(), "article published", "article", old.ID, "user_id", s.User.ID)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"herald/internal/article"
 	"herald/internal/user"
@@ -77,5 +78,51 @@ func TestSubmitAndPublishSaveWhatWasTyped(t *testing.T) {
 	got, _ := e.st.ArticleByID(ctx, id)
 	if got.Status != article.Published || !got.IsVisible(e.clock.Now()) || got.Title != "Ferry timetable changes" || got.Body != "Edited by the editor." {
 		t.Errorf("after publishing: %s %q %q visible=%v; want published as typed", got.Status, got.Title, got.Body, got.IsVisible(e.clock.Now()))
+	}
+}
+
+// An article submitted for review and then published or scheduled by an
+// editor's Save is out of review; only a draft shows as submitted.
+func TestSavedOutOfReview(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	author := e.as(t, user.Author)
+	editor := e.as(t, user.Editor)
+	submitted := func(id int64) bool {
+		t.Helper()
+		_, sub, err := e.st.ArticleOwners(ctx, []int64{id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return !sub[id].IsZero()
+	}
+	for _, status := range []string{"published", "scheduled"} {
+		r := author.post("/admin/articles", storyForm("Ferry strike "+status, "Body."))
+		mustStatus(t, "author creates a draft", r, http.StatusSeeOther)
+		id := idFromLocation(t, r)
+		path := fmt.Sprintf("/admin/articles/%d", id)
+		mustStatus(t, "author submits", author.post(path+"/submit", nil), http.StatusSeeOther)
+		if !strings.Contains(editor.get(path).body, "submitted for review") {
+			t.Fatal("a submitted draft does not say so")
+		}
+		form := storyForm("Ferry strike "+status, "Body.", "status", status, "version", versionOf(t, editor, id))
+		if status == "scheduled" {
+			form.Set("published", e.clock.Now().Add(24*time.Hour).UTC().Format(datetimeLocal))
+		}
+		mustStatus(t, "editor saves it "+status, editor.post(path, form), http.StatusSeeOther)
+		if submitted(id) {
+			t.Errorf("saved %s, the article is still marked submitted", status)
+		}
+		if strings.Contains(editor.get(path).body, "submitted for review") {
+			t.Errorf("saved %s, the editor still says submitted for review", status)
+		}
+	}
+	// A mark left on an article that is no draft is not shown.
+	a := e.publish(t, article.Article{Title: "Marked long ago"})
+	if err := e.st.SetArticleSubmitted(ctx, a.ID, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(editor.get(fmt.Sprintf("/admin/articles/%d", a.ID)).body, "submitted for review") {
+		t.Error("a published article shows as submitted for review")
 	}
 }
