@@ -245,6 +245,8 @@ type progressJSON struct {
 	Done    int            `json:"done"`
 	Percent int            `json:"percent"`
 	Frozen  bool           `json:"frozen"`
+	Waiting int            `json:"waiting"`
+	Live    bool           `json:"live"` // read again: the figures still move
 }
 
 func (h *Handler) campaignProgress(w http.ResponseWriter, r *http.Request, _ *staff) error {
@@ -258,7 +260,7 @@ func (h *Handler) campaignProgress(w http.ResponseWriter, r *http.Request, _ *st
 		pct = p.Done * 100 / p.Total
 	}
 	writeJSON(w, http.StatusOK, progressJSON{State: p.State, Total: p.Total, Sent: p.Sent, Failed: p.Failed,
-		Skipped: p.Skipped, Done: p.Done, Percent: pct, Frozen: p.Frozen})
+		Skipped: p.Skipped, Done: p.Done, Percent: pct, Frozen: p.Frozen, Waiting: p.Waiting, Live: p.Live})
 	return nil
 }
 

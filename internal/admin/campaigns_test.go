@@ -221,6 +221,60 @@ func TestCampaignStateMoves(t *testing.T) {
 	}
 }
 
+// A campaign cancelled while mail is out with a worker still moves: the
+// page keeps reading its progress, and offers Refresh without the script,
+// until every delivery has its answer.
+func TestCancelledCampaignMovesUntilItsMailIsBack(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.publish(t, article.Article{Title: "Library budget"})
+	e.subscribe(t, "ana@example.net", "bo@example.net", "cy@example.net")
+	c := e.as(t, user.Editor)
+	r := c.post("/admin/campaigns", url.Values{"newsletter": {"1"}, "subject": {"Issue"}, "article": {fmt.Sprint(a.ID)}})
+	mustStatus(t, "create", r, http.StatusSeeOther)
+	id := idFromLocation(t, r)
+	mustStatus(t, "send", c.post(fmt.Sprintf("/admin/campaigns/%d/send", id), url.Values{"when": {"now"}, "confirmed": {"1"}}), http.StatusSeeOther)
+	campaign.NewScheduler(campaign.SchedulerConfig{Store: e.st, Now: e.clock.Now}).Tick(ctx)
+	out, err := e.st.ClaimDeliveries(ctx, delivery.Claim{Owner: "test", Now: e.clock.Now(), Lease: time.Minute, Limit: 2})
+	if err != nil || len(out) != 2 {
+		t.Fatalf("ClaimDeliveries(limit 2) = %d deliveries, %v; want 2", len(out), err)
+	}
+	mustStatus(t, "cancel", c.post(fmt.Sprintf("/admin/campaigns/%d/cancel", id), url.Values{"confirmed": {"1"}}), http.StatusSeeOther)
+
+	progress := func() progressJSON {
+		t.Helper()
+		var p progressJSON
+		r := c.get(fmt.Sprintf("/admin/campaigns/%d/progress", id))
+		if err := json.Unmarshal([]byte(r.body), &p); err != nil {
+			t.Fatalf("progress %q: %v", r.body, err)
+		}
+		return p
+	}
+	if p := progress(); p.State != campaign.Cancelled || p.Waiting != 2 || !p.Live {
+		t.Errorf("progress while two are out = %+v; want cancelled, 2 waiting, live", p)
+	}
+	page := c.get(fmt.Sprintf("/admin/campaigns/%d", id)).body
+	if !strings.Contains(page, `data-state="cancelled" data-live>`) || !strings.Contains(page, ">Refresh</a>") {
+		t.Error("the page of a cancelled campaign with mail out neither keeps reading its progress nor offers Refresh")
+	}
+
+	var rs []delivery.Result
+	for _, d := range out {
+		rs = append(rs, delivery.Result{ID: d.ID, Fence: d.Fence, State: delivery.Sent, At: e.clock.Now(),
+			FirstAttempt: e.clock.Now(), Attempted: true})
+	}
+	if _, err := e.st.RecordResults(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	if p := progress(); p.Waiting != 0 || p.Live || p.Sent != 2 || p.Skipped != 1 {
+		t.Errorf("progress once all is back = %+v; want 2 sent, 1 skipped, none waiting, not live", p)
+	}
+	page = c.get(fmt.Sprintf("/admin/campaigns/%d", id)).body
+	if strings.Contains(page, "data-live") || strings.Contains(page, ">Refresh</a>") {
+		t.Error("the page of a cancelled campaign with all mail back still reads its progress or offers Refresh")
+	}
+}
+
 // TestPreviewCannotReachSecrets writes template actions into everything a
 // campaign's email is made of. The email must show them as text: no
 // template runs on content, and nothing from the server's configuration or

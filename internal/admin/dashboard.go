@@ -108,12 +108,24 @@ type progressView struct {
 	Total, Sent, Failed, Skipped int
 	Done                         int
 	Frozen                       bool // the whole audience is in the ledger: Total is final
+	Waiting                      int  // deliveries in the ledger with no outcome yet
+	// Live says the figures still move, so the page keeps reading them:
+	// while the campaign goes, and after a cancel until the mail that was
+	// out with a worker has its answer.
+	Live bool
 }
 
 func newProgress(c campaign.Campaign) progressView {
-	return progressView{ID: c.ID, Subject: c.Subject, State: c.State, Total: c.Total, Sent: c.Sent, Failed: c.Failed,
-		Skipped: c.Skipped, Done: c.Sent + c.Failed + c.Skipped,
+	p := progressView{ID: c.ID, Subject: c.Subject, State: c.State, Total: c.Total, Sent: c.Sent, Failed: c.Failed,
+		Skipped: c.Skipped, Done: c.Sent + c.Failed + c.Skipped, Waiting: c.Remaining(),
 		Frozen: !c.FrozenAt.IsZero() || (c.State != campaign.Sending && c.State != campaign.Paused)}
+	switch c.State {
+	case campaign.Scheduled, campaign.Sending, campaign.Paused:
+		p.Live = true
+	case campaign.Cancelled:
+		p.Live = p.Waiting > 0
+	}
+	return p
 }
 
 // articleRow is one article in a listing.

@@ -40,12 +40,13 @@
     });
   });
 
-  // Progress bars of campaigns that are still going.
-  var live = { scheduled: true, sending: true, paused: true };
+  // Progress bars whose figures still move: campaigns that are going, and
+  // cancelled ones whose last mail is still out. The server says which.
   document.querySelectorAll(".progress[data-progress]").forEach(function (box) {
-    if (!live[box.dataset.state]) return;
+    if (!box.hasAttribute("data-live")) return;
     var bar = box.querySelector("progress");
     var started = box.dataset.state;
+    var results = document.getElementById("results-title");
     function show(p) {
       bar.max = Math.max(p.total, 1);
       bar.value = p.done;
@@ -63,11 +64,12 @@
         .then(function (r) { if (!r.ok) throw new Error("progress " + r.status); return r.json(); })
         .then(function (p) {
           show(p);
-          if (live[p.state]) {
-            setTimeout(poll, 1000);
-          } else if (p.state !== started && document.getElementById("results-title")) {
-            // The campaign ended: the page shows its results in full.
+          if (results && (p.state !== started || !p.live)) {
+            // The campaign moved on or its figures are final: the page
+            // shows where it stands, with its results in full.
             location.reload();
+          } else if (p.live) {
+            setTimeout(poll, 1000);
           }
         })
         .catch(function () { setTimeout(poll, 5000); });
