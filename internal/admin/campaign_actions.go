@@ -84,7 +84,11 @@ func (h *Handler) campaignSend(w http.ResponseWriter, r *http.Request, s *staff)
 		return refused(err)
 	}
 	if to == campaign.Sending {
-		if ok, err := h.askFirst(w, r, s, "send", "Yes, send now", campaignURL(c.ID)); !ok {
+		n, err := h.cfg.Campaigns.AudienceSize(r.Context(), c.NewsletterID, c.AudienceLanguage, c.AudienceTags)
+		if err != nil {
+			return err
+		}
+		if ok, err := h.ask(w, r, s, sendQuestion(n), "Yes, send now", campaignURL(c.ID)); !ok {
 			return err
 		}
 	}

@@ -31,6 +31,19 @@ type campaignView struct {
 	Ledger       campaignLedger
 	Addresses    bool   // whether the viewer may see recipients' addresses
 	Error        string // why a test or a send was refused
+	// Audience is whom the campaign would reach if sent now, for a draft
+	// or a scheduled campaign.
+	Audience int
+}
+
+// SendQuestion is what Send now asks: how many it would mail.
+func (v *campaignView) SendQuestion() string { return sendQuestion(v.Audience) }
+
+func sendQuestion(n int) string {
+	if n == 1 {
+		return "Send this campaign to its audience, 1 address, now?"
+	}
+	return fmt.Sprintf("Send this campaign to its audience, %d addresses, now?", n)
 }
 
 func (v *campaignView) setError(msg string) { v.Error = msg }
@@ -96,6 +109,13 @@ func (h *Handler) campaignView(r *http.Request, s *staff, c campaign.Campaign) (
 		v.Email = emailPreview{From: p.From, ReplyTo: p.Header.Get("Reply-To"), Subject: p.Subject, Preheader: c.Preheader,
 			ListUnsubscribe: p.Header.Get("List-Unsubscribe"), Text: p.Text,
 			HTMLURL: "/admin/campaigns/" + strconv.FormatInt(c.ID, 10) + "/email"}
+	}
+	if c.State == campaign.Draft || c.State == campaign.Scheduled {
+		n, err := h.cfg.Campaigns.AudienceSize(ctx, c.NewsletterID, c.AudienceLanguage, c.AudienceTags)
+		if err != nil {
+			return nil, err
+		}
+		v.Audience = n
 	}
 	if c.State != campaign.Draft && c.State != campaign.Scheduled {
 		var err error

@@ -10,7 +10,6 @@ import (
 // the script, the server asks on a page of its own (askFirst), so a click
 // never acts unasked.
 var questions = map[string]string{
-	"send":      "Send this campaign to the whole audience now?",
 	"cancel":    "Cancel this campaign? It will not be sent.",
 	"stop":      "Cancel this campaign? What was not yet sent will not be.",
 	"unpublish": "Take this article off the site? Links to it will lead nowhere.",
@@ -38,10 +37,16 @@ type hiddenField struct{ Name, Value string }
 // not, it has written a page that asks it, whose button posts the same
 // fields again with the answer, and whose other choice goes back.
 func (h *Handler) askFirst(w http.ResponseWriter, r *http.Request, s *staff, q, button, back string) (bool, error) {
+	return h.ask(w, r, s, questions[q], button, back)
+}
+
+// ask is askFirst with a question of its own making, such as one that
+// counts what the action would reach.
+func (h *Handler) ask(w http.ResponseWriter, r *http.Request, s *staff, question, button, back string) (bool, error) {
 	if r.PostFormValue(answered) == "1" {
 		return true, nil
 	}
-	v := confirmView{page: h.pageFor(r, s, "Are you sure?"), Question: questions[q], Button: button, Action: r.URL.Path, Back: back}
+	v := confirmView{page: h.pageFor(r, s, "Are you sure?"), Question: question, Button: button, Action: r.URL.Path, Back: back}
 	names := make([]string, 0, len(r.PostForm))
 	for name := range r.PostForm {
 		if name != "csrf" && name != answered {

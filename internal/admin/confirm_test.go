@@ -52,7 +52,7 @@ func TestActionsThatCannotBeUndoneAskWithoutScript(t *testing.T) {
 	}
 	ask := c.post(fmt.Sprintf("/admin/campaigns/%d/send", id), url.Values{"when": {"now"}})
 	mustStatus(t, "send without an answer", ask, http.StatusOK)
-	if !strings.Contains(ask.body, questions["send"]) || !strings.Contains(ask.body, fmt.Sprintf(`href="/admin/campaigns/%d"`, id)) {
+	if !strings.Contains(ask.body, sendQuestion(1)) || !strings.Contains(ask.body, fmt.Sprintf(`href="/admin/campaigns/%d"`, id)) {
 		t.Errorf("the question page does not ask or offer a way back:\n%s", ask.body)
 	}
 	if s := state(); s != campaign.Draft {
@@ -97,4 +97,29 @@ func TestActionsThatCannotBeUndoneAskWithoutScript(t *testing.T) {
 	// A scheduled article readers cannot see yet goes back to draft unasked.
 	later := e.publish(t, article.Article{Title: "Tomorrow", PublishedAt: e.clock.Now().Add(24 * 60 * 60 * 1e9)})
 	mustStatus(t, "back to draft", c.post(fmt.Sprintf("/admin/articles/%d/unpublish", later.ID), nil), http.StatusSeeOther)
+}
+
+// TestCampaignPageCountsItsAudience: before sending, the page says whom
+// the campaign would reach, and warns when that is no one; Send now asks
+// with the count.
+func TestCampaignPageCountsItsAudience(t *testing.T) {
+	e := newEnv(t)
+	a := e.publish(t, article.Article{Title: "Library budget"})
+	e.subscribe(t, "ana@example.net")
+	c := e.as(t, user.Editor)
+	some := idFromLocation(t, c.post("/admin/campaigns", url.Values{"newsletter": {"1"}, "subject": {"Issue"}, "article": {fmt.Sprint(a.ID)}}))
+	none := idFromLocation(t, c.post("/admin/campaigns", url.Values{"newsletter": {"1"}, "subject": {"Issue"}, "article": {fmt.Sprint(a.ID)},
+		"language": {"fr"}}))
+	if page := c.get(fmt.Sprintf("/admin/campaigns/%d", some)); !strings.Contains(page.body, "<strong>1</strong> address now") ||
+		!strings.Contains(page.body, `data-confirm="`+sendQuestion(1)+`"`) {
+		t.Errorf("the campaign page does not count its audience of one:\n%s", page.body)
+	}
+	if page := c.get(fmt.Sprintf("/admin/campaigns/%d", none)); !strings.Contains(page.body, "No one is in this audience now") {
+		t.Errorf("the page of a campaign to no one gives no warning:\n%s", page.body)
+	}
+	ask := c.post(fmt.Sprintf("/admin/campaigns/%d/send", none), url.Values{"when": {"now"}})
+	mustStatus(t, "send to no one, unanswered", ask, http.StatusOK)
+	if !strings.Contains(ask.body, sendQuestion(0)) {
+		t.Errorf("Send now does not ask with the count:\n%s", ask.body)
+	}
 }

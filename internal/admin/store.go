@@ -70,6 +70,9 @@ type CampaignStore interface {
 	QueueTestSend(ctx context.Context, id int64, email string, now time.Time) error
 	ActiveCampaigns(ctx context.Context, limit int) ([]campaign.Campaign, error)
 	CampaignUnsubscribes(ctx context.Context, campaignID int64) (int, error)
+	// AudienceSize counts whom a campaign to the newsletter, narrowed by
+	// language and tags, would reach now.
+	AudienceSize(ctx context.Context, newsletterID int64, language string, tags []string) (int, error)
 }
 
 // SubscriberStore finds, edits, imports, exports and erases subscribers.

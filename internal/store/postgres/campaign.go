@@ -220,6 +220,41 @@ func (s *Store) StartDue(ctx context.Context, id int64, now time.Time) error {
 	return nil
 }
 
+// audience adds to a query of subscription sp joined to subscriber s the
+// conditions that make an audience: confirmed, not suppressed, and, when
+// given, in the language and holding one of the tags (comma-separated).
+// arg adds a value to the query's arguments and returns its placeholder.
+func audience(where []string, arg func(any) string, lang, tags string) []string {
+	where = append(where, `sp.state = 'confirmed'`, `NOT EXISTS (SELECT 1 FROM suppression x WHERE x.email_key = s.email_key)`)
+	if lang != "" {
+		where = append(where, `s.language = `+arg(lang))
+	}
+	if tags != "" {
+		where = append(where, `EXISTS (SELECT 1 FROM subscriber_tag t WHERE t.subscriber_id = s.id AND t.tag = ANY(`+
+			arg(strings.Split(tags, ","))+`))`)
+	}
+	return where
+}
+
+// AudienceSize counts whom a campaign to the newsletter, narrowed by
+// language and tags, would reach now: what freezing its audience would
+// write.
+func (s *Store) AudienceSize(ctx context.Context, newsletterID int64, language string, tags []string) (int, error) {
+	args := []any{newsletterID}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	where := audience([]string{`sp.newsletter_id = $1`}, arg, clean(language), clean(strings.Join(tags, ",")))
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM subscription sp JOIN subscriber s ON s.id = sp.subscriber_id
+		WHERE `+strings.Join(where, ` AND `), args...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: audience size: %w", err)
+	}
+	return n, nil
+}
+
 // DueCampaigns lists the scheduled campaigns whose time has come. Starting
 // one is a state change of its own (MoveCampaign), which happens once
 // however many processes try.
@@ -284,15 +319,7 @@ func (s *Store) FreezeChunk(ctx context.Context, id int64, limit int, now time.T
 			args = append(args, v)
 			return "$" + strconv.Itoa(len(args))
 		}
-		where := []string{`sp.newsletter_id = $4`, `sp.state = 'confirmed'`, `sp.subscriber_id > $5`,
-			`NOT EXISTS (SELECT 1 FROM suppression x WHERE x.email_key = s.email_key)`}
-		if lang != "" {
-			where = append(where, `s.language = `+arg(lang))
-		}
-		if tags != "" {
-			where = append(where, `EXISTS (SELECT 1 FROM subscriber_tag t WHERE t.subscriber_id = s.id AND t.tag = ANY(`+
-				arg(strings.Split(tags, ","))+`))`)
-		}
+		where := audience([]string{`sp.newsletter_id = $4`, `sp.subscriber_id > $5`}, arg, lang, tags)
 		rows, err := tx.Query(ctx, `INSERT INTO delivery (kind, priority, subscriber_id, campaign_id, recipient, state, next_attempt_at, created_at)
 			SELECT 'campaign', `+strconv.Itoa(delivery.PriorityBulk)+`, s.id, $2, s.email, $1, $3, $3
 			FROM subscription sp JOIN subscriber s ON s.id = sp.subscriber_id

@@ -203,6 +203,39 @@ func (s *Store) StartDue(ctx context.Context, id int64, now time.Time) error {
 	return nil
 }
 
+// audience adds to a query of subscription sp joined to subscriber s the
+// conditions that make an audience: confirmed, not suppressed, and, when
+// given, in the language and holding one of the tags (comma-separated).
+func audience(where []string, args []any, lang, tags string) ([]string, []any) {
+	where = append(where, `sp.state = 'confirmed'`, `NOT EXISTS (SELECT 1 FROM suppression x WHERE x.email_key = s.email_key)`)
+	if lang != "" {
+		where, args = append(where, `s.language = ?`), append(args, lang)
+	}
+	if tags != "" {
+		list := strings.Split(tags, ",")
+		where = append(where, `EXISTS (SELECT 1 FROM subscriber_tag t WHERE t.subscriber_id = s.id AND t.tag IN (`+
+			strings.TrimSuffix(strings.Repeat("?,", len(list)), ",")+`))`)
+		for _, t := range list {
+			args = append(args, t)
+		}
+	}
+	return where, args
+}
+
+// AudienceSize counts whom a campaign to the newsletter, narrowed by
+// language and tags, would reach now: what freezing its audience would
+// write.
+func (s *Store) AudienceSize(ctx context.Context, newsletterID int64, language string, tags []string) (int, error) {
+	where, args := audience([]string{`sp.newsletter_id = ?`}, []any{newsletterID}, language, strings.Join(tags, ","))
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM subscription sp JOIN subscriber s ON s.id = sp.subscriber_id
+		WHERE `+strings.Join(where, ` AND `), args...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: audience size: %w", err)
+	}
+	return n, nil
+}
+
 // DueCampaigns lists the scheduled campaigns whose time has come. Starting
 // one is a state change of its own (MoveCampaign), which happens once
 // however many processes try.
@@ -266,20 +299,9 @@ func (s *Store) FreezeChunk(ctx context.Context, id int64, limit int, now time.T
 		if state == string(campaign.Paused) {
 			rowState = delivery.Held
 		}
-		where := []string{`sp.newsletter_id = ?`, `sp.state = 'confirmed'`, `sp.subscriber_id > ?`,
-			`NOT EXISTS (SELECT 1 FROM suppression x WHERE x.email_key = s.email_key)`}
+		where := []string{`sp.newsletter_id = ?`, `sp.subscriber_id > ?`}
 		args := []any{string(rowState), id, ms(now), ms(now), nl, cursor}
-		if lang != "" {
-			where, args = append(where, `s.language = ?`), append(args, lang)
-		}
-		if tags != "" {
-			list := strings.Split(tags, ",")
-			where = append(where, `EXISTS (SELECT 1 FROM subscriber_tag t WHERE t.subscriber_id = s.id AND t.tag IN (`+
-				strings.TrimSuffix(strings.Repeat("?,", len(list)), ",")+`))`)
-			for _, t := range list {
-				args = append(args, t)
-			}
-		}
+		where, args = audience(where, args, lang, tags)
 		args = append(args, limit)
 		rows, err := tx.QueryContext(ctx, `INSERT INTO delivery (kind, priority, subscriber_id, campaign_id, recipient, state, next_attempt_at, created_at)
 			SELECT 'campaign', `+fmt.Sprint(delivery.PriorityBulk)+`, s.id, ?2, s.email, ?1, ?3, ?4

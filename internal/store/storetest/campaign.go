@@ -92,6 +92,18 @@ func testCampaignLifecycle(t *testing.T, st Store) {
 	if diff := cmp.Diff(want, getCampaign(t, st, id), ignoreStamps); diff != "" {
 		t.Errorf("Campaign(%d) after CreateCampaign (-want +got):\n%s", id, diff)
 	}
+	// The audience as it stands, before sending: confirmed, with one of
+	// the tags, as the freeze below writes it; in a language none has
+	// stored, no one.
+	for _, c := range []struct {
+		lang string
+		tags []string
+		want int
+	}{{"", []string{"news", "sport"}, 2}, {"", nil, 3}, {"fr", nil, 0}} {
+		if n, err := st.AudienceSize(ctx, 1, c.lang, c.tags); err != nil || n != c.want {
+			t.Errorf("AudienceSize(1, %q, %v) = %d, %v; want %d", c.lang, c.tags, n, err, c.want)
+		}
+	}
 	other := createCampaign(t, st, campaign.Campaign{NewsletterID: 1, Subject: "Other", Markdown: "x", Kind: campaign.Manual, ArticleMode: campaign.Full, State: campaign.Draft})
 	if list, err := st.ListCampaigns(ctx, 0, 10); err != nil || len(list) != 2 || list[0].ID != other || list[1].ID != id {
 		t.Errorf("ListCampaigns(0, 10) = %+v, %v; want campaigns %d then %d", list, err, other, id)

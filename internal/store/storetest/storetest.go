@@ -59,6 +59,7 @@ type Store interface {
 	StartDue(ctx context.Context, id int64, now time.Time) error
 	CampaignsToFreeze(ctx context.Context) ([]int64, error)
 	FreezeChunk(ctx context.Context, id int64, limit int, now time.Time) (added int, done bool, err error)
+	AudienceSize(ctx context.Context, newsletterID int64, language string, tags []string) (int, error)
 	FinishCampaigns(ctx context.Context, now time.Time) ([]int64, error)
 	QueueTestSend(ctx context.Context, id int64, email string, now time.Time) error
 
