@@ -79,6 +79,10 @@ type Article struct {
 	// from a store carries it, and saving it again succeeds only while the
 	// stored article still has that version; 0 saves whatever is stored.
 	Version int64
+	// AnnouncedAt is when its coming out was announced (article.published),
+	// zero until then: when readers could first see it, whatever
+	// publication time it carries. Stores fill it; saving ignores it.
+	AnnouncedAt time.Time
 
 	// TranslationOf is the slug of the article this one translates; empty
 	// for an original. Translations lists the other language versions and

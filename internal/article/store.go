@@ -14,8 +14,11 @@ type Query struct {
 	Author   string // author slug
 	Language string
 	Since    time.Time // published at or after
-	Before   Cursor
-	Limit    int
+	// AnnouncedAfter keeps the articles announced after it: those that
+	// came out since, backdated ones included.
+	AnnouncedAfter time.Time
+	Before         Cursor
+	Limit          int
 	// AllStates lists drafts and future articles too, for the newsroom.
 	AllStates bool
 }

@@ -87,6 +87,9 @@ type ValidationError struct {
 // Error reads as a sentence: the field, then what is wrong with it.
 func (e *ValidationError) Error() string { return e.Field + " " + e.Message }
 
+// MaxArticles is the most articles one campaign carries.
+const MaxArticles = 50
+
 // Validate checks a new or edited campaign.
 func (c *Campaign) Validate() error {
 	c.Subject = strings.TrimSpace(c.Subject)
@@ -108,8 +111,8 @@ func (c *Campaign) Validate() error {
 		return &ValidationError{"content", "is empty: choose articles or write Markdown"}
 	case len(c.Markdown) > 1<<20:
 		return &ValidationError{"markdown", "is larger than 1 MiB"}
-	case len(c.ArticleIDs) > 50:
-		return &ValidationError{"articles", "are more than 50"}
+	case len(c.ArticleIDs) > MaxArticles:
+		return &ValidationError{"articles", fmt.Sprintf("are more than %d", MaxArticles)}
 	}
 	if c.ArticleMode == "" {
 		c.ArticleMode = Full

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -75,16 +76,21 @@ func (d *Digests) Run(ctx context.Context, now time.Time) error {
 		if now.Before(due) {
 			continue
 		}
-		// Articles in the newsletter's language only: a story and its
-		// translation are one story, told once. The clock is exclusive: an
-		// article published at the instant of the last digest was in it.
-		arts, err := d.store.ListArticles(ctx, article.Query{Since: nl.LastDigestAt.Add(time.Millisecond),
+		// The articles that came out since the last digest (announced
+		// after it, whatever publication time they carry), in the
+		// newsletter's language only: a story and its translation are one
+		// story, told once.
+		arts, err := d.store.ListArticles(ctx, article.Query{AnnouncedAfter: nl.LastDigestAt,
 			Language: nl.Language, Limit: maxDigestBacklog}, now)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		arts, until := digestBatch(arts, now)
+		arts, until, dropped := digestBatch(arts, now)
+		if dropped > 0 {
+			d.logger.Warn("digest: more articles came out at one instant than a digest holds", "newsletter", nl.Slug,
+				"held", len(arts), "left_out", dropped)
+		}
 		var c *Campaign
 		if len(arts) > 0 {
 			c = &Campaign{
@@ -114,26 +120,36 @@ func (d *Digests) Run(ctx context.Context, now time.Time) error {
 	return errors.Join(errs...)
 }
 
-// digestBatch takes the articles of one digest from those published since
-// the last, newest first as listed: the oldest first, which reads like a
-// day's story, at most MaxDigestArticles of them. until is what the
-// digest's clock moves to: now when all were taken, else the publication
-// time of the last taken, so the next digest (due at once) starts after
-// it. Articles published in the same millisecond go in the same digest.
-func digestBatch(newestFirst []article.Article, now time.Time) (batch []article.Article, until time.Time) {
-	n := len(newestFirst)
-	batch = make([]article.Article, n)
-	for i, a := range newestFirst {
-		batch[n-1-i] = a
+// digestBatch takes the articles of one digest from those that came out
+// since the last: the first to come out, at most MaxDigestArticles of them,
+// ordered by publication time, which reads like a day's story. until is
+// what the digest's clock moves to: now when all were taken, else when the
+// last taken came out, so the next digest (due at once) starts after it.
+// Articles announced at the same instant (published together, say) go in
+// the same digest, up to the most a campaign holds; dropped counts those
+// of such a crowd beyond it, which no digest will hold.
+func digestBatch(arts []article.Article, now time.Time) (batch []article.Article, until time.Time, dropped int) {
+	batch = slices.Clone(arts)
+	slices.SortStableFunc(batch, func(a, b article.Article) int { return a.AnnouncedAt.Compare(b.AnnouncedAt) })
+	until = now
+	if len(batch) > MaxDigestArticles {
+		cut := MaxDigestArticles
+		same := func(i int) bool { return batch[i].AnnouncedAt.Equal(batch[i-1].AnnouncedAt) }
+		for cut < len(batch) && cut < MaxArticles && same(cut) {
+			cut++
+		}
+		for i := cut; i < len(batch) && same(i); i++ {
+			dropped++
+		}
+		batch, until = batch[:cut], batch[cut-1].AnnouncedAt
 	}
-	if n <= MaxDigestArticles {
-		return batch, now
-	}
-	cut := MaxDigestArticles
-	for cut > 1 && batch[cut].PublishedAt.Equal(batch[cut-1].PublishedAt) {
-		cut--
-	}
-	return batch[:cut], batch[cut-1].PublishedAt
+	slices.SortStableFunc(batch, func(a, b article.Article) int {
+		if c := a.PublishedAt.Compare(b.PublishedAt); c != 0 {
+			return c
+		}
+		return int(a.ID - b.ID)
+	})
+	return batch, until, dropped
 }
 
 func inZone(t time.Time, tz string) time.Time {

@@ -192,6 +192,10 @@ func TestDigestsSendWhatIsNewAtTheirTime(t *testing.T) {
 	if _, err := f.st.SaveArticle(f.ctx, &a); err != nil {
 		t.Fatal(err)
 	}
+	// The publisher announces what comes out; digests take what was.
+	if _, err := f.st.AnnounceArticles(f.ctx, day.Add(10*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 	digests := func() []campaign.Campaign {
 		list, err := f.st.ListCampaigns(f.ctx, 0, 10)
 		if err != nil {
@@ -277,9 +281,10 @@ func TestScheduledCampaignChecksItsArticlesWhenDue(t *testing.T) {
 
 // TestDigestTellsEachStoryOnceAndLeavesNoneOut: a digest holds the
 // articles in its newsletter's language (a translation is the same story
-// told again), never one that the last digest held, and a day with more
-// articles than a digest takes gives a second digest at once instead of
-// leaving the oldest out.
+// told again) that came out since the last digest, one dated earlier
+// included, never one that the last digest held; a day with more articles
+// than a digest takes gives a second digest at once instead of leaving the
+// oldest out, and articles that came out together stay together.
 func TestDigestTellsEachStoryOnceAndLeavesNoneOut(t *testing.T) {
 	f := setup(t)
 	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
@@ -301,13 +306,28 @@ func TestDigestTellsEachStoryOnceAndLeavesNoneOut(t *testing.T) {
 		}
 		return id
 	}
+	announce := func(at time.Time) {
+		t.Helper()
+		if _, err := f.st.AnnounceArticles(f.ctx, at); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// Held by the last digest, which ran at this very instant.
 	save(article.Article{Title: "At the last digest", Language: "en", PublishedAt: last})
+	announce(last)
 	want := map[int64]bool{save(article.Article{Title: "Port news", Language: "en", PublishedAt: day.Add(10 * time.Hour)}): true}
 	save(article.Article{Title: "Nouvelles du port", Language: "fr", TranslationOf: "port-news", PublishedAt: day.Add(10 * time.Hour)})
-	for i := range campaign.MaxDigestArticles + 5 {
+	announce(day.Add(10 * time.Hour))
+	for i := range campaign.MaxDigestArticles {
 		want[save(article.Article{Title: fmt.Sprintf("Story %d", i), Language: "en", PublishedAt: day.Add(11*time.Hour + time.Duration(i)*time.Minute)})] = true
+		announce(day.Add(11*time.Hour + time.Duration(i)*time.Minute))
 	}
+	// Published together later in the day, dated before the last digest:
+	// a batch the first digest has no room for stays whole for the second.
+	for i := range 5 {
+		want[save(article.Article{Title: fmt.Sprintf("From the archive %d", i), Language: "en", PublishedAt: day.Add(-time.Duration(i+1) * time.Hour)})] = true
+	}
+	announce(day.Add(20 * time.Hour))
 	d := campaign.NewDigests(f.st, nil)
 	at := day.Add(24*time.Hour + 7*time.Hour + time.Minute)
 	for i := range 3 {

@@ -110,15 +110,15 @@ func (s *Store) saveArticle(ctx context.Context, a *article.Article, create bool
 }
 
 const articleColumns = `a.id, a.slug, a.language, a.title, a.standfirst, a.body, a.body_html, a.section,
-	a.section_slug, a.status, a.published_at, a.updated_at, a.translation_of, a.story, a.version`
+	a.section_slug, a.status, a.published_at, a.updated_at, a.translation_of, a.story, a.version, a.announced_at`
 
 func scanArticle(row pgx.Row) (article.Article, string, error) {
 	var a article.Article
 	var status, story string
-	var pub, upd int64
+	var pub, upd, announced int64
 	err := row.Scan(&a.ID, &a.Slug, &a.Language, &a.Title, &a.Standfirst, &a.Body, &a.BodyHTML, &a.Section,
-		&a.SectionSlug, &status, &pub, &upd, &a.TranslationOf, &story, &a.Version)
-	a.Status, a.PublishedAt, a.UpdatedAt = article.Status(status), fromMS(pub), fromMS(upd)
+		&a.SectionSlug, &status, &pub, &upd, &a.TranslationOf, &story, &a.Version, &announced)
+	a.Status, a.PublishedAt, a.UpdatedAt, a.AnnouncedAt = article.Status(status), fromMS(pub), fromMS(upd), fromMS(announced)
 	return a, story, err
 }
 
@@ -180,6 +180,9 @@ func (s *Store) ListArticles(ctx context.Context, q article.Query, now time.Time
 	}
 	if q.Author != "" {
 		where = append(where, `a.id IN (SELECT article_id FROM article_author WHERE slug = `+arg(q.Author)+`)`)
+	}
+	if !q.AnnouncedAfter.IsZero() {
+		where = append(where, `a.announced_at > `+arg(ms(q.AnnouncedAfter)))
 	}
 	if !q.Since.IsZero() {
 		where = append(where, `a.published_at >= `+arg(ms(q.Since)))
