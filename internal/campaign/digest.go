@@ -181,9 +181,21 @@ func NextDigest(nl subscriber.Newsletter, after time.Time) (time.Time, error) {
 		return time.Time{}, err
 	}
 	a := after.In(loc)
-	t := time.Date(a.Year(), a.Month(), a.Day(), hour, minute, 0, 0, loc)
+	t := clockOn(a.Year(), a.Month(), a.Day(), hour, minute, loc)
 	for i := 0; i < 8 && (!t.After(after) || (nl.Digest == "weekly" && int(t.Weekday()) != nl.DigestWeekday)); i++ {
-		t = time.Date(t.Year(), t.Month(), t.Day()+1, hour, minute, 0, 0, loc)
+		t = clockOn(t.Year(), t.Month(), t.Day()+1, hour, minute, loc)
 	}
 	return t, nil
+}
+
+// clockOn is hour:minute on the day in loc. On the day clocks spring
+// forward, a time in the gap does not exist: it is taken as the same
+// time after the change (02:30 is 03:30), never before it, so a digest
+// never comes early.
+func clockOn(year int, month time.Month, day, hour, minute int, loc *time.Location) time.Time {
+	t := time.Date(year, month, day, hour, minute, 0, 0, loc)
+	if t.Hour() < hour || t.Day() != time.Date(year, month, day, 12, 0, 0, 0, loc).Day() {
+		t = t.Add(time.Hour)
+	}
+	return t
 }
