@@ -104,7 +104,7 @@ func TestCampaignFromArticleToResults(t *testing.T) {
 	}
 	late := editor.post(fmt.Sprintf("/admin/campaigns/%d/send", id), url.Values{"when": {"later"}, "send_at": {"2001-01-01T07:00"}})
 	mustStatus(t, "send at a past time", late, http.StatusBadRequest)
-	if !strings.Contains(late.body, "Send at has passed") || !strings.Contains(late.body, `value="2001-01-01T07:00"`) {
+	if !strings.Contains(late.body, "The time to send at has passed") || !strings.Contains(late.body, `value="2001-01-01T07:00"`) {
 		t.Error("a send at a past time does not show the campaign again with the reason and the time typed")
 	}
 
@@ -303,6 +303,19 @@ func TestPreviewCannotReachSecrets(t *testing.T) {
 		}
 		if !strings.Contains(body, "{{.Secret}}") || strings.Contains(body, "${{7*7}}49") || strings.Contains(body, "map[") {
 			t.Errorf("%s: the template actions are not shown as written", p)
+		}
+	}
+}
+
+// A refusal names a field by the words its form labels it with.
+func TestRefusalsNameFieldsAsLabelled(t *testing.T) {
+	for _, c := range []struct{ field, rule, want string }{
+		{"slug", "must be 1 to 120 lowercase letters", "The address must be 1 to 120 lowercase letters."},
+		{"send_at", "has passed", "The time to send at has passed."},
+		{"title", "is required", "Title is required."},
+	} {
+		if got := fieldMessage(c.field, c.rule); got != c.want {
+			t.Errorf("fieldMessage(%q, %q) = %q, want %q", c.field, c.rule, got, c.want)
 		}
 	}
 }

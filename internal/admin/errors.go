@@ -110,11 +110,30 @@ func capitalize(s string) string {
 // fieldMessage phrases a domain validation error for a person: "Title is
 // required".
 func fieldMessage(field, msg string) string {
+	if label, ok := fieldLabels[field]; ok {
+		field = label
+	}
 	field = strings.ReplaceAll(field, "_", " ")
 	if field == "" {
 		return msg
 	}
 	return strings.ToUpper(field[:1]) + field[1:] + " " + msg + "."
+}
+
+// fieldLabels are the words the forms label a field with, where the rules
+// call it by another name: a message names what the person sees.
+var fieldLabels = map[string]string{
+	"slug":           "the address",
+	"published":      "the publication time",
+	"send_at":        "the time to send at",
+	"article_mode":   "how articles appear",
+	"articles":       "the articles",
+	"audience_tags":  "the audience's tags",
+	"content":        "the content",
+	"markdown":       "the text written for the email",
+	"preheader":      "the preview text",
+	"newsletter":     "the newsletter",
+	"translation_of": "the original's address",
 }
 
 // fail answers a request whose handler returned err. A request that needs a
