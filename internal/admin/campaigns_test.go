@@ -319,3 +319,20 @@ func TestRefusalsNameFieldsAsLabelled(t *testing.T) {
 		}
 	}
 }
+
+// A refused form says which field the refusal is about, for the page's
+// script to mark it invalid and move the focus there.
+func TestRefusedFormNamesItsField(t *testing.T) {
+	e := newEnv(t)
+	c := e.as(t, user.Editor)
+	r := c.post("/admin/articles", url.Values{"title": {"Tide tables"}, "body": {"x"}, "slug": {"Not A Slug!"}})
+	mustStatus(t, "create with a bad address", r, http.StatusBadRequest)
+	if !strings.Contains(r.body, `id="form-error"`) || !strings.Contains(r.body, `data-field="slug"`) {
+		t.Errorf("the refusal does not name its field:\n%s", r.body)
+	}
+	r = c.post("/admin/campaigns", url.Values{"newsletter": {"1"}, "subject": {"Empty"}})
+	mustStatus(t, "create without content", r, http.StatusBadRequest)
+	if !strings.Contains(r.body, `data-field="markdown"`) {
+		t.Errorf("a campaign without content does not point at the text field:\n%s", r.body)
+	}
+}

@@ -136,6 +136,33 @@ var fieldLabels = map[string]string{
 	"translation_of": "the original's address",
 }
 
+// formFields are the names the forms give fields the rules call by
+// another name.
+var formFields = map[string]string{
+	"articles":      "article",
+	"article_mode":  "mode",
+	"audience_tags": "tags",
+	"content":       "markdown",
+}
+
+// errorField is the form field a refusal is about, "" when it is about no
+// one field.
+func errorField(err error) string {
+	var av *article.ValidationError
+	var cv *campaign.ValidationError
+	var field string
+	switch {
+	case errors.As(err, &av):
+		field = av.Field
+	case errors.As(err, &cv):
+		field = cv.Field
+	}
+	if f, ok := formFields[field]; ok {
+		return f
+	}
+	return field
+}
+
 // fail answers a request whose handler returned err. A request that needs a
 // session goes to the sign-in page; a script gets JSON; a refused form is
 // shown again; anything else gets an error page. Only unexpected errors are
@@ -162,6 +189,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, s *staff, err err
 	var fe *formError
 	if errors.As(err, &fe) {
 		fe.view.setError(se.msg)
+		if v, ok := fe.view.(interface{ setErrorField(string) }); ok {
+			v.setErrorField(errorField(err))
+		}
 		rerr := h.render(w, se.status, fe.page, fe.view)
 		if rerr == nil {
 			return

@@ -96,7 +96,12 @@ type page struct {
 	Icon   string
 	Flash  string
 	Public string // the public site, for "view on site" links
+	// ErrorField names the form field a refusal shown on the page is
+	// about, for the page's script to mark and focus.
+	ErrorField string
 }
+
+func (p *page) setErrorField(f string) { p.ErrorField = f }
 
 // navItem is one entry of the main menu.
 type navItem struct {
