@@ -301,7 +301,26 @@ func (f *articleForm) publishNow(now time.Time) {
 }
 
 func (h *Handler) articleUnpublish(w http.ResponseWriter, r *http.Request, s *staff) error {
-	return h.setVisibility(w, r, s, article.Draft, "unpublished")
+	if !editorForm(r) {
+		return h.setVisibility(w, r, s, article.Draft, "unpublished")
+	}
+	// Back to draft from the editor, which readers cannot see yet: what
+	// was typed is saved with it, as Publish now does.
+	old, owner, submitted, err := h.loadArticle(r)
+	if err != nil {
+		return err
+	}
+	if !mayEdit(s.User, old, owner) {
+		return errForbidden
+	}
+	if old.IsVisible(h.now()) {
+		return h.setVisibility(w, r, s, article.Draft, "unpublished")
+	}
+	if _, err := h.saveThen(r, s, old, owner, submitted, func(f *articleForm) { f.Status = string(article.Draft) }); err != nil {
+		return err
+	}
+	h.log.InfoContext(r.Context(), "article unpublished", "article", old.ID, "user_id", s.User.ID)
+	return done(w, r, "/admin/articles/"+strconv.FormatInt(old.ID, 10), "unpublished")
 }
 
 // visibilityTries bounds how often setVisibility tries again after losing

@@ -126,3 +126,26 @@ func TestSavedOutOfReview(t *testing.T) {
 		t.Error("a published article shows as submitted for review")
 	}
 }
+
+// Back to draft, on a scheduled article, is a button of the editor's form
+// too: what was typed goes back to draft with it.
+func TestBackToDraftSavesWhatWasTyped(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	editor := e.as(t, user.Editor)
+	later := e.clock.Now().Add(48 * time.Hour).UTC().Format(datetimeLocal)
+	r := editor.post("/admin/articles", storyForm("Bridge works", "Old body.", "status", "published", "published", later))
+	mustStatus(t, "schedule an article", r, http.StatusSeeOther)
+	id := idFromLocation(t, r)
+	path := fmt.Sprintf("/admin/articles/%d", id)
+	want := fmt.Sprintf(`<button type="submit" form="article-form" formaction="%s/unpublish" class="secondary">Back to draft</button>`, path)
+	if page := editor.get(path).body; !strings.Contains(page, want) {
+		t.Fatalf("the editor of a scheduled article lacks %s", want)
+	}
+	r = editor.post(path+"/unpublish", storyForm("Bridge works, revised", "Typed body.", "status", "published", "published", later,
+		"version", versionOf(t, editor, id)))
+	mustStatus(t, "back to draft with edits", r, http.StatusSeeOther)
+	if got, _ := e.st.ArticleByID(ctx, id); got.Status != article.Draft || got.Title != "Bridge works, revised" || got.Body != "Typed body." {
+		t.Errorf("after back to draft: %s %q %q; want the draft as typed", got.Status, got.Title, got.Body)
+	}
+}
