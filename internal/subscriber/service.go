@@ -197,7 +197,9 @@ func (s *Service) unsubscribeToken(token string, now time.Time) (Token, error) {
 func scope(t Token, sub Subscriber) []int64 {
 	switch {
 	case t.Purpose == PurposeDecline:
-		return unconfirmed(sub)
+		// Never nil: a reader who confirmed everything since declines
+		// nothing, rather than everything.
+		return append([]int64{}, unconfirmed(sub)...)
 	case t.NewsletterID != 0:
 		return []int64{t.NewsletterID}
 	}

@@ -42,3 +42,20 @@ func TestDeclineLeavesOnlyWhatWasNeverConfirmed(t *testing.T) {
 		t.Errorf("after declining: %v; want the confirmed newsletter kept and the waiting one left", got)
 	}
 }
+
+// TestDeclineAfterConfirmingLeavesNothing: a reader who confirmed what the
+// email asked about, then presses its unsubscribe button, declines
+// nothing; the page offers to leave everything instead.
+func TestDeclineAfterConfirmingLeavesNothing(t *testing.T) {
+	e := newEnv(t)
+	id := signedUp(t, e, "1")
+	confirm := e.signer.Sign(subscriber.Token{Purpose: subscriber.PurposeConfirm, SubscriberID: id, Expires: e.now.Add(time.Hour)})
+	wantStatus(t, "POST /confirm", e.do(httptest.NewRequest("POST", "/confirm/"+confirm, nil)), http.StatusOK)
+	tok := e.signer.Sign(subscriber.Token{Purpose: subscriber.PurposeDecline, SubscriberID: id})
+	r := httptest.NewRequest("POST", "/unsubscribe/"+tok, strings.NewReader("List-Unsubscribe=One-Click"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	wantStatus(t, "one-click POST (decline, all confirmed)", e.do(r), http.StatusOK)
+	if got := states(t, e, id); got[1] != subscriber.Confirmed {
+		t.Errorf("declining after confirming left the newsletter: %v", got)
+	}
+}
