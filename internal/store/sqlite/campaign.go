@@ -226,10 +226,22 @@ func audience(where []string, args []any, lang, tags string) ([]string, []any) {
 // language and tags, would reach now: what freezing its audience would
 // write.
 func (s *Store) AudienceSize(ctx context.Context, newsletterID int64, language string, tags []string) (int, error) {
-	where, args := audience([]string{`sp.newsletter_id = ?`}, []any{newsletterID}, language, strings.Join(tags, ","))
 	var n int
-	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM subscription sp JOIN subscriber s ON s.id = sp.subscriber_id
-		WHERE `+strings.Join(where, ` AND `), args...).Scan(&n)
+	var err error
+	if language == "" && len(tags) == 0 {
+		// The whole newsletter: its confirmed subscriptions, counted in
+		// their index, less the few suppressed, found from the other side.
+		// Counting through every subscriber's row costs three times as much.
+		err = s.read.QueryRowContext(ctx, `SELECT
+			(SELECT count(*) FROM subscription WHERE newsletter_id = ?1 AND state = 'confirmed') -
+			(SELECT count(*) FROM suppression x JOIN subscriber s ON s.email_key = x.email_key
+				JOIN subscription sp ON sp.subscriber_id = s.id AND sp.newsletter_id = ?1 AND sp.state = 'confirmed')`,
+			newsletterID).Scan(&n)
+	} else {
+		where, args := audience([]string{`sp.newsletter_id = ?`}, []any{newsletterID}, language, strings.Join(tags, ","))
+		err = s.read.QueryRowContext(ctx, `SELECT count(*) FROM subscription sp JOIN subscriber s ON s.id = sp.subscriber_id
+			WHERE `+strings.Join(where, ` AND `), args...).Scan(&n)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: audience size: %w", err)
 	}
