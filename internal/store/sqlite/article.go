@@ -300,6 +300,16 @@ func (s *Store) ArticlesByID(ctx context.Context, ids []int64) ([]article.Articl
 // whose coming out was not announced yet, and returns them. The mark is a
 // conditional update, so of several processes only one announces each.
 func (s *Store) AnnounceArticles(ctx context.Context, now time.Time) ([]article.Article, error) {
+	// The scheduler asks every second; mostly nothing is due, and a look
+	// costs no write transaction (nor a flush of the log).
+	var due bool
+	if err := s.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM article
+		WHERE announced_at = 0 AND status <> 'draft' AND published_at > 0 AND published_at <= ?)`, ms(now)).Scan(&due); err != nil {
+		return nil, fmt.Errorf("sqlite: announce articles: %w", err)
+	}
+	if !due {
+		return nil, nil
+	}
 	var list []article.Article
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE article SET announced_at = ?1
