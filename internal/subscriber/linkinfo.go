@@ -18,6 +18,10 @@ type LinkInfo struct {
 	// Changed reports whether the action just taken changed anything;
 	// looking at a link never does.
 	Changed bool
+	// Preferences is a token for the reader's preferences page, given with
+	// an unsubscription: a reader who changes their mind chooses again
+	// there, at once, without waiting for another confirmation email.
+	Preferences string
 }
 
 // Active lists the newsletters of the link the reader is still on, pending

@@ -286,6 +286,7 @@ func (s *Service) Unsubscribe(ctx context.Context, token string, all bool, ip st
 		info.Left = slices.DeleteFunc(info.Left, func(n Newsletter) bool { return !slices.Contains(ids, n.ID) })
 	}
 	info.Pending, info.Confirmed, info.Changed = nil, nil, len(ended) > 0
+	info.Preferences = s.cfg.Signer.Sign(Token{Purpose: PurposePreferences, SubscriberID: sub.ID})
 	return info, nil
 }
 

@@ -59,3 +59,26 @@ func TestDeclineAfterConfirmingLeavesNothing(t *testing.T) {
 		t.Errorf("declining after confirming left the newsletter: %v", got)
 	}
 }
+
+// TestUnsubscribedPageOffersToTakeItBack: the page that says a reader left
+// links to their preferences page, where they can join again at once,
+// with no confirmation email to wait for.
+func TestUnsubscribedPageOffersToTakeItBack(t *testing.T) {
+	e := newEnv(t)
+	id := signedUp(t, e, "1")
+	tok := e.signer.Sign(subscriber.Token{Purpose: subscriber.PurposeUnsubscribe, SubscriberID: id, NewsletterID: 1})
+	left := e.do(httptest.NewRequest("POST", "/unsubscribe/"+tok, nil))
+	wantStatus(t, "POST /unsubscribe", left, http.StatusOK)
+	body := left.Body.String()
+	i := strings.Index(body, `href="/preferences/`)
+	if i < 0 || !strings.Contains(body, "Changed your mind?") {
+		t.Fatalf("the unsubscribed page offers no way back:\n%s", body)
+	}
+	link := body[i+len(`href="`):]
+	link = link[:strings.Index(link, `"`)]
+	prefs, err := e.signer.Verify(strings.TrimPrefix(link, "/preferences/"), subscriber.PurposePreferences, e.now)
+	if err != nil || prefs.SubscriberID != id {
+		t.Errorf("the way back is %s (%+v, %v); want a preferences link of subscriber %d", link, prefs, err, id)
+	}
+	wantStatus(t, "GET "+link, e.get(link), http.StatusOK)
+}

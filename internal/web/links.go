@@ -18,6 +18,9 @@ type linkView struct {
 	Button      string
 	AllButton   string // a button that leaves every newsletter
 	SignUp      string // the reader has left: a link to the signup box, in these words
+	// Preferences links a reader who just left to their preferences page,
+	// in the words of ChangedMind, to take it back at once.
+	Preferences, ChangedMind string
 }
 
 // confirmForm asks before confirming. Mail scanners fetch every link in a
@@ -111,6 +114,9 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 	v.Message = lw.LeftMessage
 	if all || len(info.Left) == 0 {
 		v.Message, v.Newsletters = lw.LeftAll, nil
+	}
+	if info.Preferences != "" {
+		v.Preferences, v.ChangedMind = "/preferences/"+info.Preferences, lw.ChangedMind
 	}
 	return h.writeLinkPage(w, v)
 }

@@ -19,6 +19,7 @@ type linkWords struct {
 	PrefsWording, PrefsPending, PrefsName, PrefsSaved  string
 	ExpiredTitle, ExpiredMessage, BadTitle, BadMessage string
 	PrefsNone, PrefsSuppressed, PrefsRefused           string
+	ChangedMind                                        string
 }
 
 // linkLanguages are the languages of those pages; English is used for any
@@ -41,6 +42,7 @@ var linkLanguages = map[string]linkWords{
 		ExpiredTitle:    "This link has expired", ExpiredMessage: "Links in our emails only work for a limited time. Please sign up again to get a new one.",
 		BadTitle: "This link is not valid", BadMessage: "The link may have been cut short or changed on its way. Please copy the whole link from the email.",
 		PrefsRefused: "The newsletters you ticked could not be added: mail to this address could not be delivered or was reported as unwanted. Your other changes were saved.",
+		ChangedMind:  "Changed your mind? Choose your newsletters",
 	},
 	"fr": {
 		ConfirmHeading: "Confirmez votre abonnement", ConfirmMessage: "Appuyez sur le bouton pour commencer à recevoir :", ConfirmButton: "Confirmer mon abonnement",
@@ -59,6 +61,7 @@ var linkLanguages = map[string]linkWords{
 		ExpiredTitle:    "Ce lien a expiré", ExpiredMessage: "Les liens de nos e-mails ne fonctionnent que pendant un temps limité. Inscrivez-vous de nouveau pour en recevoir un autre.",
 		BadTitle: "Ce lien n'est pas valide", BadMessage: "Le lien a peut-être été coupé ou modifié en chemin. Copiez le lien entier depuis l'e-mail.",
 		PrefsRefused: "Les newsletters cochées n'ont pas pu être ajoutées : le courrier envoyé à cette adresse n'a pas pu être distribué ou a été signalé comme indésirable. Vos autres changements ont été enregistrés.",
+		ChangedMind:  "Vous avez changé d'avis ? Choisissez vos newsletters",
 	},
 	"de": {
 		ConfirmHeading: "Abonnement bestätigen", ConfirmMessage: "Drücken Sie die Schaltfläche, um Folgendes zu erhalten:", ConfirmButton: "Abonnement bestätigen",
@@ -77,6 +80,7 @@ var linkLanguages = map[string]linkWords{
 		ExpiredTitle:    "Dieser Link ist abgelaufen", ExpiredMessage: "Die Links in unseren E-Mails gelten nur eine begrenzte Zeit. Bitte melden Sie sich erneut an, um einen neuen zu erhalten.",
 		BadTitle: "Dieser Link ist ungültig", BadMessage: "Der Link wurde unterwegs vielleicht gekürzt oder verändert. Bitte kopieren Sie den ganzen Link aus der E-Mail.",
 		PrefsRefused: "Die angekreuzten Newsletter konnten nicht hinzugefügt werden: E-Mails an diese Adresse waren unzustellbar oder wurden als unerwünscht gemeldet. Ihre übrigen Änderungen wurden gespeichert.",
+		ChangedMind:  "Anders überlegt? Wählen Sie Ihre Newsletter",
 	},
 	"es": {
 		ConfirmHeading: "Confirma tu suscripción", ConfirmMessage: "Pulsa el botón para empezar a recibir:", ConfirmButton: "Confirmar mi suscripción",
@@ -95,6 +99,7 @@ var linkLanguages = map[string]linkWords{
 		ExpiredTitle:    "Este enlace ha caducado", ExpiredMessage: "Los enlaces de nuestros correos solo funcionan durante un tiempo. Vuelve a suscribirte para recibir uno nuevo.",
 		BadTitle: "Este enlace no es válido", BadMessage: "Puede que el enlace se haya cortado o modificado por el camino. Copia el enlace completo del correo.",
 		PrefsRefused: "No se han podido añadir los boletines marcados: el correo a esta dirección no se pudo entregar o se marcó como no deseado. Tus demás cambios se han guardado.",
+		ChangedMind:  "¿Has cambiado de opinión? Elige tus boletines",
 	},
 }
 
