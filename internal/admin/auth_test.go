@@ -260,3 +260,29 @@ func TestSecurityHeadersEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// A form posted after the session ended is refused with a way to sign in
+// that leads back to the page it was posted from, never to another site.
+func TestSignInAgainLeadsBackToTheForm(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t)
+	post := func(referer string) response {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/admin/articles", strings.NewReader("title=Draft"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Referer", referer)
+		return c.do(req)
+	}
+	r := post(e.srv.URL + "/admin/articles/new?translation_of=x")
+	mustStatus(t, "post without a session", r, http.StatusUnauthorized)
+	if !strings.Contains(r.body, `href="/admin/login?next=%2fadmin%2farticles%2fnew%3ftranslation_of%3dx"`) {
+		t.Errorf("the sign-in link does not lead back to the form:\n%s", r.body)
+	}
+	r = post("https://elsewhere.example/admin/articles/new")
+	if !strings.Contains(r.body, `href="/admin/login?next=%2fadmin%2f"`) {
+		t.Errorf("the sign-in link leads to another site's page:\n%s", r.body)
+	}
+}

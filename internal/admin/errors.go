@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"herald/internal/article"
@@ -199,6 +200,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, s *staff, err err
 		h.log.ErrorContext(r.Context(), "admin: render form again", "page", fe.page, "err", rerr)
 	}
 	v := errorView{page: h.basePage(s, se.title), Heading: se.title, Message: se.msg, SignIn: se == errSignIn}
+	if v.SignIn {
+		v.Next = returnTo(r)
+	}
 	if err := h.render(w, se.status, "error", &v); err != nil {
 		h.log.ErrorContext(r.Context(), "admin: render error page", "err", err)
 		http.Error(w, se.title, se.status)
@@ -210,6 +214,18 @@ type errorView struct {
 	page
 	Heading, Message string
 	SignIn           bool
+	Next             string // where signing in leads back to
+}
+
+// returnTo is the page a form refused for want of a session was posted
+// from, so that signing in again leads back there rather than to the
+// dashboard: the page of this app named by the Referer, when it is one.
+func returnTo(r *http.Request) string {
+	ref, err := url.Parse(r.Referer())
+	if err != nil || ref.Host != r.Host {
+		return "/admin/"
+	}
+	return safeNext(ref.RequestURI())
 }
 
 // wantsJSON reports whether the request came from one of the app's scripts.
