@@ -1,8 +1,10 @@
 // Command campaign measures sending: a real campaign through the real
 // engine (herald serve in its own process) to Postfix's smtp-sink on
 // loopback. It prints messages per second, CPU seconds and peak memory of
-// the herald process, with and without DKIM, and the rate at which RSA
-// signing alone runs on this machine for comparison.
+// the herald process, with and without DKIM, and beside them what bounds
+// them on this machine: the loopback path with nothing else done per
+// message (Postfix's smtp-source, then Herald's own SMTP client, into the
+// same sink) and the rate at which DKIM signing alone runs.
 //
 //	go run ./bench/campaign -recipients 100000 -connections 16
 package main
@@ -98,10 +100,17 @@ func run() error {
 		return err
 	}
 	fmt.Printf("one message: %d bytes (%d stories)\n", size, o.stories)
-	if ceiling, err := sourceCeiling(o, size); err != nil {
+	if c, err := sourceCeiling(o, size); err != nil {
 		fmt.Printf("smtp-source ceiling not measured: %v\n", err)
 	} else {
-		fmt.Printf("smtp-source alone, %d sessions, %d-byte messages: %.0f msg/s (the loopback ceiling)\n", o.connections, size, ceiling)
+		fmt.Printf("smtp-source alone, %d sessions, %d-byte messages: %.0f msg/s, the sink busy %.0f%% of the time (the loopback ceiling)\n",
+			o.connections, size, c.rate, 100*c.sinkBusy)
+	}
+	if c, err := clientCeiling(o, size); err != nil {
+		fmt.Printf("client ceiling not measured: %v\n", err)
+	} else {
+		fmt.Printf("Herald's SMTP client alone, %d connections, %d-byte messages: %.0f msg/s, %.0f µs of CPU a message, the sink busy %.0f%% of the time (the ceiling for any engine with this client and sink)\n",
+			o.connections, size, c.rate, c.clientCPU.Seconds()*1e6, 100*c.sinkBusy)
 	}
 
 	configs := []string{"none"}
@@ -119,8 +128,8 @@ func run() error {
 				return err
 			}
 			results = append(results, r)
-			fmt.Printf("dkim %-7s %8.0f msg/s  %6.1f s  cpu %6.1f s  peak RSS %4d MB\n",
-				cfg, r.rate, r.seconds, r.cpu, r.rssMB)
+			fmt.Printf("dkim %-7s %8.0f msg/s  %6.1f s  cpu %6.1f s  peak RSS %4d MB  sink busy %3.0f%%\n",
+				cfg, r.rate, r.seconds, r.cpu, r.rssMB, 100*r.sinkBusy)
 		}
 		slices.SortFunc(results, func(a, b result) int { return cmp.Compare(a.rate, b.rate) })
 		m := results[len(results)/2]
@@ -139,6 +148,7 @@ func run() error {
 
 type result struct {
 	rate, seconds, cpu float64
+	sinkBusy           float64 // the sink's CPU time over the sending time
 	rssMB              int64
 }
 
@@ -172,16 +182,14 @@ func sendOnce(bin, tmp, csv, md, dkim string, o options) (result, error) {
 	}
 	id = strings.TrimSpace(id)
 
-	sinkAddr := freeAddr()
-	sink := exec.Command(o.sink, "-u", "nobody", sinkAddr, "1024")
-	if err := sink.Start(); err != nil {
+	sink, err := startSink(o)
+	if err != nil {
 		return result{}, err
 	}
-	defer func() { sink.Process.Kill(); sink.Wait() }()
-	waitPort(sinkAddr)
+	defer sink.stop()
 
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "warn",
-		"--smtp", fmt.Sprintf("smtp://%s?connections=%d", sinkAddr, o.connections)}, dbArgs...)
+		"--smtp", fmt.Sprintf("smtp://%s?connections=%d", sink.addr, o.connections)}, dbArgs...)
 	if dkim != "none" {
 		key := filepath.Join(data, "dkim.pem")
 		if _, err := herald("dkim", "keygen", "--domain", "example.org", "--selector", "bench", "--algorithm", dkim, "--out", key); err != nil {
@@ -217,7 +225,7 @@ func sendOnce(bin, tmp, csv, md, dkim string, o options) (result, error) {
 		kill()
 		return result{}, fmt.Errorf("campaign create printed %q, not an ID", id)
 	}
-	start := time.Now()
+	start, sinkCPU0 := time.Now(), sink.cpu()
 	if _, err := herald("campaign", "send", id); err != nil {
 		kill()
 		return result{}, err
@@ -227,6 +235,7 @@ func sendOnce(bin, tmp, csv, md, dkim string, o options) (result, error) {
 	// scheduler's next tick, up to a second later; that is waited for and
 	// told, not counted.
 	var elapsed time.Duration
+	var sinkBusy float64
 	for {
 		c, err := watch.Campaign(context.Background(), campaignID)
 		if err != nil {
@@ -235,6 +244,7 @@ func sendOnce(bin, tmp, csv, md, dkim string, o options) (result, error) {
 		}
 		if elapsed == 0 && !c.FrozenAt.IsZero() && c.Remaining() == 0 {
 			elapsed = time.Since(start)
+			sinkBusy = (sink.cpu() - sinkCPU0).Seconds() / elapsed.Seconds()
 		}
 		if c.State == campaign.Sent {
 			if elapsed == 0 {
@@ -250,7 +260,7 @@ func sendOnce(bin, tmp, csv, md, dkim string, o options) (result, error) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	r := result{rate: float64(o.recipients) / elapsed.Seconds(), seconds: elapsed.Seconds()}
+	r := result{rate: float64(o.recipients) / elapsed.Seconds(), seconds: elapsed.Seconds(), sinkBusy: sinkBusy}
 	for _, srv := range nodes {
 		r.rssMB = max(r.rssMB, peakRSS(srv.Process.Pid))
 		srv.Process.Signal(syscall.SIGTERM)
@@ -351,29 +361,6 @@ func messageSize(bin, tmp, md string) (int, error) {
 		return 0, fmt.Errorf("probe message: %w", err)
 	}
 	return len(msgs[0].Data), nil
-}
-
-// sourceCeiling runs Postfix's smtp-source against a fresh smtp-sink with
-// messages of the campaign's size over the same number of connections: what
-// the loopback path carries when nothing else happens per message.
-func sourceCeiling(o options, size int) (float64, error) {
-	source := filepath.Join(filepath.Dir(o.sink), "smtp-source")
-	if _, err := os.Stat(source); err != nil {
-		return 0, err
-	}
-	addr := freeAddr()
-	sink := exec.Command(o.sink, "-u", "nobody", addr, "1024")
-	if err := sink.Start(); err != nil {
-		return 0, err
-	}
-	defer func() { sink.Process.Kill(); sink.Wait() }()
-	waitPort(addr)
-	n := min(max(o.recipients, 20000), 100000)
-	start := time.Now()
-	if err := sh(nil, source, "-d", "-s", fmt.Sprint(o.connections), "-l", fmt.Sprint(size), "-m", fmt.Sprint(n), addr); err != nil {
-		return 0, err
-	}
-	return float64(n) / time.Since(start).Seconds(), nil
 }
 
 func writeList(path string, n int) error {
