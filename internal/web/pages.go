@@ -317,13 +317,13 @@ func (h *Handler) box(ctx context.Context, lang, source string) *boxView {
 		return nil
 	}
 	key, words := h.wordsFor(lang)
-	b := &boxView{Words: words, Lang: key, Source: source, Offline: labelsFor(key).Offline}
+	b := &boxView{Words: words, Lang: key, Source: source, Offline: labelsFor(key).Offline, Mark: markLang(key, lang)}
 	if len(nls) == 1 {
 		b.Only = nls[0].ID
 		return b
 	}
 	for _, n := range nls {
-		b.Choices = append(b.Choices, choice{ID: n.ID, Name: n.Name, Description: n.Description, Lang: otherLang(n.Language, lang)})
+		b.Choices = append(b.Choices, choice{ID: n.ID, Name: n.Name, Description: n.Description, Lang: otherLang(n.Language, key)})
 	}
 	return b
 }

@@ -23,6 +23,7 @@ type boxView struct {
 	Choices []choice
 	Only    int64 // the one newsletter, when there is no choice to make
 	Offline string
+	Mark    string // Lang, when the page around the box is in another language
 
 	Email, Name          string
 	ErrField, ErrMessage string

@@ -95,32 +95,49 @@ func (h *Handler) wordsFor(lang string) (string, Words) {
 // the page's language where Herald knows it and English otherwise.
 type labels struct {
 	Skip, Home, Latest, By, Updated, Topics, AlsoIn, Older, Offline string
-	lang                                                            string // whose dates these are
+	// Lang is the language of these words when it is not the page's, as
+	// when Herald has none in the page's language, so that each of them
+	// can say so. It is empty when they are in the page's language.
+	Lang string
+	in   string // the language of these words
+	lang string // whose dates these are
 }
 
 func labelsFor(tag string) labels {
 	l := labelsIn(tag)
 	l.lang = tag
+	l.Lang = markLang(l.in, tag)
 	return l
+}
+
+// markLang is the lang attribute that words in tag need on a page in
+// pageLang: tag when the two are different languages, else nothing.
+func markLang(tag, pageLang string) string {
+	a, _, _ := strings.Cut(strings.ToLower(tag), "-")
+	b, _, _ := strings.Cut(strings.ToLower(pageLang), "-")
+	if a == b {
+		return ""
+	}
+	return tag
 }
 
 func labelsIn(tag string) labels {
 	primary, _, _ := strings.Cut(strings.ToLower(tag), "-")
 	switch primary {
 	case "fr":
-		return labels{Skip: "Aller au contenu", Home: "Accueil", Latest: "Dernières nouvelles", By: "Par",
+		return labels{in: "fr", Skip: "Aller au contenu", Home: "Accueil", Latest: "Dernières nouvelles", By: "Par",
 			Updated: "Mis à jour", Topics: "Sujets", AlsoIn: "Aussi disponible en", Older: "Articles plus anciens",
 			Offline: "Envoi impossible. Vérifiez votre connexion et réessayez."}
 	case "de":
-		return labels{Skip: "Zum Inhalt springen", Home: "Startseite", Latest: "Neueste Artikel", By: "Von",
+		return labels{in: "de", Skip: "Zum Inhalt springen", Home: "Startseite", Latest: "Neueste Artikel", By: "Von",
 			Updated: "Aktualisiert", Topics: "Themen", AlsoIn: "Auch verfügbar auf", Older: "Ältere Artikel",
 			Offline: "Senden fehlgeschlagen. Bitte prüfen Sie Ihre Verbindung."}
 	case "es":
-		return labels{Skip: "Ir al contenido", Home: "Portada", Latest: "Últimas noticias", By: "Por",
+		return labels{in: "es", Skip: "Ir al contenido", Home: "Portada", Latest: "Últimas noticias", By: "Por",
 			Updated: "Actualizado", Topics: "Temas", AlsoIn: "También disponible en", Older: "Artículos anteriores",
 			Offline: "No se pudo enviar. Comprueba tu conexión e inténtalo de nuevo."}
 	}
-	return labels{Skip: "Skip to content", Home: "Home", Latest: "Latest news", By: "By",
+	return labels{in: "en", Skip: "Skip to content", Home: "Home", Latest: "Latest news", By: "By",
 		Updated: "Updated", Topics: "Topics", AlsoIn: "Also available in", Older: "Older articles",
 		Offline: "Could not send. Please check your connection and try again."}
 }
@@ -129,12 +146,13 @@ func labelsIn(tag string) labels {
 type date struct {
 	ISO  string // RFC 3339, for <time datetime>
 	Text string
+	Lang string // the language of Text when it is not the page's
 }
 
 // formatDate writes t in UTC, the only zone the site knows of.
 func (l labels) formatDate(t time.Time) date {
 	t = t.UTC()
-	return date{ISO: t.Format(time.RFC3339), Text: lang.Date(l.lang, t)}
+	return date{ISO: t.Format(time.RFC3339), Text: lang.Date(l.lang, t), Lang: l.Lang}
 }
 
 // languageName names a language in itself, for links to translations.
