@@ -115,11 +115,11 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 // renderError writes an error page. Template failures here fall back to
 // plain text so an error can never loop.
 func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, se *statusError) {
-	lang := se.lang
+	lang, title, msg := se.lang, se.title, se.msg
 	if lang == "" {
-		lang = h.cur().site.Language
+		lang, title, msg = siteError(h.cur().site.Language, se)
 	}
-	v := errorView{page: h.basePage(lang, se.title), Heading: se.title, Message: se.msg}
+	v := errorView{page: h.basePage(lang, title), Heading: title, Message: msg}
 	if se.status == http.StatusGone {
 		_, lw := linkWordsFor(lang)
 		v.SignUp = lw.SignUpAgain

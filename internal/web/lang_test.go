@@ -2,6 +2,8 @@ package web
 
 import (
 	"database/sql"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -102,4 +104,52 @@ func TestEnglishWordsOfASiteInAnotherLanguageAreMarked(t *testing.T) {
 		wantSpokenIn(t, target, body, "en", "Skip to content", "Older articles", e.now.Format("2006"))
 	}
 	wantSpokenIn(t, "/", e.get("/").Body.String(), "en", "Latest news", "Subscribe to our newsletter")
+}
+
+// A site in one of the languages Herald has words in says everything of its
+// own in that language: what kind of listing a page is, an empty listing,
+// the pager, and the error pages.
+func TestSiteWordsInTheSiteLanguage(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Site.Language = "fr" })
+	e.addArticle("histoire", "Histoire", e.now.Add(-time.Hour), func(a *article.Article) {
+		a.Language, a.Section, a.Tags = "fr", "Politique", []article.Tag{{Name: "Mairie"}}
+	})
+	for target, want := range map[string][]string{
+		"/section/politique":   {"Rubrique"},
+		"/tag/mairie":          {"Mot-clé"},
+		"/author/ada-reporter": {"Auteur"},
+		"/?before=1-1":         {"Rien n'a encore été publié."},
+	} {
+		w := e.get(target)
+		wantStatus(t, "GET "+target, w, 200)
+		wantSpokenIn(t, target, w.Body.String(), "fr", want...)
+	}
+	for target, want := range map[string]struct {
+		status int
+		text   string
+	}{
+		"/nope":             {404, "Page introuvable"},
+		"/articles/nope":    {404, "Il n'y a rien à cette adresse."},
+		"/?before=x":        {400, "Adresse de page non valide"},
+		"/section/personne": {404, "Page introuvable"},
+	} {
+		w := e.get(target)
+		wantStatus(t, "GET "+target, w, want.status)
+		wantSpokenIn(t, target, w.Body.String(), "fr", want.text, "Accueil")
+	}
+	w := e.do(httptest.NewRequest(http.MethodPut, "/articles/histoire", nil))
+	wantStatus(t, "PUT /articles/histoire", w, 405)
+	wantSpokenIn(t, "PUT /articles/histoire", w.Body.String(), "fr", "Requête non autorisée")
+}
+
+// An error page Herald has no words for in the site's language is in
+// English and says so.
+func TestErrorPageWithoutWordsIsEnglish(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Site.Language = "it" })
+	w := e.get("/nope")
+	wantStatus(t, "GET /nope", w, 404)
+	wantSpokenIn(t, "/nope", w.Body.String(), "en", "Page not found", "There is nothing at this address.")
+	e.addArticle("storia", "Storia", e.now.Add(-time.Hour), func(a *article.Article) { a.Language, a.Section = "it", "Cronaca" })
+	w = e.get("/section/cronaca")
+	wantSpokenIn(t, "/section/cronaca", w.Body.String(), "en", "Section")
 }

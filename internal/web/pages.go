@@ -111,7 +111,7 @@ func (h *Handler) namedListing(w http.ResponseWriter, r *http.Request, kind stri
 		v.Heading = slug
 	}
 	v.page = h.basePage(h.cur().site.Language, v.Heading)
-	v.Kicker = strings.ToUpper(kind[:1]) + kind[1:]
+	v.Kicker = map[string]string{"section": v.Labels.Section, "tag": v.Labels.Tag, "author": v.Labels.Author}[kind]
 	v.Canonical = h.abs(path + pageQuery(r))
 	return h.writePage(w, http.StatusOK, "list", v.listView, true)
 }
