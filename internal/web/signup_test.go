@@ -479,3 +479,36 @@ func TestSignupChoicesInAnotherLanguage(t *testing.T) {
 		}
 	}
 }
+
+// Without the script, a refused signup comes back as a page of its own;
+// the field it is about has the focus, so that a reader on a keyboard or a
+// screen reader lands on it and hears what is wrong rather than starting
+// again from the top of the page.
+func TestSignupRefusedFocusesTheField(t *testing.T) {
+	e := newEnv(t)
+	e.addNewsletter("morning", "Morning")
+	for _, tt := range []struct {
+		field string
+		form  url.Values
+	}{
+		{"email", url.Values{"email": {"not-an-email"}, "newsletter": {"1"}}},
+		{"name", url.Values{"email": {"reader@example.org"}, "name": {strings.Repeat("n", 101)}, "newsletter": {"1"}}},
+		{"newsletter", url.Values{"email": {"reader@example.org"}}},
+	} {
+		w := e.postForm("/subscribe", tt.form, "")
+		wantStatus(t, "POST /subscribe refused for "+tt.field, w, 400)
+		doc := parseHTML(t, w.Body.String())
+		focused := findAll(doc, func(n *html.Node) bool { _, ok := attr(n, "autofocus"); return ok })
+		if len(focused) != 1 || attrOr(focused[0], "name") != tt.field {
+			t.Errorf("POST /subscribe refused for %s: elements with autofocus = %v, want the first %s input", tt.field, focused, tt.field)
+			continue
+		}
+		if got, want := attrOr(focused[0], "aria-describedby"), "signup-"+tt.field+"-error"; tt.field != "newsletter" && got != want {
+			t.Errorf("POST /subscribe refused for %s: focused field described by %q, want %q", tt.field, got, want)
+		}
+	}
+	w := e.get("/subscribe")
+	if strings.Contains(w.Body.String(), "autofocus") {
+		t.Errorf("GET /subscribe: the box takes the focus before anything was refused")
+	}
+}
