@@ -512,3 +512,24 @@ func TestSignupRefusedFocusesTheField(t *testing.T) {
 		t.Errorf("GET /subscribe: the box takes the focus before anything was refused")
 	}
 }
+
+// A box with one newsletter shows no choice, yet a form from a page shown
+// before the newsroom changed its newsletters can name one that is gone:
+// the refusal is then said above the button, since there is no list to
+// say it under.
+func TestSignupRefusedChoiceWithoutAList(t *testing.T) {
+	e := newEnv(t)
+	w := e.postForm("/subscribe", url.Values{"email": {"reader@example.org"}, "newsletter": {"99"}}, "")
+	wantStatus(t, "POST /subscribe naming newsletter 99", w, 400)
+	doc := parseHTML(t, w.Body.String())
+	msg := findAll(doc, func(n *html.Node) bool { return attrOr(n, "class") == "field-error" })
+	if len(msg) != 1 || strings.TrimSpace(textOf(msg[0])) == "" {
+		t.Fatalf("POST /subscribe naming newsletter 99: messages = %v, want one; page:\n%s", msg, w.Body.String())
+	}
+	if _, ok := attr(msg[0], "autofocus"); !ok {
+		t.Errorf("POST /subscribe naming newsletter 99: the message does not take the focus")
+	}
+	if n := len(e.subscribers()); n != 0 {
+		t.Errorf("%d subscribers recorded from a refused signup", n)
+	}
+}
