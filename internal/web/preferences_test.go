@@ -338,3 +338,28 @@ func TestPreferencesMarksANewsletterInAnotherLanguage(t *testing.T) {
 		t.Errorf("GET %s for English and French newsletters: elements with lang = %q, want %q on an English page", prefs, g, want)
 	}
 }
+
+// A refused preferences form puts the focus on the field it is about, as
+// the signup box does, so a reader without sight of the page is told.
+func TestPreferencesRefusedFocusesTheField(t *testing.T) {
+	e := newEnv(t)
+	_, link := prefsReader(t, e)
+	for field, form := range map[string]url.Values{
+		"name":       {"newsletter": {"2"}, "name": {strings.Repeat("a", 101)}},
+		"newsletter": {"newsletter": {"2", "99"}, "name": {"Ada"}},
+	} {
+		w := e.postForm(link, form, "")
+		wantStatus(t, "POST refused for "+field, w, 400)
+		focused := findAll(parseHTML(t, w.Body.String()), func(n *html.Node) bool { _, ok := attr(n, "autofocus"); return ok })
+		if len(focused) != 1 || attrOr(focused[0], "name") != field {
+			t.Errorf("POST %s refused for %s: elements with autofocus = %v, want the first %s input", link, field, focused, field)
+			continue
+		}
+		if got, want := attrOr(focused[0], "aria-describedby"), "pref-"+field+"-error"; got != want {
+			t.Errorf("POST %s refused for %s: focused field described by %q, want %q", link, field, got, want)
+		}
+	}
+	if strings.Contains(e.get(link).Body.String(), "autofocus") {
+		t.Errorf("GET %s: a field takes the focus before anything was refused", link)
+	}
+}
