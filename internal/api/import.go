@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"herald/internal/subscriber"
+	"herald/internal/user"
 )
 
 // importJSON is what an import did: every data row lands in exactly one of
@@ -38,8 +39,13 @@ const maxRejected = 1000
 // in pending, or confirmed with ?confirmed=true when the operator vouches
 // for consent gathered elsewhere; no email is sent, and people who left or
 // bounced stay out. Imports announce no webhook events: a list moved in is
-// not a wave of new confirmations.
+// not a wave of new confirmations. The answer tells, row by row, what Herald
+// knew of each address, so an import also needs subscriber:read.
 func (h *Handler) importSubscribers(w http.ResponseWriter, r *http.Request, c caller) error {
+	if !c.can(user.SubscriberRead) {
+		return forbidden("", "an import reports what was known of each address, so it also needs the "+
+			string(user.SubscriberRead)+" permission, which the token or its account's role does not hold")
+	}
 	if err := requireType(r, "text/csv"); err != nil {
 		return err
 	}

@@ -175,7 +175,11 @@ func (h *Handler) createSubscriber(w http.ResponseWriter, r *http.Request, c cal
 	if err != nil {
 		return err
 	}
+	mayRead := c.can(user.SubscriberRead)
 	if erased {
+		if !mayRead {
+			return accepted(w)
+		}
 		return conflict("email", "the address is not added: "+subscriber.ReasonErased)
 	}
 	stored, err := h.cfg.Store.SubscriberByEmail(ctx, email)
@@ -197,7 +201,12 @@ func (h *Handler) createSubscriber(w http.ResponseWriter, r *http.Request, c cal
 	source := fmt.Sprintf("API, account %d, token %d", c.user.ID, c.token.ID)
 	now := h.cfg.Now()
 	if in.Confirmed {
-		if err := h.addConfirmed(ctx, email, name, tags, in.NewsletterIDs, source, now); err != nil {
+		err := h.addConfirmed(ctx, email, name, tags, in.NewsletterIDs, source, now)
+		if errors.Is(err, errNotAdded) && !mayRead {
+			// Why it was refused would tell what became of the person.
+			return accepted(w)
+		}
+		if err != nil {
 			return err
 		}
 	} else {
@@ -217,7 +226,7 @@ func (h *Handler) createSubscriber(w http.ResponseWriter, r *http.Request, c cal
 			return err
 		}
 	}
-	if !c.can(user.SubscriberRead) {
+	if !mayRead {
 		// Nothing of the record, not even whether the address was there.
 		return accepted(w)
 	}
@@ -239,6 +248,10 @@ func (h *Handler) createSubscriber(w http.ResponseWriter, r *http.Request, c cal
 func accepted(w http.ResponseWriter) error {
 	return reply(w, http.StatusAccepted, map[string]bool{"accepted": true})
 }
+
+// errNotAdded marks the refusal of an address for what became of its
+// person: they left, bounced or were erased.
+var errNotAdded = errors.New("address not added")
 
 // addConfirmed adds the address confirmed to each newsletter by the rules
 // of an import, and announces the subscriptions it confirmed. It is refused
@@ -270,7 +283,7 @@ func (h *Handler) addConfirmed(ctx context.Context, email, name string, tags []s
 		}
 	}
 	if taken == 0 {
-		return conflict("email", "the address is not added: "+skip)
+		return fmt.Errorf("%w: %w", errNotAdded, conflict("email", "the address is not added: "+skip))
 	}
 	if len(confirmed) > 0 {
 		sub, err := h.cfg.Store.SubscriberByEmail(ctx, email)

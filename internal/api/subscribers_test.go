@@ -370,3 +370,43 @@ func TestUnsubscribeAtOnceIsAnnouncedOnce(t *testing.T) {
 		t.Errorf("%d subscriber.unsubscribed events for one person leaving once; want 1", n)
 	}
 }
+
+// Nor does a write-only token learn, from a refusal, that an address left,
+// bounced or was erased: those answers are the 202 a new address gets. An
+// import reports on each address in its file, so it needs subscriber:read
+// as well.
+func TestWriteOnlyTokenLearnsNothingFromRefusals(t *testing.T) {
+	e := newEnv(t)
+	form := e.token(e.account(user.Editor), user.SubscriberWrite)
+	editor := e.tokenFor(user.Editor)
+	ctx := context.Background()
+	e.signup("left@example.com", "erased@example.com")
+	left := e.subscriberID("left@example.com")
+	if _, err := e.store.UnsubscribeSubscriber(ctx, left, 0, subscriber.Consent{SubscriberID: left, Action: subscriber.ConsentUnsubscribe, At: e.clock()}); err != nil {
+		t.Fatal(err)
+	}
+	erased := e.subscriberID("erased@example.com")
+	if err := e.store.EraseSubscriber(ctx, erased, subscriber.ErasureKey([]byte("test secret"), "erased@example.com"), "erased on request", e.clock()); err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{
+		`{"email": "new@example.com", "newsletter_ids": [1], "confirmed": true}`,
+		`{"email": "left@example.com", "newsletter_ids": [1], "confirmed": true}`,
+		`{"email": "erased@example.com", "newsletter_ids": [1], "confirmed": true}`,
+		`{"email": "erased@example.com", "newsletter_ids": [1]}`,
+	} {
+		r := e.do(form, "POST", "/api/v1/subscribers", body)
+		if r.status != http.StatusAccepted || string(r.body) != "{\"accepted\":true}\n" {
+			t.Errorf("POST /api/v1/subscribers %s with a write-only token = %d %s; want 202 {\"accepted\":true}", body, r.status, r.body)
+		}
+	}
+	// A caller who may read is told why.
+	e.do(editor, "POST", "/api/v1/subscribers", `{"email": "left@example.com", "newsletter_ids": [1], "confirmed": true}`).
+		wantError(t, http.StatusConflict, "conflict", "email")
+
+	e.do(form, "POST", "/api/v1/subscribers/import?newsletter_id=1", "email\nleft@example.com\n", "Content-Type", "text/csv").
+		wantError(t, http.StatusForbidden, "forbidden", "")
+	if s, err := e.store.SubscriberByEmail(ctx, "left@example.com"); err != nil || s.Subscriptions[0].State != subscriber.Unsubscribed {
+		t.Errorf("left@example.com after a refused import: %+v, %v; want still unsubscribed", s, err)
+	}
+}
