@@ -210,7 +210,7 @@ func (h *Handler) updateArticle(w http.ResponseWriter, r *http.Request, c caller
 	if err := decode(w, r, &in, false); err != nil {
 		return err
 	}
-	return h.edit(w, r, func(a *article.Article) error {
+	return h.edit(w, r, c, func(a *article.Article) error {
 		if err := h.mayEdit(r, c, *a); err != nil {
 			return err
 		}
@@ -231,7 +231,7 @@ func (h *Handler) publishArticle(w http.ResponseWriter, r *http.Request, c calle
 	if err := decode(w, r, &in, true); err != nil {
 		return err
 	}
-	return h.edit(w, r, func(a *article.Article) error {
+	return h.edit(w, r, c, func(a *article.Article) error {
 		now := h.cfg.Now().UTC().Truncate(time.Millisecond)
 		switch {
 		case in.PublishedAt != nil:
@@ -249,7 +249,7 @@ func (h *Handler) publishArticle(w http.ResponseWriter, r *http.Request, c calle
 
 // unpublishArticle takes an article off the site; it becomes a draft again.
 func (h *Handler) unpublishArticle(w http.ResponseWriter, r *http.Request, c caller) error {
-	return h.edit(w, r, func(a *article.Article) error {
+	return h.edit(w, r, c, func(a *article.Article) error {
 		a.Status = article.Draft
 		return nil
 	})
@@ -264,8 +264,9 @@ const editTries = 5
 // someone did, change is applied again to the article as it is now, so
 // that both changes are kept. A client that named the version it based its
 // request on, with If-Match, gets 412 instead: its request may rest on
-// what it saw of that version.
-func (h *Handler) edit(w http.ResponseWriter, r *http.Request, change func(*article.Article) error) error {
+// what it saw of that version. A caller that may not read articles is
+// told only that the change was made.
+func (h *Handler) edit(w http.ResponseWriter, r *http.Request, c caller, change func(*article.Article) error) error {
 	ctx := r.Context()
 	match := r.Header.Get("If-Match")
 	pinned := match != "" && strings.TrimSpace(match) != "*"
@@ -283,6 +284,8 @@ func (h *Handler) edit(w http.ResponseWriter, r *http.Request, change func(*arti
 		a.Translations = nil
 		_, err = h.cfg.Publisher.Publish(ctx, &a)
 		switch {
+		case err == nil && !c.can(user.ArticleRead):
+			return accepted(w)
 		case err == nil:
 			return h.replyArticle(w, r, a.Slug, http.StatusOK)
 		case !errors.Is(err, article.ErrChanged):

@@ -11,6 +11,7 @@ import (
 	"herald/internal/campaign"
 	"herald/internal/lang"
 	"herald/internal/subscriber"
+	"herald/internal/user"
 )
 
 // campaignSummary is a campaign in a listing: everything but its Markdown.
@@ -181,7 +182,8 @@ func hasNewsletter(nls []subscriber.Newsletter, id int64) bool {
 // campaignAction moves a campaign through its states: send (now, or at
 // send_at when given and to come), schedule (send_at required), pause,
 // resume and cancel. The store checks the move against the state the
-// campaign is in at that moment.
+// campaign is in at that moment. A caller that may not read campaigns is
+// told only that the move was made.
 func (h *Handler) campaignAction(action string) func(http.ResponseWriter, *http.Request, caller) error {
 	return func(w http.ResponseWriter, r *http.Request, c caller) error {
 		var in struct {
@@ -243,6 +245,9 @@ func (h *Handler) campaignAction(action string) func(http.ResponseWriter, *http.
 			return conflict("", fmt.Sprintf("campaign %d is %s; it cannot %s", id, cp.State, action))
 		}
 		h.cfg.Started()
+		if !c.can(user.CampaignRead) {
+			return accepted(w)
+		}
 		cp, err := h.cfg.Store.Campaign(ctx, id)
 		if err != nil {
 			return err

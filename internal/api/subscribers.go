@@ -242,9 +242,9 @@ func (h *Handler) createSubscriber(w http.ResponseWriter, r *http.Request, c cal
 	return reply(w, status, out)
 }
 
-// accepted answers a change to subscribers made by a caller that may write
-// them but not read them, such as a signup form's token: it learns that
-// the change was taken, and nothing of the person.
+// accepted answers a change made by a caller that may make it but not
+// read what it changed, such as a signup form's token: it learns that the
+// change was taken, and nothing of the person, article or campaign.
 func accepted(w http.ResponseWriter) error {
 	return reply(w, http.StatusAccepted, map[string]bool{"accepted": true})
 }
