@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -59,6 +60,11 @@ func decode(w http.ResponseWriter, r *http.Request, v any, optional bool) error 
 		if raw[0] != '{' {
 			return badRequest("", "the body must be a JSON object")
 		}
+		// encoding/json would take "Title" for "title"; the API's names
+		// are exact.
+		if name := unknownKey(raw, v); name != "" {
+			return badRequest(name, fmt.Sprintf("unknown field %q; field names are as the API documents them, in lowercase", name))
+		}
 		fields := json.NewDecoder(bytes.NewReader(raw))
 		fields.DisallowUnknownFields()
 		if err = fields.Decode(v); err == nil {
@@ -91,6 +97,51 @@ func decode(w http.ResponseWriter, r *http.Request, v any, optional bool) error 
 	// What remains comes from a field's own decoding, such as a time that
 	// is not RFC 3339.
 	return badRequest("", "the body does not fit: "+strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// unknownKey returns the first key of the JSON object raw that is not
+// exactly the JSON name of a field of the struct v points to, or "" when
+// there is none or raw does not parse, which decoding then reports.
+func unknownKey(raw json.RawMessage, v any) string {
+	names := jsonNames(reflect.TypeOf(v).Elem())
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil {
+		return ""
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if key, _ := tok.(string); !names[key] {
+			return key
+		}
+		if err := dec.Decode(new(json.RawMessage)); err != nil {
+			return ""
+		}
+	}
+	return ""
+}
+
+// jsonNames lists the JSON names of a struct's fields, those of embedded
+// structs included.
+func jsonNames(t reflect.Type) map[string]bool {
+	names := map[string]bool{}
+	for f := range t.Fields() {
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case tag == "-" || !f.IsExported() && !f.Anonymous:
+		case f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct:
+			for n := range jsonNames(f.Type) {
+				names[n] = true
+			}
+		case tag != "":
+			names[tag] = true
+		default:
+			names[f.Name] = true
+		}
+	}
+	return names
 }
 
 func jsonKind(goKind string) string {
