@@ -33,6 +33,7 @@ type Store interface {
 	SetArticleCreator(ctx context.Context, id, userID int64) error
 
 	Newsletters(ctx context.Context) ([]subscriber.Newsletter, error)
+	// CreateNewsletter returns store.ErrDuplicate when the slug is taken.
 	CreateNewsletter(ctx context.Context, n *subscriber.Newsletter) (int64, error)
 
 	SubscriberByID(ctx context.Context, id int64) (subscriber.Subscriber, error)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"herald/internal/article"
 	"herald/internal/campaign"
 	"herald/internal/lang"
+	"herald/internal/store"
 	"herald/internal/subscriber"
 )
 
@@ -95,12 +97,18 @@ func (h *Handler) createNewsletter(w http.ResponseWriter, r *http.Request, c cal
 	if err != nil {
 		return err
 	}
+	taken := conflict("slug", "a newsletter with the slug "+n.Slug+" exists already")
 	for _, o := range nls {
 		if o.Slug == n.Slug {
-			return conflict("slug", "a newsletter with the slug "+n.Slug+" exists already")
+			return taken
 		}
 	}
-	if n.ID, err = h.cfg.Store.CreateNewsletter(ctx, &n); err != nil {
+	// Another request may have taken the slug since the list was read.
+	n.ID, err = h.cfg.Store.CreateNewsletter(ctx, &n)
+	if errors.Is(err, store.ErrDuplicate) {
+		return taken
+	}
+	if err != nil {
 		return err
 	}
 	return reply(w, http.StatusCreated, newsletterOut(n))
