@@ -369,6 +369,15 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request, c caller) 
 		return err
 	}
 	ctx := r.Context()
+	if in.NewsletterID != 0 {
+		nls, err := h.cfg.Store.Newsletters(ctx)
+		if err != nil {
+			return err
+		}
+		if !hasNewsletter(nls, in.NewsletterID) {
+			return invalid("newsletter_id", fmt.Sprintf("there is no newsletter %d", in.NewsletterID))
+		}
+	}
 	sub, err := h.cfg.Store.SubscriberByID(ctx, id)
 	if err != nil {
 		return err

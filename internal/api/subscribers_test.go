@@ -410,3 +410,22 @@ func TestWriteOnlyTokenLearnsNothingFromRefusals(t *testing.T) {
 		t.Errorf("left@example.com after a refused import: %+v, %v; want still unsubscribed", s, err)
 	}
 }
+
+// An unsubscribe from a newsletter that does not exist is refused: it
+// would otherwise answer 200 and leave the person subscribed to the one
+// the client meant.
+func TestUnsubscribeFromNoSuchNewsletter(t *testing.T) {
+	e := newEnv(t)
+	tok := e.tokenFor(user.Editor)
+	e.signup("reader@example.com")
+	id := e.subscriberID("reader@example.com")
+	for _, nl := range []int64{999, -1} {
+		e.do(tok, "POST", "/api/v1/subscribers/"+itoa(id)+"/unsubscribe", map[string]any{"newsletter_id": nl}).
+			wantError(t, 422, "validation_failed", "newsletter_id")
+	}
+	consents, err := e.store.Consents(context.Background(), id)
+	if err != nil || len(consents) != 1 {
+		t.Errorf("consents after refused unsubscribes = %+v, %v; want the signup alone", consents, err)
+	}
+	e.do(tok, "POST", "/api/v1/subscribers/"+itoa(id)+"/unsubscribe", map[string]any{"newsletter_id": 1}).want(t, 200, nil)
+}
