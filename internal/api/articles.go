@@ -222,12 +222,15 @@ func (h *Handler) updateArticle(w http.ResponseWriter, r *http.Request, c caller
 	})
 }
 
+// publishInput is the body a publish may carry.
+type publishInput struct {
+	PublishedAt *time.Time `json:"published_at"`
+}
+
 // publishArticle makes an article visible at published_at, or now, or at
 // the time a draft already carries; a time to come schedules it.
 func (h *Handler) publishArticle(w http.ResponseWriter, r *http.Request, c caller) error {
-	var in struct {
-		PublishedAt *time.Time `json:"published_at"`
-	}
+	var in publishInput
 	if err := decode(w, r, &in, true); err != nil {
 		return err
 	}

@@ -179,6 +179,11 @@ func hasNewsletter(nls []subscriber.Newsletter, id int64) bool {
 	return false
 }
 
+// sendInput is the body of a send or a schedule.
+type sendInput struct {
+	SendAt *time.Time `json:"send_at"`
+}
+
 // campaignAction moves a campaign through its states: send (now, or at
 // send_at when given and to come), schedule (send_at required), pause,
 // resume and cancel. The store checks the move against the state the
@@ -186,9 +191,7 @@ func hasNewsletter(nls []subscriber.Newsletter, id int64) bool {
 // told only that the move was made.
 func (h *Handler) campaignAction(action string) func(http.ResponseWriter, *http.Request, caller) error {
 	return func(w http.ResponseWriter, r *http.Request, c caller) error {
-		var in struct {
-			SendAt *time.Time `json:"send_at"`
-		}
+		var in sendInput
 		if action == "send" || action == "schedule" {
 			if err := decode(w, r, &in, action == "send"); err != nil {
 				return err
@@ -256,12 +259,15 @@ func (h *Handler) campaignAction(action string) func(http.ResponseWriter, *http.
 	}
 }
 
+// testSendInput names the addresses a test goes to.
+type testSendInput struct {
+	Emails []string `json:"emails"`
+}
+
 // testCampaign queues the campaign to a few addresses outside its ledger,
 // to check how it looks.
 func (h *Handler) testCampaign(w http.ResponseWriter, r *http.Request, c caller) error {
-	var in struct {
-		Emails []string `json:"emails"`
-	}
+	var in testSendInput
 	if err := decode(w, r, &in, false); err != nil {
 		return err
 	}

@@ -313,11 +313,15 @@ func (h *Handler) emit(ctx context.Context, event string, payload any) {
 	}
 }
 
+// subscriberPatch changes a subscriber's profile; fields left out keep
+// their value.
+type subscriberPatch struct {
+	Name *string   `json:"name"`
+	Tags *[]string `json:"tags"`
+}
+
 func (h *Handler) updateSubscriber(w http.ResponseWriter, r *http.Request, c caller) error {
-	var in struct {
-		Name *string   `json:"name"`
-		Tags *[]string `json:"tags"`
-	}
+	var in subscriberPatch
 	if err := decode(w, r, &in, false); err != nil {
 		return err
 	}
@@ -354,13 +358,16 @@ func (h *Handler) updateSubscriber(w http.ResponseWriter, r *http.Request, c cal
 	return reply(w, http.StatusOK, out)
 }
 
+// unsubscribeInput names the newsletter left; 0 is all of them.
+type unsubscribeInput struct {
+	NewsletterID int64 `json:"newsletter_id"`
+}
+
 // unsubscribe ends a subscriber's subscription to one newsletter, or to
 // all when newsletter_id is left out, with a consent record naming the
 // account that did it.
 func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request, c caller) error {
-	var in struct {
-		NewsletterID int64 `json:"newsletter_id"`
-	}
+	var in unsubscribeInput
 	if err := decode(w, r, &in, true); err != nil {
 		return err
 	}

@@ -47,11 +47,14 @@ func (h *Handler) listWebhooks(w http.ResponseWriter, r *http.Request, c caller)
 	return reply(w, http.StatusOK, out)
 }
 
+// webhookInput is a new endpoint's URL and the events it wants.
+type webhookInput struct {
+	URL    string   `json:"url"`
+	Events []string `json:"events"`
+}
+
 func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request, c caller) error {
-	var in struct {
-		URL    string   `json:"url"`
-		Events []string `json:"events"`
-	}
+	var in webhookInput
 	if err := decode(w, r, &in, false); err != nil {
 		return err
 	}
