@@ -196,8 +196,9 @@ func (h *Handler) routes() []route {
 		{"POST", p + "/campaigns/{id}/pause", user.CampaignSend, h.campaignAction("pause")},
 		{"POST", p + "/campaigns/{id}/resume", user.CampaignSend, h.campaignAction("resume")},
 		{"POST", p + "/campaigns/{id}/cancel", user.CampaignSend, h.campaignAction("cancel")},
-		// A test goes only to the few addresses given: whoever may write
-		// a campaign may proof it, as in the admin app.
+		// A test goes only to the few addresses given, but they are the
+		// caller's to choose: it also needs the right to read what it
+		// mails (see testCampaign).
 		{"POST", p + "/campaigns/{id}/test", user.CampaignWrite, h.testCampaign},
 
 		{"GET", p + "/subscribers", user.SubscriberRead, h.listSubscribers},

@@ -265,8 +265,14 @@ type testSendInput struct {
 }
 
 // testCampaign queues the campaign to a few addresses outside its ledger,
-// to check how it looks.
+// to check how it looks. The email holds the campaign and its articles,
+// drafts too, and goes where the caller says, so the caller must be one
+// who may read them.
 func (h *Handler) testCampaign(w http.ResponseWriter, r *http.Request, c caller) error {
+	if !c.can(user.CampaignRead) {
+		return forbidden("", "a test mails the campaign to the addresses given, so it also needs the "+
+			string(user.CampaignRead)+" permission, which the token or its account's role does not hold")
+	}
 	var in testSendInput
 	if err := decode(w, r, &in, false); err != nil {
 		return err
@@ -287,8 +293,13 @@ func (h *Handler) testCampaign(w http.ResponseWriter, r *http.Request, c caller)
 		return err
 	}
 	ctx := r.Context()
-	if _, err := h.cfg.Store.Campaign(ctx, id); err != nil {
+	cp, err := h.cfg.Store.Campaign(ctx, id)
+	if err != nil {
 		return err
+	}
+	if len(cp.ArticleIDs) > 0 && !c.can(user.ArticleRead) {
+		return forbidden("", "this campaign holds articles, which a test mails whatever their state, so it also needs the "+
+			string(user.ArticleRead)+" permission, which the token or its account's role does not hold")
 	}
 	now := h.cfg.Now()
 	for _, e := range emails {

@@ -1,12 +1,14 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"herald/internal/article"
+	"herald/internal/delivery"
 	"herald/internal/user"
 )
 
@@ -43,4 +45,38 @@ func TestWriteWithoutReadAnswersNothingOfTheObject(t *testing.T) {
 	}
 	// Tokens that may read get the object back.
 	e.do(editor, "POST", "/api/v1/articles/embargoed/unpublish", nil).want(t, http.StatusOK, nil)
+}
+
+// A test send mails the campaign, and the articles in it, to addresses the
+// caller names, so it reads them: it needs campaign:read, and article:read
+// when the campaign holds articles, beside campaign:write.
+func TestTestSendNeedsTheRightToRead(t *testing.T) {
+	e := newEnv(t)
+	ed := e.account(user.Editor)
+	writer := e.token(ed, user.CampaignWrite)
+	campaigns := e.token(ed, user.CampaignWrite, user.CampaignRead)
+	editor := e.tokenFor(user.Editor)
+	draft := e.addArticle("embargoed", time.Time{}, func(a *article.Article) { a.Body = "secret plans" })
+	stored, err := e.store.ArticleBySlug(context.Background(), draft.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.do(editor, "POST", "/api/v1/campaigns", map[string]any{"newsletter_id": 1, "subject": "Text", "markdown": "secret plans"}).want(t, 201, nil)
+	e.do(editor, "POST", "/api/v1/campaigns", map[string]any{"newsletter_id": 1, "subject": "Articles", "article_ids": []int64{stored.ID}}).want(t, 201, nil)
+	to := map[string]any{"emails": []string{"outside@example.org"}}
+
+	for _, c := range []struct {
+		token, path string
+	}{
+		{writer, "/api/v1/campaigns/1/test"},
+		{writer, "/api/v1/campaigns/999/test"},
+		{campaigns, "/api/v1/campaigns/2/test"},
+	} {
+		e.do(c.token, "POST", c.path, to).wantError(t, http.StatusForbidden, "forbidden", "")
+	}
+	if ds, err := e.store.ClaimDeliveries(context.Background(), delivery.Claim{Owner: "test", Now: time.Now().Add(time.Minute), Lease: time.Minute, Limit: 10}); err != nil || len(ds) != 0 {
+		t.Errorf("ledger after refused test sends = %+v, %v; want nothing queued", ds, err)
+	}
+	e.do(campaigns, "POST", "/api/v1/campaigns/1/test", to).want(t, http.StatusAccepted, nil)
+	e.do(editor, "POST", "/api/v1/campaigns/2/test", to).want(t, http.StatusAccepted, nil)
 }
