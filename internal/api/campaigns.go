@@ -152,10 +152,15 @@ func (h *Handler) createCampaign(w http.ResponseWriter, r *http.Request, c calle
 		for _, a := range found {
 			have[a.ID] = true
 		}
+		listed := map[int64]bool{}
 		for _, id := range cp.ArticleIDs {
 			if !have[id] {
 				return invalid("article_ids", fmt.Sprintf("there is no article %d", id))
 			}
+			if listed[id] {
+				return invalid("article_ids", fmt.Sprintf("article %d is listed twice; the email would hold it twice", id))
+			}
+			listed[id] = true
 		}
 	}
 	id, err := h.cfg.Store.CreateCampaign(ctx, &cp)

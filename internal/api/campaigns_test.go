@@ -130,3 +130,20 @@ func TestCampaignListAndTestSend(t *testing.T) {
 	e.do(tok, "POST", "/api/v1/campaigns/999/test", map[string]any{"emails": []string{"a@example.org"}}).wantError(t, 404, "not_found", "")
 	e.do(tok, "POST", "/api/v1/campaigns/"+itoa(ids[0])+"/test", map[string]any{"emails": []string{}}).wantError(t, 422, "validation_failed", "emails")
 }
+
+// An article listed twice would be in the email twice: the list is
+// refused, not stored.
+func TestCampaignArticleListedTwice(t *testing.T) {
+	e := newEnv(t)
+	tok := e.tokenFor(user.Editor)
+	e.addArticle("harbour", time.Now().Add(-time.Hour))
+	stored, err := e.store.ArticleBySlug(context.Background(), "harbour")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.do(tok, "POST", "/api/v1/campaigns", map[string]any{"newsletter_id": 1, "subject": "Twice",
+		"article_ids": []int64{stored.ID, stored.ID}}).wantError(t, 422, "validation_failed", "article_ids")
+	if list, err := e.store.ListCampaigns(context.Background(), 0, 10); err != nil || len(list) != 0 {
+		t.Errorf("campaigns after a refused create = %d, %v; want none", len(list), err)
+	}
+}
