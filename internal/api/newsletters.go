@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 
 	"herald/internal/article"
 	"herald/internal/campaign"
@@ -114,17 +115,24 @@ func (h *Handler) createNewsletter(w http.ResponseWriter, r *http.Request, c cal
 	return reply(w, http.StatusCreated, newsletterOut(n))
 }
 
+// hasControl reports whether s holds a control character: a line break,
+// which would end a header or a line, or one such as NUL, which
+// PostgreSQL cannot store in text.
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, unicode.IsControl)
+}
+
 // checkNewsletter applies the rules the command line applies to a new
 // newsletter.
 func checkNewsletter(n *subscriber.Newsletter, in newsletterInput, now time.Time) error {
 	switch {
 	case !article.ValidSlug(n.Slug):
 		return invalid("slug", "slug must be 1 to 120 lowercase letters, digits and single hyphens")
-	case n.Name == "" || len(n.Name) > 200 || strings.ContainsAny(n.Name, "\r\n"):
+	case n.Name == "" || len(n.Name) > 200 || hasControl(n.Name):
 		return invalid("name", "name is required: one line of at most 200 characters")
-	case strings.ContainsAny(n.Description, "\r\n") || len(n.Description) > 1000:
+	case hasControl(n.Description) || len(n.Description) > 1000:
 		return invalid("description", "description must be one line of at most 1000 characters")
-	case strings.ContainsAny(n.SenderName, "\r\n\"") || len(n.SenderName) > 200:
+	case hasControl(n.SenderName) || strings.Contains(n.SenderName, `"`) || len(n.SenderName) > 200:
 		return invalid("sender_name", "sender_name must be one line of at most 200 characters, without quotes")
 	case !lang.Valid(n.Language):
 		return invalid("language", "language must be a language tag such as en or pt-br")

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -39,4 +40,25 @@ func TestConcurrentNewslettersOfOneSlug(t *testing.T) {
 	tok := e.tokenFor(user.Owner)
 	e.do(tok, "POST", "/api/v1/newsletters", map[string]any{"slug": "morning", "name": "Second"}).
 		wantError(t, 409, "conflict", "slug")
+}
+
+// A newsletter's name, description and sender name are one line of text:
+// control characters are refused, NUL among them, which PostgreSQL cannot
+// store at all.
+func TestNewsletterTextRefusesControlCharacters(t *testing.T) {
+	e := newEnv(t)
+	tok := e.tokenFor(user.Owner)
+	for i, c := range []struct{ field, value string }{
+		{"name", "Morning\x00"},
+		{"name", "Morning\x1b[31m"},
+		{"description", "News\x00"},
+		{"sender_name", "Desk\x07"},
+	} {
+		body := map[string]any{"slug": fmt.Sprintf("n%d", i), "name": "Morning", c.field: c.value}
+		e.do(tok, "POST", "/api/v1/newsletters", body).wantError(t, 422, "validation_failed", c.field)
+	}
+	nls, err := e.store.Newsletters(context.Background())
+	if err != nil || len(nls) != 1 {
+		t.Errorf("newsletters after refused creates = %d, %v; want the first one alone", len(nls), err)
+	}
 }
