@@ -30,3 +30,23 @@ func TestFieldNamesMatchExactly(t *testing.T) {
 	}
 	e.do(tok, "POST", "/api/v1/articles", `{"title": "Exact", "body": "x"}`).want(t, 201, nil)
 }
+
+// No text the API stores may hold NUL (\u0000): PostgreSQL cannot store
+// it, so the same request would be taken on SQLite and fail with 500 on
+// PostgreSQL. It is refused on both, naming the field.
+func TestNULRefused(t *testing.T) {
+	e := newEnv(t)
+	tok := e.tokenFor(user.Owner)
+	for _, c := range []struct{ path, body, field string }{
+		{"/api/v1/articles", `{"title": "Nul", "body": "a\u0000b"}`, "body"},
+		{"/api/v1/campaigns", `{"newsletter_id": 1, "subject": "S", "markdown": "a\u0000b"}`, "markdown"},
+		{"/api/v1/campaigns", `{"newsletter_id": 1, "subject": "S", "markdown": "m", "audience_tags": ["a\u0000"]}`, "audience_tags"},
+	} {
+		e.do(tok, "POST", c.path, c.body).wantError(t, 422, "validation_failed", c.field)
+	}
+	if _, err := e.store.ArticleBySlug(context.Background(), "nul"); err == nil {
+		t.Error("an article whose body holds NUL was stored")
+	}
+	// A backslash followed by u0000 is text like any other.
+	e.do(tok, "POST", "/api/v1/articles", `{"title": "Escaped", "body": "write \\u0000 for NUL"}`).want(t, 201, nil)
+}

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -64,6 +65,9 @@ func decode(w http.ResponseWriter, r *http.Request, v any, optional bool) error 
 		// are exact.
 		if name := unknownKey(raw, v); name != "" {
 			return badRequest(name, fmt.Sprintf("unknown field %q; field names are as the API documents them, in lowercase", name))
+		}
+		if name := nulField(raw); name != "" {
+			return invalid(name, name+" must not hold the NUL character (\\u0000)")
 		}
 		fields := json.NewDecoder(bytes.NewReader(raw))
 		fields.DisallowUnknownFields()
@@ -121,6 +125,41 @@ func unknownKey(raw json.RawMessage, v any) string {
 		}
 	}
 	return ""
+}
+
+// nulField returns the top-level key of the JSON object raw whose value
+// holds a NUL character in some string, or "". PostgreSQL cannot store NUL
+// in text, so it is refused on every store alike.
+func nulField(raw json.RawMessage) string {
+	if !bytes.Contains(raw, []byte(`\u0000`)) {
+		return ""
+	}
+	var obj map[string]any
+	if json.Unmarshal(raw, &obj) != nil {
+		return ""
+	}
+	for k, v := range obj {
+		if holdsNUL(v) {
+			return k
+		}
+	}
+	return ""
+}
+
+func holdsNUL(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.Contains(v, "\x00")
+	case []any:
+		return slices.ContainsFunc(v, holdsNUL)
+	case map[string]any:
+		for _, x := range v {
+			if holdsNUL(x) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // jsonNames lists the JSON names of a struct's fields, those of embedded
