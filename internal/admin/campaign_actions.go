@@ -1,7 +1,9 @@
 package admin
 
 import (
+	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -93,6 +95,9 @@ func (h *Handler) campaignSend(w http.ResponseWriter, r *http.Request, s *staff)
 		}
 	}
 	if err := h.cfg.Campaigns.MoveCampaign(r.Context(), c.ID, to, now, at); err != nil {
+		if to == campaign.Sending && h.movedAlready(r, c.ID, err, campaign.Sending, campaign.Sent) {
+			return done(w, r, campaignURL(c.ID), "sending")
+		}
 		return err
 	}
 	h.cfg.Scheduled()
@@ -126,6 +131,10 @@ func (h *Handler) moveCampaign(w http.ResponseWriter, r *http.Request, s *staff,
 	if err != nil {
 		return err
 	}
+	if c.State == to {
+		// Pressed again, as by a double click: the first press did it.
+		return done(w, r, campaignURL(c.ID), code)
+	}
 	if to == campaign.Sending {
 		if err := campaign.Resume(c.State); err != nil {
 			return err
@@ -141,12 +150,28 @@ func (h *Handler) moveCampaign(w http.ResponseWriter, r *http.Request, s *staff,
 		}
 	}
 	if err := h.cfg.Campaigns.MoveCampaign(r.Context(), c.ID, to, h.now(), time.Time{}); err != nil {
+		if h.movedAlready(r, c.ID, err, to) {
+			return done(w, r, campaignURL(c.ID), code)
+		}
 		return err
 	}
 	h.cfg.Scheduled()
 	h.cfg.Queued()
 	h.log.InfoContext(r.Context(), "campaign "+string(to), "campaign", c.ID, "user_id", s.User.ID)
 	return done(w, r, campaignURL(c.ID), code)
+}
+
+// movedAlready reports whether a move the store refused for the
+// campaign's state was made already, by a press of the same button that
+// came first (a double click, a form posted twice): the campaign stands
+// in one of the states the move leads to, so the person got what they
+// asked for.
+func (h *Handler) movedAlready(r *http.Request, id int64, err error, to ...campaign.State) bool {
+	if !errors.Is(err, campaign.ErrState) {
+		return false
+	}
+	c, err := h.cfg.Campaigns.Campaign(r.Context(), id)
+	return err == nil && slices.Contains(to, c.State)
 }
 
 func campaignURL(id int64) string { return "/admin/campaigns/" + strconv.FormatInt(id, 10) }
