@@ -5,6 +5,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -148,7 +149,6 @@ func (h *Handler) editView(r *http.Request, s *staff, a article.Article, owner i
 	if a.TranslationOf != "" {
 		origin = a.TranslationOf
 	}
-	v.TranslateTo = "/admin/articles/new?" + encodeQuery("translation_of", origin)
 	want := r.URL.Query().Get("compare")
 	v.Versions = append(v.Versions, versionLink{ID: a.ID, Language: a.Language, Title: a.Title, Current: true})
 	for _, ref := range a.Translations {
@@ -165,7 +165,20 @@ func (h *Handler) editView(r *http.Request, s *staff, a article.Article, owner i
 				Body: template.HTML(other.BodyHTML)}
 		}
 	}
+	v.TranslateTo = "/admin/articles/new?" + encodeQuery("language", missingLanguage(h.languages(ctx), v.Versions),
+		"translation_of", origin)
 	return v, nil
+}
+
+// missingLanguage is the first of the publication's languages the story
+// has no version in, "" when it has them all.
+func missingLanguage(langs []string, versions []versionLink) string {
+	for _, l := range langs {
+		if !slices.ContainsFunc(versions, func(v versionLink) bool { return v.Language == l }) {
+			return l
+		}
+	}
+	return ""
 }
 
 func (h *Handler) articleSave(w http.ResponseWriter, r *http.Request, s *staff) error {

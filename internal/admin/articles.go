@@ -127,7 +127,9 @@ func (h *Handler) articleNew(w http.ResponseWriter, r *http.Request, s *staff) e
 	q := r.URL.Query()
 	f := articleForm{Authors: s.User.Name, Status: string(article.Draft), Language: q.Get("language"),
 		TranslationOf: q.Get("translation_of")}
-	if f.Language == "" {
+	if f.Language == "" && f.TranslationOf == "" {
+		// A translation's language is typed: the main one is likely the
+		// original's.
 		f.Language = h.languages(r.Context())[0]
 	}
 	return h.render(w, http.StatusOK, "article", h.newArticleView(r, s, f))

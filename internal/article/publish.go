@@ -95,7 +95,8 @@ func (p *Publisher) Announce(ctx context.Context) error {
 }
 
 // checkOriginal refuses a translation of an article that does not exist,
-// of itself, or of another translation. A missing original would be
+// of itself, or of another translation, and one in a language the story
+// has already. A missing original would be
 // adopted by whichever article later took its slug.
 func (p *Publisher) checkOriginal(ctx context.Context, a *Article) error {
 	if a.TranslationOf == "" {
@@ -113,6 +114,16 @@ func (p *Publisher) checkOriginal(ctx context.Context, a *Article) error {
 	}
 	if orig.TranslationOf != "" {
 		return &ValidationError{"translation_of", fmt.Sprintf("must name the original, %q; %q is a translation itself", orig.TranslationOf, a.TranslationOf)}
+	}
+	// One page per language: a second one would be announced to search
+	// engines as the same language version of the story.
+	if a.Language == orig.Language {
+		return &ValidationError{"language", fmt.Sprintf("must differ from the original's (%s): a translation is the story in another language", orig.Language)}
+	}
+	for _, v := range orig.Translations {
+		if v.Slug != a.Slug && v.Language == a.Language {
+			return &ValidationError{"language", fmt.Sprintf("must differ from the other versions': %q is the story in %s already", v.Slug, v.Language)}
+		}
 	}
 	return nil
 }
