@@ -57,6 +57,16 @@ type formError struct {
 func (e *formError) Error() string { return e.err.Error() }
 func (e *formError) Unwrap() error { return e.err }
 
+// fieldError is a refusal about one field of a form that the rules behind
+// it do not name, by the field's name in the form.
+type fieldError struct {
+	field string
+	err   error
+}
+
+func (e *fieldError) Error() string { return e.err.Error() }
+func (e *fieldError) Unwrap() error { return e.err }
+
 // classify maps an error to the status and words a person sees. Every error
 // status the app answers with is decided here.
 func classify(err error) *statusError {
@@ -151,8 +161,11 @@ var formFields = map[string]string{
 func errorField(err error) string {
 	var av *article.ValidationError
 	var cv *campaign.ValidationError
+	var fe *fieldError
 	var field string
 	switch {
+	case errors.As(err, &fe):
+		return fe.field
 	case errors.As(err, &av):
 		field = av.Field
 	case errors.As(err, &cv):

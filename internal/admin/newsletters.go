@@ -81,15 +81,20 @@ func readNewsletter(r *http.Request, n *subscriber.Newsletter) error {
 	case !lang.Valid(n.Language):
 		return invalid("%s.", lang.Check(n.Language))
 	}
-	for _, a := range []*string{&n.SenderEmail, &n.ReplyTo} {
-		if *a == "" {
+	// Two fields hold addresses: a refusal says which, as labelled.
+	for _, a := range []struct {
+		field, label string
+		value        *string
+	}{{"sender_email", "The address in the From line", &n.SenderEmail}, {"reply_to", "The address replies go to", &n.ReplyTo}} {
+		if *a.value == "" {
 			continue
 		}
-		email, err := subscriber.NormalizeEmail(*a)
+		email, err := subscriber.NormalizeEmail(*a.value)
 		if err != nil {
-			return err
+			reason := err.Error()
+			return &fieldError{field: a.field, err: invalid("%s is not valid: %s", a.label, strings.ToLower(reason[:1])+reason[1:])}
 		}
-		*a = email
+		*a.value = email
 	}
 	if n.DigestTime == "" {
 		n.DigestTime = "07:00"
