@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"herald/internal/article"
 	"herald/internal/user"
@@ -172,7 +173,7 @@ func (h *Handler) articleCreate(w http.ResponseWriter, r *http.Request, s *staff
 	if err != nil {
 		return refused(err)
 	}
-	id, err := h.createFree(r.Context(), &a, f.Slug != "")
+	id, err := h.createFree(r.Context(), &a, f.Slug != "", s.User.ID)
 	var ve *article.ValidationError
 	var se *statusError
 	if errors.As(err, &ve) || errors.As(err, &se) {
@@ -192,8 +193,10 @@ func (h *Handler) articleCreate(w http.ResponseWriter, r *http.Request, s *staff
 // saving under a taken one would replace that article. A slug typed by
 // hand is refused when taken; one made from the title gets a number added.
 // Taken slugs are skipped as read, but only the insert decides: a slug
-// taken between the read and the insert is skipped too.
-func (h *Handler) createFree(ctx context.Context, a *article.Article, typed bool) (int64, error) {
+// taken between the read and the insert is skipped too. A slug taken by
+// the article this very form made a moment ago (see repeated) is no
+// conflict: that article's ID is returned.
+func (h *Handler) createFree(ctx context.Context, a *article.Article, typed bool, userID int64) (int64, error) {
 	if a.Slug == "" {
 		a.Slug = article.Slugify(a.Title)
 	}
@@ -202,14 +205,21 @@ func (h *Handler) createFree(ctx context.Context, a *article.Article, typed bool
 	}
 	base := a.Slug
 	for n := 2; n < 100; n++ {
-		_, err := h.cfg.Articles.ArticleBySlug(ctx, a.Slug)
+		stored, err := h.cfg.Articles.ArticleBySlug(ctx, a.Slug)
 		if errors.Is(err, article.ErrNotFound) {
 			id, err := h.cfg.Publisher.Create(ctx, a)
 			if !errors.Is(err, article.ErrSlugTaken) {
 				return id, err
 			}
+			stored, err = h.cfg.Articles.ArticleBySlug(ctx, a.Slug)
+			if err != nil {
+				return 0, err
+			}
 		} else if err != nil {
 			return 0, err
+		}
+		if again, err := h.repeated(ctx, stored, *a, userID); err != nil || again {
+			return stored.ID, err
 		}
 		if typed {
 			return 0, invalid("Another article has the address %q already; choose another.", a.Slug)
@@ -217,4 +227,27 @@ func (h *Handler) createFree(ctx context.Context, a *article.Article, typed bool
 		a.Slug = strings.TrimSuffix(base[:min(len(base), article.MaxSlug-4)], "-") + "-" + strconv.Itoa(n)
 	}
 	return 0, invalid("Too many articles have addresses like %q; type one by hand.", base)
+}
+
+// repeatWindow is how long after its creation an article can be the
+// result of the same form posted again.
+const repeatWindow = time.Minute
+
+// repeated reports whether stored is what the new article a describes
+// became a moment ago, by the same person: the form was posted twice (a
+// double click on Create, a form sent again), not a second story written.
+// Its owner may not be recorded yet when both posts arrive at once.
+func (h *Handler) repeated(ctx context.Context, stored, a article.Article, userID int64) (bool, error) {
+	age := h.now().Sub(stored.UpdatedAt)
+	if stored.Version > 1 || age > repeatWindow || age < -repeatWindow ||
+		stored.Title != strings.TrimSpace(a.Title) || stored.Standfirst != strings.TrimSpace(a.Standfirst) ||
+		stored.Body != a.Body || stored.Language != strings.ToLower(strings.TrimSpace(a.Language)) ||
+		stored.TranslationOf != a.TranslationOf || stored.Status != a.Status {
+		return false, nil
+	}
+	owners, _, err := h.cfg.Articles.ArticleOwners(ctx, []int64{stored.ID})
+	if err != nil {
+		return false, err
+	}
+	return owners[stored.ID] == userID || owners[stored.ID] == 0, nil
 }
