@@ -252,13 +252,13 @@ func (c *config) check() error {
 		if net.ParseIP(h) != nil {
 			h = "localhost"
 		}
-		c.from = c.siteName + " <newsletter@" + h + ">"
+		// Quoted as needed, so that a name with a comma, parentheses or
+		// quotes is the name and not a list, a comment or a quoted part.
+		c.from = (&mail.Address{Name: c.siteName, Address: "newsletter@" + h}).String()
 	}
-	a, err := mail.ParseAddress(c.from)
-	if err != nil || strings.ContainsAny(c.from, "\r\n") {
+	if _, err := mail.ParseAddress(c.from); err != nil || strings.ContainsAny(c.from, "\r\n") {
 		return fmt.Errorf("--from %q is not an email address", c.from)
 	}
-	_ = a
 	if c.secret != "" && len(c.secret) < 32 {
 		return errors.New("--secret must be at least 32 characters")
 	}

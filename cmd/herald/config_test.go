@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"net/mail"
 	"strings"
 	"testing"
 	"time"
@@ -53,6 +54,23 @@ func TestBaseURLAtTheRoot(t *testing.T) {
 			t.Errorf("setup(serve, --base-url %s) = %v; want it accepted", u, err)
 		} else if want := strings.TrimSuffix(u, "/"); c.baseURL != want {
 			t.Errorf("setup(serve, --base-url %s) gave base URL %q; want %q", u, c.baseURL, want)
+		}
+	}
+}
+
+// TestDefaultFromKeepsTheSiteName: without --from the emails come from the
+// site's name, whatever punctuation it holds, and the start is not refused
+// for a --from nobody gave.
+func TestDefaultFromKeepsTheSiteName(t *testing.T) {
+	for _, name := range []string{"News, Views", "The Times (UK)", `Le "Monde"`, "Dr. Who Weekly", "Café Post"} {
+		c, _, err := setup("serve", []string{"--site-name", name, "--base-url", "https://news.example.org"}, env(nil), io.Discard, nil)
+		if err != nil {
+			t.Errorf("setup(serve, --site-name %q) = %v; want it accepted", name, err)
+			continue
+		}
+		a, err := mail.ParseAddress(c.from)
+		if err != nil || a.Name != name || a.Address != "newsletter@news.example.org" {
+			t.Errorf("setup(serve, --site-name %q) made the sender %q, read as %v, %v; want %q <newsletter@news.example.org>", name, c.from, a, err, name)
 		}
 	}
 }
