@@ -381,8 +381,10 @@ func setup(name string, args []string, getenv func(string) string, stdout io.Wri
 		c.given[f.Name] = true
 		delete(c.badEnv, f.Name)
 	})
+	// A refused value is as much a usage error as an unknown flag: both
+	// exit 2, whether the flag package or check found it.
 	if err := c.check(); err != nil {
-		return nil, nil, err
+		return nil, nil, &usageError{msg: err.Error(), help: name}
 	}
 	return c, pos, nil
 }

@@ -32,6 +32,9 @@ func dkimCommand(_ context.Context, args []string, getenv func(string) string, s
 	// A fully qualified name, as a zone file writes it, names the same
 	// domain; the signature's d= tag takes it without the dot.
 	domain = strings.TrimSuffix(domain, ".")
+	if algorithm != "rsa" && algorithm != "ed25519" {
+		return &usageError{msg: fmt.Sprintf("--algorithm %q must be rsa or ed25519", algorithm), help: "dkim keygen"}
+	}
 	if out == "" {
 		out = "dkim-" + selector + ".pem"
 	}
@@ -39,9 +42,10 @@ func dkimCommand(_ context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	// Check that the key, domain and selector work together before saving.
+	// Check that the key, domain and selector work together before saving:
+	// what is refused here is the domain or the selector given.
 	if _, err := mail.NewDKIM(domain, selector, key); err != nil {
-		return err
+		return &usageError{msg: err.Error(), help: "dkim keygen"}
 	}
 	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {

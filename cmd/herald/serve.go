@@ -51,7 +51,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	var scfg smtp.Config
 	if c.smtp != "" {
 		if scfg, err = smtp.ParseURL(c.smtp); err != nil {
-			return fmt.Errorf("--smtp: %w", err)
+			return &usageError{msg: "--smtp: " + strings.TrimPrefix(err.Error(), "smtp: "), help: "serve"}
 		}
 	}
 	sign, err := c.dkimSigner()

@@ -117,3 +117,26 @@ func TestFlagsWithoutCommandAreServes(t *testing.T) {
 		t.Errorf("herald %v = %v; want serve's refusal of the address", args, err)
 	}
 }
+
+// TestBadSettingIsAUsageError: a value Herald refuses exits 2 with one
+// line, whether the flag package or Herald's own checks refuse it, so
+// --rate -1 fails as --rate many does.
+func TestBadSettingIsAUsageError(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--rate", "-1"}, "--rate -1 must be a whole number"},
+		{[]string{"serve", "--lease", "1s"}, "--lease must be at least 2s"},
+		{[]string{"serve", "--addr", "no-port"}, `--addr "no-port" is not host:port`},
+		{[]string{"serve", "--smtp", "ftp://mail.example.org"}, `URL scheme "ftp" is not smtp or smtps`},
+		{[]string{"subscriber", "list", "--base-url", "ftp://example.org"}, "must be an absolute http or https URL"},
+		{[]string{"dkim", "keygen", "--domain", "example.org", "--selector", "s1", "--algorithm", "dsa"}, `--algorithm "dsa" must be rsa or ed25519`},
+		{[]string{"dkim", "keygen", "--domain", "exa mple.org", "--selector", "s1", "--algorithm", "ed25519"}, "domain"},
+	} {
+		out, errOut, code := runMain(t, tc.args...)
+		if code != 2 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("herald %v exited %d with stdout %q and stderr %q; want exit 2 and one line saying %q", tc.args, code, out, errOut, tc.want)
+		}
+	}
+}
