@@ -75,6 +75,22 @@ func campaignCommand(ctx context.Context, args []string, getenv func(string) str
 	} else if len(pos) > 0 {
 		return &usageError{msg: fmt.Sprintf("campaign %s takes no arguments", sub)}
 	}
+	// What the command line alone can refuse is refused before the
+	// database is opened, so that it leaves a new data folder uncreated.
+	var draft campaign.Campaign
+	var at time.Time
+	switch sub {
+	case "create":
+		if draft, err = campaignDraft(f); err != nil {
+			return err
+		}
+	case "send":
+		if f.sendAt != "" {
+			if at, err = time.Parse(time.RFC3339, f.sendAt); err != nil {
+				return &usageError{msg: "--at must be an RFC 3339 time such as 2026-12-01T07:00:00Z"}
+			}
+		}
+	}
 	st, err := c.openStore(ctx)
 	if err != nil {
 		return err
@@ -83,16 +99,10 @@ func campaignCommand(ctx context.Context, args []string, getenv func(string) str
 	now := time.Now()
 	switch sub {
 	case "create":
-		return campaignCreate(ctx, st, f, stdout)
+		return campaignCreate(ctx, st, draft, f, stdout)
 	case "list":
 		return campaignList(ctx, st, c.json, stdout)
 	case "send":
-		var at time.Time
-		if f.sendAt != "" {
-			if at, err = time.Parse(time.RFC3339, f.sendAt); err != nil {
-				return &usageError{msg: "--at must be an RFC 3339 time such as 2026-12-01T07:00:00Z"}
-			}
-		}
 		return campaignSend(ctx, st, id, now, at, stdout)
 	case "pause":
 		return campaignMove(ctx, st, id, campaign.Paused, now, time.Time{}, stdout)
@@ -115,26 +125,48 @@ func campaignCommand(ctx context.Context, args []string, getenv func(string) str
 	}
 }
 
-func campaignCreate(ctx context.Context, st database, f campaignFlags, stdout io.Writer) error {
+// campaignDraft makes the draft the flags of campaign create describe, as
+// far as it can be made without the database: its newsletter and articles
+// are found by campaignCreate.
+func campaignDraft(f campaignFlags) (campaign.Campaign, error) {
 	if f.newsletter == "" || f.subject == "" {
-		return &usageError{msg: "campaign create needs --newsletter and --subject"}
+		return campaign.Campaign{}, &usageError{msg: "campaign create needs --newsletter and --subject"}
 	}
 	if (len(f.articles) == 0) == (f.markdown == "") {
-		return &usageError{msg: "campaign create needs --article SLUG (one or more) or --markdown FILE"}
+		return campaign.Campaign{}, &usageError{msg: "campaign create needs --article SLUG (one or more) or --markdown FILE"}
 	}
 	language := strings.ToLower(strings.TrimSpace(f.language))
 	if language != "" {
 		// A tag no subscriber can hold would send the campaign to nobody.
 		if err := lang.Check(language); err != nil {
-			return &usageError{msg: "--audience-language: " + err.Error(), help: "campaign create"}
+			return campaign.Campaign{}, &usageError{msg: "--audience-language: " + err.Error(), help: "campaign create"}
 		}
 	}
+	cp := campaign.Campaign{Subject: f.subject, Preheader: f.preheader, ArticleMode: campaign.Mode(f.mode),
+		AudienceTags: f.tags, AudienceLanguage: language, State: campaign.Draft}
+	if f.markdown != "" {
+		data, err := os.ReadFile(f.markdown)
+		if err != nil {
+			return campaign.Campaign{}, err
+		}
+		cp.Markdown = string(data)
+	}
+	// Checked as it will be stored, but for what only the database knows.
+	probe := cp
+	probe.NewsletterID, probe.ArticleIDs = 1, make([]int64, len(f.articles))
+	if err := probe.Validate(); err != nil {
+		return campaign.Campaign{}, err
+	}
+	return cp, nil
+}
+
+// campaignCreate stores the draft cp in the newsletter and with the
+// articles the flags name, and prints its ID.
+func campaignCreate(ctx context.Context, st database, cp campaign.Campaign, f campaignFlags, stdout io.Writer) error {
 	nls, err := st.Newsletters(ctx)
 	if err != nil {
 		return err
 	}
-	cp := campaign.Campaign{Subject: f.subject, Preheader: f.preheader, ArticleMode: campaign.Mode(f.mode),
-		AudienceTags: f.tags, AudienceLanguage: language, State: campaign.Draft}
 	for _, nl := range nls {
 		if nl.Slug == f.newsletter {
 			cp.NewsletterID = nl.ID
@@ -152,13 +184,6 @@ func campaignCreate(ctx context.Context, st database, f campaignFlags, stdout io
 			return err
 		}
 		cp.ArticleIDs = append(cp.ArticleIDs, a.ID)
-	}
-	if f.markdown != "" {
-		data, err := os.ReadFile(f.markdown)
-		if err != nil {
-			return err
-		}
-		cp.Markdown = string(data)
 	}
 	if err := cp.Validate(); err != nil {
 		return err

@@ -75,9 +75,21 @@ func TestRefusedCommandsCreateNothing(t *testing.T) {
 		{"subscriber", "import", "no-such-file.csv"},
 		{"serve", "--smtp", "ftp://mail.example.org"},
 		{"serve", "--dkim-key", "no-such-key.pem", "--dkim-domain", "example.org", "--dkim-selector", "s1"},
+		{"newsletter", "create", "Morning News", "--name", "Morning"},
+		{"newsletter", "create", "morning"},
+		{"newsletter", "create", "morning", "--name", "Morning", "--timezone", "Mars/Olympus"},
+		{"user", "add", "not-an-address", "--role", "owner", "--password-stdin"},
+		{"user", "add", "editor@example.org", "--role", "owner", "--password-stdin"},
+		{"campaign", "create", "--subject", "The week", "--markdown", "issue.md"},
+		{"campaign", "create", "--newsletter", "news", "--subject", "The week", "--markdown", "no-such-file.md"},
+		{"campaign", "create", "--newsletter", "news", "--subject", "The week", "--article", "a", "--audience-language", "??"},
+		{"campaign", "create", "--newsletter", "news", "--subject", "The week", "--article", "a", "--mode", "long"},
+		{"campaign", "send", "1", "--at", "tomorrow"},
 	} {
 		data := t.TempDir() + "/data"
-		if err := run(context.Background(), append(args, "--data", data, "--addr", freeAddr(t)), env(nil), strings.NewReader(""), io.Discard, io.Discard); err == nil {
+		// A password too short to be taken, for the commands that read one.
+		stdin := strings.NewReader("short\n")
+		if err := run(context.Background(), append(args, "--data", data, "--addr", freeAddr(t)), env(nil), stdin, io.Discard, io.Discard); err == nil {
 			t.Errorf("herald %v succeeded", args)
 		}
 		if _, err := os.Stat(data); !os.IsNotExist(err) {

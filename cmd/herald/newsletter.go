@@ -40,37 +40,43 @@ func newsletterCommand(ctx context.Context, args []string, getenv func(string) s
 	if err != nil {
 		return err
 	}
+	if sub == "create" {
+		return newsletterCreate(ctx, c, pos, n, stdout)
+	}
+	if len(pos) > 0 {
+		return &usageError{msg: "newsletter list takes no arguments"}
+	}
 	st, err := c.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if sub == "list" {
-		if len(pos) > 0 {
-			return &usageError{msg: "newsletter list takes no arguments"}
-		}
-		nls, err := st.Newsletters(ctx)
-		if err != nil {
-			return err
-		}
-		if c.json {
-			enc := json.NewEncoder(stdout)
-			for _, nl := range nls {
-				enc.Encode(map[string]any{"id": nl.ID, "slug": nl.Slug, "name": nl.Name, "language": nl.Language, "digest": nl.Digest})
-			}
-			return nil
-		}
-		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tSLUG\tNAME\tDIGEST")
-		for _, nl := range nls {
-			digest := "-"
-			if nl.Digest != "" {
-				digest = nl.Digest + " at " + nl.DigestTime + " " + nl.Timezone
-			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", nl.ID, nl.Slug, nl.Name, digest)
-		}
-		return tw.Flush()
+	nls, err := st.Newsletters(ctx)
+	if err != nil {
+		return err
 	}
+	if c.json {
+		enc := json.NewEncoder(stdout)
+		for _, nl := range nls {
+			enc.Encode(map[string]any{"id": nl.ID, "slug": nl.Slug, "name": nl.Name, "language": nl.Language, "digest": nl.Digest})
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSLUG\tNAME\tDIGEST")
+	for _, nl := range nls {
+		digest := "-"
+		if nl.Digest != "" {
+			digest = nl.Digest + " at " + nl.DigestTime + " " + nl.Timezone
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", nl.ID, nl.Slug, nl.Name, digest)
+	}
+	return tw.Flush()
+}
+
+// newsletterCreate checks the new newsletter before it opens the database,
+// so a refused one leaves a new data folder uncreated.
+func newsletterCreate(ctx context.Context, c *config, pos []string, n subscriber.Newsletter, stdout io.Writer) error {
 	if len(pos) != 1 {
 		return &usageError{msg: "newsletter create needs one SLUG"}
 	}
@@ -81,6 +87,11 @@ func newsletterCommand(ctx context.Context, args []string, getenv func(string) s
 	if err := checkNewsletter(&n); err != nil {
 		return err
 	}
+	st, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	n.CreatedAt = time.Now()
 	if n.Digest != "" {
 		n.LastDigestAt = n.CreatedAt // the first digest covers what comes next

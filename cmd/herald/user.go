@@ -71,16 +71,16 @@ func userCommand(ctx context.Context, args []string, getenv func(string) string,
 	} else if len(pos) != 1 {
 		return &usageError{msg: fmt.Sprintf("user %s needs one email address", sub)}
 	}
+	if sub == "add" {
+		return userAdd(ctx, c, pos[0], f, stdin, stdout, stderr)
+	}
 	st, err := c.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	svc := user.NewService(user.Config{Store: st, Issuer: c.siteName})
-	switch sub {
-	case "add":
-		return userAdd(ctx, svc, pos[0], f, stdin, stdout, stderr)
-	case "list":
+	if sub == "list" {
 		return userList(ctx, svc, c.json, stdout)
 	}
 	u, err := svc.UserByEmail(ctx, pos[0])
@@ -119,7 +119,9 @@ func userCommand(ctx context.Context, args []string, getenv func(string) string,
 	}
 }
 
-func userAdd(ctx context.Context, svc *user.Service, email string, f userFlags, stdin io.Reader, stdout, stderr io.Writer) error {
+// userAdd reads and checks the new account's password before it opens the
+// database, so a refused account leaves a new data folder uncreated.
+func userAdd(ctx context.Context, c *config, email string, f userFlags, stdin io.Reader, stdout, stderr io.Writer) error {
 	if f.role == "" {
 		return &usageError{msg: "user add needs --role owner, editor, author or viewer"}
 	}
@@ -131,7 +133,17 @@ func userAdd(ctx context.Context, svc *user.Service, email string, f userFlags, 
 	if err != nil {
 		return err
 	}
-	u, err := svc.Create(ctx, user.User{Email: email, Name: f.name, Role: r}, pw)
+	account := user.User{Email: email, Name: f.name, Role: r}
+	if err := user.CheckNew(account, pw); err != nil {
+		return err
+	}
+	st, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc := user.NewService(user.Config{Store: st, Issuer: c.siteName})
+	u, err := svc.Create(ctx, account, pw)
 	if err != nil {
 		return err
 	}

@@ -198,6 +198,22 @@ const (
 // Sign-in throttling counts by it too, so unknown addresses count alike.
 func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
+// CheckNew reports what Service.Create would refuse in u and password
+// before anything is stored, so that a command can refuse them before it
+// opens, or creates, the database.
+func CheckNew(u User, password string) error {
+	if _, err := normalizeEmail(u.Email); err != nil {
+		return err
+	}
+	if _, err := checkName(u.Name); err != nil {
+		return err
+	}
+	if !u.Role.Valid() {
+		return fmt.Errorf("%w: role %q", ErrInvalid, u.Role)
+	}
+	return CheckPassword(password)
+}
+
 // normalizeEmail checks an address typed for a staff account and returns it
 // trimmed and bare.
 func normalizeEmail(s string) (string, error) {
