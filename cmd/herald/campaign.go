@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -397,7 +398,11 @@ func progressLine(c campaign.Campaign, rate float64) string {
 	bar := strings.Repeat("█", int(frac*width)) + strings.Repeat("░", width-int(frac*width))
 	left := "-"
 	if rate > 0 && c.Remaining() > 0 {
-		left = (time.Duration(float64(c.Remaining())/rate) * time.Second).Round(time.Second).String()
+		// Whole seconds, rounded up: what remains takes a part of one too.
+		secs := math.Ceil(float64(c.Remaining()) / rate)
+		if secs < float64(math.MaxInt64/int64(time.Second)) {
+			left = (time.Duration(secs) * time.Second).String()
+		}
 	}
 	total := strconv.Itoa(c.Total)
 	if c.FrozenAt.IsZero() && (c.State == campaign.Sending || c.State == campaign.Paused) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"herald/internal/campaign"
 	"herald/internal/store/sqlite"
 )
 
@@ -100,5 +101,31 @@ func TestCampaignTestChecksEveryAddressFirst(t *testing.T) {
 	out, _ := mustHerald(t, data, "campaign", "test", "1", "--to", "a@example.org, A@example.org")
 	if strings.Count(out, "queued for a@example.org") != 1 {
 		t.Errorf("campaign test 1 --to 'a@example.org, A@example.org' printed %q; want one test queued for a@example.org", out)
+	}
+}
+
+// TestProgressLineTimeLeft: the time left is rounded up to the second, so
+// a campaign with mail still to send never says 0s, nor a second less
+// than it needs.
+func TestProgressLineTimeLeft(t *testing.T) {
+	for _, tc := range []struct {
+		remaining int
+		rate      float64
+		want      string
+	}{
+		{18, 20, "left 1s"},
+		{219, 20, "left 11s"},
+		{200, 20, "left 10s"},
+		{3000, 20, "left 2m30s"},
+		{0, 20, "left -"},
+		{18, 0, "left -"},
+	} {
+		c := campaign.Campaign{ID: 1, State: campaign.Sending, Total: 300, Sent: 300 - tc.remaining, FrozenAt: time.Now()}
+		if tc.remaining > 300 {
+			c.Total, c.Sent = tc.remaining, 0
+		}
+		if got := progressLine(c, tc.rate); !strings.HasSuffix(got, tc.want) {
+			t.Errorf("progressLine with %d remaining at %v/s = %q; want it to end %q", tc.remaining, tc.rate, got, tc.want)
+		}
 	}
 }
