@@ -216,10 +216,10 @@ func (c *config) check() error {
 	}
 	host, port, err := net.SplitHostPort(c.addr)
 	if err != nil {
-		return fmt.Errorf("--addr %q is not host:port", c.addr)
+		return fmt.Errorf("%s %q is not host:port", c.source("addr"), c.addr)
 	}
 	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
-		return fmt.Errorf("--addr %q has no valid port", c.addr)
+		return fmt.Errorf("%s %q has no valid port", c.source("addr"), c.addr)
 	}
 	if c.database == "" {
 		c.database = filepath.Join(c.data, "herald.db")
@@ -238,13 +238,13 @@ func (c *config) check() error {
 	}
 	u, err := url.Parse(c.baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return fmt.Errorf("--base-url %q must be an absolute http or https URL such as https://news.example.org", c.baseURL)
+		return fmt.Errorf("%s %q must be an absolute http or https URL such as https://news.example.org", c.source("base-url"), c.baseURL)
 	}
 	// The site's routes start at /, so under a path the pages would link
 	// to one place and the emails and feeds to another.
 	if u.Path != "" && u.Path != "/" {
-		return fmt.Errorf("--base-url %q has a path (%s); Herald serves from the root of a host, so give the URL without it, "+
-			"such as %s://%s, and serve Herald at that root or on a host of its own", c.baseURL, u.Path, u.Scheme, u.Host)
+		return fmt.Errorf("%s %q has a path (%s); Herald serves from the root of a host, so give the URL without it, "+
+			"such as %s://%s, and serve Herald at that root or on a host of its own", c.source("base-url"), c.baseURL, u.Path, u.Scheme, u.Host)
 	}
 	c.baseURL = strings.TrimRight(c.baseURL, "/")
 	if c.from == "" {
@@ -257,25 +257,25 @@ func (c *config) check() error {
 		c.from = (&mail.Address{Name: c.siteName, Address: "newsletter@" + h}).String()
 	}
 	if _, err := mail.ParseAddress(c.from); err != nil || strings.ContainsAny(c.from, "\r\n") {
-		return fmt.Errorf("--from %q is not an email address", c.from)
+		return fmt.Errorf("%s %q is not an email address", c.source("from"), c.from)
 	}
 	if c.secret != "" && len(c.secret) < 32 {
-		return errors.New("--secret must be at least 32 characters")
+		return errors.New(c.source("secret") + " must be at least 32 characters")
 	}
 	if strings.TrimSpace(c.siteName) == "" || strings.ContainsAny(c.siteName, "\r\n") {
-		return errors.New("--site-name must be one line of text")
+		return errors.New(c.source("site-name") + " must be one line of text")
 	}
-	if c.language, err = checkLanguage("--language", c.language); err != nil {
+	if c.language, err = checkLanguage(c.source("language"), c.language); err != nil {
 		return err
 	}
 	if c.metricsToken != "" && len(c.metricsToken) < 16 {
-		return errors.New("--metrics-token must be at least 16 characters, so that it cannot be guessed")
+		return errors.New(c.source("metrics-token") + " must be at least 16 characters, so that it cannot be guessed")
 	}
 	if _, err := parseLevel(c.logLevel); err != nil {
-		return err
+		return fmt.Errorf("%s %w", c.source("log-level"), err)
 	}
 	if c.proxies, err = server.ParseProxies(c.trustedProxies); err != nil {
-		return fmt.Errorf("--trusted-proxies: %w", err)
+		return fmt.Errorf("%s: %w", c.source("trusted-proxies"), err)
 	}
 	c.dkimDomain = strings.TrimSuffix(c.dkimDomain, ".") // as herald dkim keygen takes it
 	for _, d := range []struct {
@@ -317,7 +317,7 @@ func checkLanguage(flagName, s string) (string, error) {
 func parseLevel(s string) (slog.Level, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(s)); err != nil {
-		return l, fmt.Errorf("--log-level %q must be debug, info, warn or error", s)
+		return l, fmt.Errorf("%q must be debug, info, warn or error", s)
 	}
 	return l, nil
 }

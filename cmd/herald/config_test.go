@@ -26,6 +26,15 @@ func TestSettingsRefused(t *testing.T) {
 		{nil, map[string]string{"HERALD_RETRY_MIN": "soon"}, `HERALD_RETRY_MIN "soon" must be a duration`},
 		{nil, map[string]string{"HERALD_RATE": "fast"}, `HERALD_RATE "fast" must be a whole number`},
 		{nil, map[string]string{"HERALD_SIGNUP_LIMIT": "-3"}, `HERALD_SIGNUP_LIMIT "-3" must be a whole number`},
+		{nil, map[string]string{"HERALD_ADDR": "no-port"}, `HERALD_ADDR "no-port" is not host:port`},
+		{nil, map[string]string{"HERALD_BASE_URL": "news.example.org"}, `HERALD_BASE_URL "news.example.org" must be an absolute`},
+		{nil, map[string]string{"HERALD_FROM": "newsletter"}, `HERALD_FROM "newsletter" is not an email address`},
+		{nil, map[string]string{"HERALD_SECRET": "short"}, "HERALD_SECRET must be at least 32 characters"},
+		{nil, map[string]string{"HERALD_LANGUAGE": "english!"}, `HERALD_LANGUAGE "english!" is not a language tag`},
+		{nil, map[string]string{"HERALD_LOG_LEVEL": "loud"}, `HERALD_LOG_LEVEL "loud" must be debug`},
+		{nil, map[string]string{"HERALD_TRUSTED_PROXIES": "10.0.0"}, "HERALD_TRUSTED_PROXIES: "},
+		{nil, map[string]string{"HERALD_METRICS_TOKEN": "short"}, "HERALD_METRICS_TOKEN must be at least 16 characters"},
+		{[]string{"--addr", "no-port"}, map[string]string{"HERALD_ADDR": "127.0.0.1:8080"}, `--addr "no-port" is not host:port`},
 	} {
 		getenv := func(k string) string { return tc.env[k] }
 		_, _, err := setup("serve", tc.args, getenv, io.Discard, nil)

@@ -51,7 +51,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	var scfg smtp.Config
 	if c.smtp != "" {
 		if scfg, err = smtp.ParseURL(c.smtp); err != nil {
-			return &usageError{msg: "--smtp: " + strings.TrimPrefix(err.Error(), "smtp: "), help: "serve"}
+			return &usageError{msg: c.source("smtp") + ": " + strings.TrimPrefix(err.Error(), "smtp: "), help: "serve"}
 		}
 	}
 	sign, err := c.dkimSigner()
@@ -271,11 +271,11 @@ func (c *config) dkimSigner() (func([]byte) ([]byte, error), error) {
 	}
 	key, err := os.ReadFile(c.dkimKey)
 	if err != nil {
-		return nil, fmt.Errorf("--dkim-key: %w", err)
+		return nil, fmt.Errorf("%s: %w", c.source("dkim-key"), err)
 	}
 	d, err := mail.NewDKIM(c.dkimDomain, c.dkimSelector, key)
 	if err != nil {
-		return nil, fmt.Errorf("--dkim-key: %w", err)
+		return nil, fmt.Errorf("%s: %w", c.source("dkim-key"), err)
 	}
 	return d.Sign, nil
 }
