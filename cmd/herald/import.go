@@ -187,23 +187,20 @@ func subscriberExport(ctx context.Context, args []string, getenv func(string) st
 	if len(pos) > 0 {
 		return &usageError{msg: "subscriber export takes no arguments"}
 	}
-	st, err := c.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	nl, err := pickNewsletter(ctx, st, slug)
-	if err != nil {
-		return err
-	}
 	w := stdout
 	var tmp *os.File
 	if out != "" {
 		// Written beside the target and renamed at the end, so a failed
-		// export never leaves half a list under the name asked for.
+		// export never leaves half a list under the name asked for. Made
+		// before the database is opened: an export that cannot be
+		// written creates nothing.
 		tmp, err = os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
 		if err != nil {
-			return err
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // its path is the temporary file's
+			}
+			return fmt.Errorf("cannot write %s: %w", out, err)
 		}
 		defer func() {
 			if err != nil {
@@ -212,6 +209,15 @@ func subscriberExport(ctx context.Context, args []string, getenv func(string) st
 			}
 		}()
 		w = tmp
+	}
+	st, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	nl, err := pickNewsletter(ctx, st, slug)
+	if err != nil {
+		return err
 	}
 	n, err := writeExport(ctx, st, nl.ID, w)
 	if err != nil {

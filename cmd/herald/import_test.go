@@ -429,3 +429,17 @@ func TestSubscriberImportOfAnExportConfirmsOnlyWhenVouched(t *testing.T) {
 		t.Errorf("after importing the export with --confirmed (-want +got):\n%s", diff)
 	}
 }
+
+// TestSubscriberExportToAFolderThatIsNotThere: an export that cannot be
+// written says so under the name asked for, and creates no database.
+func TestSubscriberExportToAFolderThatIsNotThere(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	out := filepath.Join(t.TempDir(), "no-such-folder", "list.csv")
+	_, _, err := runCLI(t, "", "subscriber", "export", "--out", out, "--data", data)
+	if err == nil || !strings.Contains(err.Error(), out) {
+		t.Errorf("subscriber export --out %s = %v; want an error naming %s", out, err, out)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("after a refused subscriber export, the data folder exists (%v)", err)
+	}
+}
