@@ -170,6 +170,19 @@ func (r *Renderer) compiled(ctx context.Context, id int64, keep bool) (*compiled
 	return c, nil
 }
 
+// Ready tells the delivery engine, before a message waits for the send
+// rate, whether its campaign is still sending (see delivery.Gate).
+func (r *Renderer) Ready(ctx context.Context, d delivery.Delivery) error {
+	if d.Kind == delivery.KindCampaignTest {
+		return nil
+	}
+	c, err := r.compiled(ctx, d.CampaignID, true)
+	if err != nil {
+		return err
+	}
+	return r.stillSending(ctx, d.CampaignID, c)
+}
+
 // stillSending checks, at most every stateEvery, that the campaign is still
 // sending: mail claimed before a pause is handed back to wait for the
 // resume, and mail claimed before a cancel is skipped.

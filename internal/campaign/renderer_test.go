@@ -91,11 +91,22 @@ func TestMailClaimedBeforeAPauseWaits(t *testing.T) {
 	if _, err := r.Render(f.ctx, ds[1]); !errors.Is(err, delivery.ErrNotNow) {
 		t.Errorf("Render after a pause = %v, want delivery.ErrNotNow", err)
 	}
+	if err := r.Ready(f.ctx, ds[1]); !errors.Is(err, delivery.ErrNotNow) {
+		t.Errorf("Ready after a pause = %v, want delivery.ErrNotNow", err)
+	}
+	test := ds[1]
+	test.Kind = delivery.KindCampaignTest
+	if err := r.Ready(f.ctx, test); err != nil {
+		t.Errorf("Ready for a test send of a paused campaign = %v, want nil: a test goes whatever the campaign's state", err)
+	}
 	if err := f.st.MoveCampaign(f.ctx, id, campaign.Cancelled, now, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(2 * time.Second)
 	if _, err := r.Render(f.ctx, ds[1]); !errors.Is(err, delivery.ErrSkip) {
 		t.Errorf("Render after a cancel = %v, want delivery.ErrSkip", err)
+	}
+	if err := r.Ready(f.ctx, ds[1]); !errors.Is(err, delivery.ErrSkip) {
+		t.Errorf("Ready after a cancel = %v, want delivery.ErrSkip", err)
 	}
 }

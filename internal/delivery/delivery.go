@@ -147,6 +147,14 @@ type Renderer interface {
 	Render(ctx context.Context, d Delivery) (Outgoing, error)
 }
 
+// Gate is a Renderer that can tell, before a delivery waits for the send
+// rate, that it is not to go now (ErrNotNow) or at all (ErrSkip): under a
+// slow rate, mail of a paused campaign is then handed back at once instead
+// of each message waiting for its turn first.
+type Gate interface {
+	Ready(ctx context.Context, d Delivery) error
+}
+
 // Sender hands a message to a mail server (or the built-in outbox).
 type Sender interface {
 	Send(ctx context.Context, from, to string, data []byte) error

@@ -74,6 +74,10 @@ type Engine struct {
 	// are not written yet: the quotas count them as sent, since the ledger
 	// does not show them yet.
 	unrecorded atomic.Int64
+	// turn lets one worker at a time wait for the per-second rate, so
+	// that the others, when their turn comes, ask afresh whether their
+	// mail may still go (see Gate).
+	turn chan struct{}
 }
 
 // New returns an engine; call Run to start it.
@@ -121,7 +125,8 @@ func New(cfg Config) (*Engine, error) {
 	if len(cfg.Quotas) > 0 && cfg.Counter == nil {
 		return nil, errors.New("delivery: quotas need a counter")
 	}
-	return &Engine{cfg: cfg, nudge: make(chan struct{}, 1), limits: newLimits(cfg.PerSecond, cfg.Window, cfg.Quotas, cfg.Counter, cfg.Now)}, nil
+	return &Engine{cfg: cfg, nudge: make(chan struct{}, 1), turn: make(chan struct{}, 1),
+		limits: newLimits(cfg.PerSecond, cfg.Window, cfg.Quotas, cfg.Counter, cfg.Now)}, nil
 }
 
 // Nudge tells the engine that new work was queued, so it need not wait for
@@ -156,16 +161,23 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 		results <- r
 	}
+	// Under a per-second rate each message goes alone when the rate lets
+	// it, so a worker takes one at a time: what it held besides would only
+	// wait, leased, for the rate.
+	depth := e.cfg.Pipeline
+	if e.limits.paced() {
+		depth = 1
+	}
 	for range e.cfg.Workers {
 		workers.Go(func() {
-			batch := make([]claimed, 0, e.cfg.Pipeline)
+			batch := make([]claimed, 0, depth)
 			for c := range work {
 				// Take what else is waiting, up to the pipeline's depth: under
 				// load a worker sends several messages back to back, and a
 				// lone message goes at once.
 				batch = append(batch[:0], c)
 			more:
-				for len(batch) < e.cfg.Pipeline {
+				for len(batch) < depth {
 					select {
 					case c, ok := <-work:
 						if !ok {
@@ -296,19 +308,9 @@ func (e *Engine) prepare(ctx context.Context, c claimed) (job, Result, bool) {
 		return job{}, release(d, e.cfg.Now()), false
 	}
 	sender, own := e.cfg.Senders[d.Kind]
-	if !own {
-		waited, err := e.limits.wait(ctx)
-		if waited > time.Millisecond && e.cfg.Observer != nil {
-			e.cfg.Observer.RateLimited("per_second", waited)
-		}
-		if err != nil {
-			if ctx.Err() == nil {
-				e.cfg.Logger.Error("take from the shared send rate", "err", err)
-			}
-			return job{}, release(d, e.cfg.Now()), false
-		}
-		if !e.leaseAllows(ctx, c) {
-			return job{}, release(d, e.cfg.Now()), false
+	if !own && e.limits.paced() {
+		if r, wait := e.waitTurn(ctx, c); !wait {
+			return job{}, r, false
 		}
 	}
 	now := e.cfg.Now()
@@ -347,6 +349,61 @@ func (e *Engine) prepare(ctx context.Context, c claimed) (job, Result, bool) {
 		}
 	}
 	return job{d: d, at: c.at, r: r, out: out, sender: e.cfg.Sender}, Result{}, true
+}
+
+// waitTurn waits for the per-second rate to let c go. Workers wait one at
+// a time; each first asks the renderer, when it can tell (Gate), whether
+// the delivery may still go, so that a pause hands back what was claimed
+// in about the time the renderer takes to notice, not one message per
+// tick of the rate. It returns the delivery's result and false when it
+// ends here.
+func (e *Engine) waitTurn(ctx context.Context, c claimed) (Result, bool) {
+	d := c.d
+	select {
+	case e.turn <- struct{}{}:
+	case <-ctx.Done():
+		return release(d, e.cfg.Now()), false
+	}
+	defer func() { <-e.turn }()
+	if g, ok := e.cfg.Renderers[d.Kind].(Gate); ok {
+		if err := g.Ready(ctx, d); err != nil {
+			if r, end := e.notReady(d, err); end {
+				return r, false
+			}
+		}
+	}
+	waited, err := e.limits.wait(ctx)
+	if waited > time.Millisecond && e.cfg.Observer != nil {
+		e.cfg.Observer.RateLimited("per_second", waited)
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			e.cfg.Logger.Error("take from the shared send rate", "err", err)
+		}
+		return release(d, e.cfg.Now()), false
+	}
+	if !e.leaseAllows(ctx, c) {
+		return release(d, e.cfg.Now()), false
+	}
+	return Result{}, true
+}
+
+// notReady turns what a Gate said into the delivery's result: handed back
+// for ErrNotNow, skipped for ErrSkip. Anything else is left for the
+// renderer to say again, with the attempt counted, and the wait goes on.
+func (e *Engine) notReady(d Delivery, err error) (Result, bool) {
+	now := e.cfg.Now()
+	switch {
+	case errors.Is(err, ErrNotNow):
+		return release(d, now), true
+	case errors.Is(err, ErrSkip):
+		first := d.FirstAttemptAt
+		if first.IsZero() {
+			first = now
+		}
+		return Result{ID: d.ID, Fence: d.Fence, At: now, FirstAttempt: first, Attempted: true, State: Skipped, Text: err.Error()}, true
+	}
+	return Result{}, false
 }
 
 // release lets the renderer reuse the job's buffer: the sender is done
