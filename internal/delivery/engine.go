@@ -336,7 +336,7 @@ func (e *Engine) prepare(ctx context.Context, c claimed) (job, Result, bool) {
 	}
 	if err != nil {
 		e.cfg.Logger.Error("render delivery", "delivery", d.ID, "kind", d.Kind, "err", err)
-		return job{}, e.retry(d, r, 0, "", err.Error()), false
+		return job{}, e.retry(d, r, 0, "", err.Error(), 0), false
 	}
 	r.MessageID = out.MessageID
 	if own {
@@ -345,7 +345,7 @@ func (e *Engine) prepare(ctx context.Context, c claimed) (job, Result, bool) {
 	if e.cfg.Sign != nil {
 		if out.Data, err = e.cfg.Sign(out.Data); err != nil {
 			e.cfg.Logger.Error("sign delivery", "delivery", d.ID, "err", err)
-			return job{}, e.retry(d, r, 0, "", "signing failed: "+err.Error()), false
+			return job{}, e.retry(d, r, 0, "", "signing failed: "+err.Error(), 0), false
 		}
 	}
 	return job{d: d, at: c.at, r: r, out: out, sender: e.cfg.Sender}, Result{}, true
@@ -430,9 +430,9 @@ func (e *Engine) outcome(j job, err error) Result {
 		return r
 	}
 	if se != nil {
-		return e.retry(d, r, se.Code, se.Enhanced, se.Text)
+		return e.retry(d, r, se.Code, se.Enhanced, se.Text, se.RetryAfter)
 	}
-	return e.retry(d, r, 0, "", err.Error())
+	return e.retry(d, r, 0, "", err.Error(), 0)
 }
 
 // leaseAllows reports whether a send could still begin and end within the
@@ -502,8 +502,9 @@ func (e *Engine) sendBatch(ctx context.Context, bs BatchSender, jobs []job, repo
 }
 
 // retry schedules another attempt with exponential backoff and jitter, or
-// gives up once the delivery has been failing for RetryMaxAge.
-func (e *Engine) retry(d Delivery, r Result, code int, status, text string) Result {
+// gives up once the delivery has been failing for RetryMaxAge. asked is
+// how long the receiver asked to be left alone, 0 if it did not say.
+func (e *Engine) retry(d Delivery, r Result, code int, status, text string, asked time.Duration) Result {
 	r.Code, r.Status, r.Text = code, status, text
 	if r.At.Sub(r.FirstAttempt) >= e.cfg.RetryMaxAge {
 		r.State = Failed
@@ -518,6 +519,9 @@ func (e *Engine) retry(d Delivery, r Result, code int, status, text string) Resu
 	wait = min(wait, e.cfg.RetryMax)
 	// ±20% jitter so that a burst of failures does not come back as a burst.
 	wait = time.Duration(float64(wait) * (0.8 + 0.4*rand.Float64()))
+	// A receiver that asked for a longer pause (a webhook endpoint's
+	// Retry-After) gets it, up to the longest wait between tries.
+	wait = max(wait, min(asked, e.cfg.RetryMax))
 	r.State, r.NextAttempt = Queued, r.At.Add(wait)
 	e.cfg.Logger.Info("delivery deferred", "delivery", d.ID, "code", code, "status", status, "reason", text, "retry_in", wait.Round(time.Second))
 	return r

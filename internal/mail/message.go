@@ -43,6 +43,9 @@ type SendError struct {
 	Text      string // the server's words or the connection error
 	Temporary bool
 	Err       error // the underlying error when there was no reply, such as context.Canceled
+	// RetryAfter is how long the receiver asked to be left alone before
+	// the next try (an HTTP Retry-After), 0 when it did not say.
+	RetryAfter time.Duration
 }
 
 // Error formats the failure as the server gave it, for logs and reports.

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -145,7 +146,32 @@ func (s *Sender) Send(ctx context.Context, from, to string, data []byte) error {
 		text += ": " + snippet
 	}
 	temporary := code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500
-	return &mail.SendError{Code: code, Text: text, Temporary: temporary}
+	se := &mail.SendError{Code: code, Text: text, Temporary: temporary}
+	if temporary {
+		se.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	return se
+}
+
+// retryAfter reads a Retry-After header, in seconds or as an HTTP date,
+// as a wait from now; 0 for none, a date past or a value not understood.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		// Anything beyond a day is as good as a day: the engine caps
+		// its waits far below that anyway.
+		return time.Duration(min(n, 86400)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return min(t.Sub(now), 24*time.Hour)
+	}
+	return 0
 }
 
 // firstLine returns the start of a response body fit for the ledger: one

@@ -1,6 +1,7 @@
 package webhook_test
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -65,9 +67,10 @@ func (rc *receiver) requests() []received {
 }
 
 type env struct {
-	t       *testing.T
-	st      *sqlite.Store
-	emitter *webhook.Emitter
+	t        *testing.T
+	st       *sqlite.Store
+	emitter  *webhook.Emitter
+	retryMax time.Duration // the engine's longest wait between tries; default 50 ms
 }
 
 func newEnv(t *testing.T) *env {
@@ -111,7 +114,7 @@ func (e *env) run(sender delivery.Sender, maxAge time.Duration, events ...int64)
 		Sender:    mail.NewOutbox(e.st, time.Now),
 		Renderers: map[delivery.Kind]delivery.Renderer{webhook.Kind: webhook.NewRenderer(e.st, time.Now)},
 		Senders:   map[delivery.Kind]delivery.Sender{webhook.Kind: sender},
-		RetryMin:  20 * time.Millisecond, RetryMax: 50 * time.Millisecond, RetryMaxAge: maxAge, PollInterval: 5 * time.Millisecond,
+		RetryMin:  20 * time.Millisecond, RetryMax: cmp.Or(e.retryMax, 50*time.Millisecond), RetryMaxAge: maxAge, PollInterval: 5 * time.Millisecond,
 	})
 	if err != nil {
 		e.t.Fatal(err)
@@ -253,6 +256,47 @@ func TestRetriesKeepTheDeliveryID(t *testing.T) {
 		}
 		if a := byURL[tc.rc.URL]; a.State != delivery.Failed || a.Code != tc.code || !strings.Contains(a.Text, "answer "+strconv.Itoa(tc.code)) {
 			t.Errorf("delivery to the receiver answering %d: %+v; want failed with its code and first line", tc.code, a)
+		}
+	}
+}
+
+// TestRetryAfterIsHonoured: an endpoint that answers 429 or 503 with a
+// Retry-After is left alone that long (up to the longest wait between
+// tries), not asked again after the engine's shortest backoff.
+func TestRetryAfterIsHonoured(t *testing.T) {
+	for _, after := range []string{"1", "a date"} {
+		e := newEnv(t)
+		e.retryMax = 3 * time.Second
+		var mu sync.Mutex
+		var at []time.Time
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			defer mu.Unlock()
+			at = append(at, time.Now())
+			if len(at) == 1 {
+				v := after
+				if v == "a date" {
+					// Whole seconds: at least one and a half from now.
+					v = time.Now().Add(2500 * time.Millisecond).UTC().Format(http.TimeFormat)
+				}
+				w.Header().Set("Retry-After", v)
+				w.WriteHeader(http.StatusTooManyRequests)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		t.Cleanup(srv.Close)
+		e.endpoint(srv.URL, webhook.CampaignSent)
+		e.emit(webhook.CampaignSent, map[string]int{"id": 1})
+		got := e.run(webhook.NewSender(webhook.SenderConfig{AllowPrivate: true}), time.Hour, 1)[1]
+		mu.Lock()
+		times := slices.Clone(at)
+		mu.Unlock()
+		if len(got) != 1 || got[0].State != delivery.Sent || len(times) != 2 {
+			t.Fatalf("Retry-After %s: %+v after %d requests; want sent at the second", after, got, len(times))
+		}
+		if gap := times[1].Sub(times[0]); gap < 900*time.Millisecond {
+			t.Errorf("Retry-After %s: asked again after %v; want about a second or more", after, gap.Round(time.Millisecond))
 		}
 	}
 }
