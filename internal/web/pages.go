@@ -21,8 +21,11 @@ type listView struct {
 	Heading string
 	Kicker  string // what kind of listing this is, above the heading
 	IsHome  bool
+	Part    string // which page of the listing this is, after the first
 	Items   []itemView
 	Older   string // address of the next page; empty on the last
+	Newer   string // address of the page before; empty on the first
+	First   string // address of the first page, when Newer is another
 	Box     *boxView
 }
 
@@ -64,8 +67,12 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.IsHome, v.Heading = true, l.Latest
-	v.page = h.basePage(h.cur().site.Language, "")
-	v.Canonical = h.abs("/" + pageQuery(r))
+	title := "" // the first page goes by the site's name alone
+	if !v.at.before.IsZero() {
+		title = v.at.title(l.Latest, l)
+	}
+	v.page = h.basePage(h.cur().site.Language, title)
+	v.links(h)
 	v.Box = h.box(r.Context(), h.cur().site.Language, "/")
 	return h.writePage(w, http.StatusOK, "list", v.listView, true)
 }
@@ -110,37 +117,61 @@ func (h *Handler) namedListing(w http.ResponseWriter, r *http.Request, kind stri
 	if v.Heading == "" {
 		v.Heading = slug
 	}
-	v.page = h.basePage(h.cur().site.Language, v.Heading)
+	v.page = h.basePage(h.cur().site.Language, v.at.title(v.Heading, labelsFor(h.cur().site.Language)))
 	v.Kicker = map[string]string{"section": v.Labels.Section, "tag": v.Labels.Tag, "author": v.Labels.Author}[kind]
-	v.Canonical = h.abs(path + pageQuery(r))
+	v.links(h)
 	return h.writePage(w, http.StatusOK, "list", v.listView, true)
 }
 
-// namedList carries the display name found while listing.
+// namedList carries what listing found for the page around it.
 type namedList struct {
 	listView
 	firstName string
+	path      string   // the listing's first page
+	at        pageAddr // this page
+}
+
+// links fills the page's pager, its canonical address and the head's
+// links to the pages next to it.
+func (v *namedList) links(h *Handler) {
+	v.Canonical = h.abs(v.at.url(v.path))
+	v.Part = v.at.name(v.Labels)
+	if v.Newer != "" {
+		v.Prev = h.abs(v.Newer)
+	}
+	if v.Older != "" {
+		v.Next = h.abs(v.Older)
+	}
 }
 
 // listing fetches one page of articles matching q, starting after the
-// cursor in ?before=, and fills the items and the link to the next page.
+// cursor in ?before=, and fills the items and the links to the pages
+// before and after it.
 func (h *Handler) listing(r *http.Request, q article.Query, path string) (namedList, error) {
-	if s := r.URL.Query().Get("before"); s != "" {
-		c, err := parseCursor(s)
-		if err != nil {
-			return namedList{}, err
-		}
-		q.Before = c
+	at, err := pageOf(r)
+	if err != nil {
+		return namedList{}, err
 	}
-	q.Limit = perPage + 1
+	q.Before, q.Limit = at.before, perPage+1
 	list, err := h.articles.ListArticles(r.Context(), q, h.now())
 	if err != nil {
 		return namedList{}, fmt.Errorf("list articles: %w", err)
 	}
-	var v namedList
+	v := namedList{path: path, at: at}
 	if len(list) > perPage {
 		list = list[:perPage]
-		v.Older = path + "?before=" + formatCursor(list[len(list)-1])
+		v.Older = at.older(list[len(list)-1]).url(path)
+	}
+	if !at.before.IsZero() {
+		q.Before, q.Limit = article.Cursor{}, 0
+		up, err := h.newer(r.Context(), q, at)
+		if err != nil {
+			return namedList{}, err
+		}
+		v.Newer = up.url(path)
+		if !up.before.IsZero() {
+			v.First = path
+		}
 	}
 	l := labelsFor(h.cur().site.Language)
 	for _, a := range list {
@@ -274,19 +305,6 @@ func modified(a article.Article) time.Time {
 		return a.UpdatedAt
 	}
 	return a.PublishedAt
-}
-
-// pageQuery keeps the cursor in a paginated page's canonical address.
-func pageQuery(r *http.Request) string {
-	if b := r.URL.Query().Get("before"); b != "" {
-		return "?before=" + b
-	}
-	return ""
-}
-
-// formatCursor writes the place after a in a listing as <unixnano>-<id>.
-func formatCursor(a article.Article) string {
-	return strconv.FormatInt(a.PublishedAt.UnixNano(), 10) + "-" + strconv.FormatInt(a.ID, 10)
 }
 
 var errBadCursor = &statusError{status: http.StatusBadRequest, title: "Page address not valid",

@@ -51,6 +51,7 @@ type page struct {
 	Description string
 	Canonical   string // absolute; empty when the page should not be indexed
 	Robots      string
+	Prev, Next  string // absolute; the pages before and after a listing page
 	Alternates  []alternate
 	OpenGraph   []meta // property=...
 	Twitter     []meta // name=...
