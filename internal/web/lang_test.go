@@ -118,7 +118,7 @@ func TestSiteWordsInTheSiteLanguage(t *testing.T) {
 		"/section/politique":   {"Rubrique"},
 		"/tag/mairie":          {"Mot-clé"},
 		"/author/ada-reporter": {"Auteur"},
-		"/?before=1-1":         {"Rien n'a encore été publié."},
+		"/?before=1-1":         {"Il n'y a pas d'articles plus anciens."},
 	} {
 		w := e.get(target)
 		wantStatus(t, "GET "+target, w, 200)

@@ -111,7 +111,20 @@ func (h *Handler) namedListing(w http.ResponseWriter, r *http.Request, kind stri
 		return err
 	}
 	if len(v.Items) == 0 {
-		return errNotFound
+		// Past the end of a listing that has articles there is nothing
+		// older, as on the home page; a name without any has no page.
+		if v.at.before.IsZero() {
+			return errNotFound
+		}
+		q.Before, q.Limit = article.Cursor{}, 1
+		newest, err := h.articles.ListArticles(r.Context(), q, h.now())
+		if err != nil {
+			return fmt.Errorf("list articles: %w", err)
+		}
+		if len(newest) == 0 {
+			return errNotFound
+		}
+		v.firstName = listName(q, newest[0], slug)
 	}
 	v.Heading = v.firstName
 	if v.Heading == "" {
@@ -136,6 +149,11 @@ type namedList struct {
 func (v *namedList) links(h *Handler) {
 	v.Canonical = h.abs(v.at.url(v.path))
 	v.Part = v.at.name(v.Labels)
+	if len(v.Items) == 0 && v.Part != "" {
+		// Past the end: a page for readers who went too far or kept an
+		// old address, with nothing for a search engine to keep.
+		v.Canonical, v.Robots = "", "noindex"
+	}
 	if v.Newer != "" {
 		v.Prev = h.abs(v.Newer)
 	}
@@ -178,17 +196,23 @@ func (h *Handler) listing(r *http.Request, q article.Query, path string) (namedL
 		v.Items = append(v.Items, itemOf(a, l, h.cur().site.Language))
 	}
 	if len(list) > 0 {
-		slug := r.PathValue("slug")
-		switch {
-		case q.Section != "":
-			v.firstName = list[0].Section
-		case q.Tag != "":
-			v.firstName = tagName(list[0], slug)
-		case q.Author != "":
-			v.firstName = authorName(list[0], slug)
-		}
+		v.firstName = listName(q, list[0], r.PathValue("slug"))
 	}
 	return v, nil
+}
+
+// listName is the name of the section, tag or author slug that q lists,
+// as a spells it.
+func listName(q article.Query, a article.Article, slug string) string {
+	switch {
+	case q.Section != "":
+		return a.Section
+	case q.Tag != "":
+		return tagName(a, slug)
+	case q.Author != "":
+		return authorName(a, slug)
+	}
+	return ""
 }
 
 func tagName(a article.Article, slug string) string {
