@@ -24,6 +24,7 @@ type boxView struct {
 	Only    int64 // the one newsletter, when there is no choice to make
 	Offline string
 	Mark    string // Lang, when the page around the box is in another language
+	Alone   bool   // the box is the page: its heading is the page's h1
 
 	Email, Name          string
 	ErrField, ErrMessage string
@@ -257,6 +258,7 @@ func (h *Handler) renderSignupPage(w http.ResponseWriter, r *http.Request, statu
 	if done {
 		title = box.Words.Thanks
 	}
+	box.Alone = true
 	v := signupView{page: h.basePage(box.Lang, title), Box: box, Done: done, Back: box.Source}
 	v.Robots = "noindex"
 	body, err := h.pages.execute("signup", v)
