@@ -57,8 +57,9 @@ type articleView struct {
 	Box          *boxView
 }
 
-// translation links to the same story in another language.
-type translation struct{ Lang, LangName, Title, URL string }
+// translation links to the same story in another language. Label is the
+// language's name and the title, as a reader of that language writes them.
+type translation struct{ Lang, Label, URL string }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
 	l := labelsFor(h.cur().site.Language)
@@ -312,7 +313,7 @@ func (h *Handler) articlePage(w http.ResponseWriter, r *http.Request) error {
 	for _, t := range a.Translations {
 		if article.ValidSlug(t.Slug) && t.Slug != a.Slug {
 			v.Translations = append(v.Translations, translation{Lang: t.Language,
-				LangName: languageName(t.Language), Title: t.Title, URL: "/articles/" + t.Slug})
+				Label: languageName(t.Language) + colon(t.Language) + t.Title, URL: "/articles/" + t.Slug})
 		}
 	}
 	if err := h.articleHead(&v.page, a); err != nil {

@@ -46,7 +46,7 @@ func DefaultWords() map[string]Words {
 			NewslettersLabel: "Newsletters",
 			Button:           "S'abonner",
 			Wait:             "Veuillez patienter…",
-			Thanks:           "Merci pour votre inscription\u00a0!",
+			Thanks:           "Merci pour votre inscription\u202f!",
 			ThanksDetail:     "Nous venons de vous envoyer un e-mail. Cliquez sur le lien qu'il contient pour confirmer votre abonnement\u00a0: rien ne vous sera envoyé avant.",
 			Consent:          "En vous abonnant, vous acceptez de recevoir notre newsletter par e-mail. Chaque envoi contient un lien pour vous désabonner à tout moment.",
 		},
@@ -201,6 +201,16 @@ func languageName(lang string) string {
 		return "中文"
 	}
 	return strings.ToUpper(lang)
+}
+
+// colon is ": " as a reader of tag writes it between a name and what it
+// names: French puts a no-break space before the colon, as it does a
+// narrow one before ?, ! and ; in the French words above.
+func colon(tag string) string {
+	if primary, _, _ := strings.Cut(strings.ToLower(tag), "-"); primary == "fr" {
+		return "\u00a0: "
+	}
+	return ": "
 }
 
 // formatTime is a moment to the second, for the outbox where order matters.
