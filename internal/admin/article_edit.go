@@ -35,6 +35,29 @@ func readArticleForm(r *http.Request) articleForm {
 		TranslationOf: v("translation_of"), Status: v("status"), Published: v("published"), Version: v("version")}
 }
 
+// readEditForm reads the editor's form for the stored article old. A form
+// shows only what its user may change: an author's has no publication
+// time. A field the form did not carry keeps its stored value, so saving
+// never clears what its user could not see. The address never changes; a
+// missing version stays missing, so that a form from before versions is
+// refused.
+func readEditForm(r *http.Request, old article.Article) articleForm {
+	f, stored := readArticleForm(r), formOf(old)
+	for name, field := range map[string][2]*string{
+		"title": {&f.Title, &stored.Title}, "standfirst": {&f.Standfirst, &stored.Standfirst},
+		"body": {&f.Body, &stored.Body}, "authors": {&f.Authors, &stored.Authors},
+		"section": {&f.Section, &stored.Section}, "tags": {&f.Tags, &stored.Tags},
+		"language": {&f.Language, &stored.Language}, "translation_of": {&f.TranslationOf, &stored.TranslationOf},
+		"status": {&f.Status, &stored.Status}, "published": {&f.Published, &stored.Published},
+	} {
+		if !r.PostForm.Has(name) {
+			*field[0] = *field[1]
+		}
+	}
+	f.Slug = old.Slug
+	return f
+}
+
 func formOf(a article.Article) articleForm {
 	f := articleForm{Title: a.Title, Slug: a.Slug, Standfirst: a.Standfirst, Body: a.Body, Section: a.Section,
 		Language: a.Language, TranslationOf: a.TranslationOf, Status: string(a.Status),
@@ -189,8 +212,7 @@ func (h *Handler) articleSave(w http.ResponseWriter, r *http.Request, s *staff) 
 	if !mayEdit(s.User, old, owner) {
 		return errForbidden
 	}
-	f := readArticleForm(r)
-	f.Slug = old.Slug // the address of a stored article does not change
+	f := readEditForm(r, old)
 	v, err := h.editView(r, s, old, owner, submitted, f)
 	if err != nil {
 		return err
@@ -253,8 +275,7 @@ func editorForm(r *http.Request) bool { return r.PostForm.Has("title") }
 // saveThen saves the editor's form as Save does, changed by adjust, before
 // a button's own step. The step runs only once the form is saved.
 func (h *Handler) saveThen(r *http.Request, s *staff, old article.Article, owner int64, submitted bool, adjust func(*articleForm)) (article.Article, error) {
-	f := readArticleForm(r)
-	f.Slug = old.Slug
+	f := readEditForm(r, old)
 	v, err := h.editView(r, s, old, owner, submitted, f)
 	if err != nil {
 		return article.Article{}, err
