@@ -149,9 +149,9 @@ func (h *Handler) newsletterSave(w http.ResponseWriter, r *http.Request, s *staf
 	if err != nil {
 		return err
 	}
-	wasOff := n.Digest == ""
+	wasOff, name := n.Digest == "", n.Name
 	err = readNewsletter(r, &n)
-	v := &newsletterFormView{page: h.pageFor(r, s, n.Name), Action: "/admin/newsletters/" + strconv.FormatInt(id, 10), N: n, Weekdays: weekdays}
+	v := &newsletterFormView{page: h.pageFor(r, s, name), Action: "/admin/newsletters/" + strconv.FormatInt(id, 10), N: n, Weekdays: weekdays}
 	if err != nil {
 		return &formError{page: "newsletter", view: v, err: err}
 	}

@@ -18,6 +18,9 @@ type route struct {
 	// handler checks the CSRF token as it reads the form (see readUpload).
 	upload bool
 	fn     handlerFunc
+	// again, for a form with typed text, shows the form once more as
+	// posted when its CSRF token is refused (see refusedToken).
+	again againFunc
 }
 
 // handlerFunc is a handler that reports failure instead of writing it, so
@@ -37,30 +40,30 @@ func (h *Handler) routes() []route {
 
 		{pattern: "GET /admin/articles", perm: user.ArticleRead, fn: h.articleList},
 		{pattern: "GET /admin/articles/new", perm: user.ArticleWriteOwn, fn: h.articleNew},
-		{pattern: "POST /admin/articles", perm: user.ArticleWriteOwn, fn: h.articleCreate},
+		{pattern: "POST /admin/articles", perm: user.ArticleWriteOwn, fn: h.articleCreate, again: h.againNewArticle},
 		{pattern: "POST /admin/articles/preview", perm: user.ArticleWriteOwn, fn: h.articlePreview},
 		{pattern: "GET /admin/articles/{id}", perm: user.ArticleRead, fn: h.articleEdit},
-		{pattern: "POST /admin/articles/{id}", perm: user.ArticleWriteOwn, fn: h.articleSave},
-		{pattern: "POST /admin/articles/{id}/submit", perm: user.ArticleWriteOwn, fn: h.articleSubmit},
-		{pattern: "POST /admin/articles/{id}/publish", perm: user.ArticlePublish, fn: h.articlePublish},
-		{pattern: "POST /admin/articles/{id}/unpublish", perm: user.ArticlePublish, fn: h.articleUnpublish},
+		{pattern: "POST /admin/articles/{id}", perm: user.ArticleWriteOwn, fn: h.articleSave, again: h.againArticle},
+		{pattern: "POST /admin/articles/{id}/submit", perm: user.ArticleWriteOwn, fn: h.articleSubmit, again: h.againArticle},
+		{pattern: "POST /admin/articles/{id}/publish", perm: user.ArticlePublish, fn: h.articlePublish, again: h.againArticle},
+		{pattern: "POST /admin/articles/{id}/unpublish", perm: user.ArticlePublish, fn: h.articleUnpublish, again: h.againArticle},
 
 		{pattern: "GET /admin/newsletters", perm: user.CampaignRead, fn: h.newsletterList},
 		{pattern: "GET /admin/newsletters/new", perm: user.NewsletterManage, fn: h.newsletterNew},
-		{pattern: "POST /admin/newsletters", perm: user.NewsletterManage, fn: h.newsletterCreate},
+		{pattern: "POST /admin/newsletters", perm: user.NewsletterManage, fn: h.newsletterCreate, again: h.againNewNewsletter},
 		{pattern: "GET /admin/newsletters/{id}", perm: user.NewsletterManage, fn: h.newsletterEdit},
-		{pattern: "POST /admin/newsletters/{id}", perm: user.NewsletterManage, fn: h.newsletterSave},
+		{pattern: "POST /admin/newsletters/{id}", perm: user.NewsletterManage, fn: h.newsletterSave, again: h.againNewsletter},
 
 		{pattern: "GET /admin/campaigns", perm: user.CampaignRead, fn: h.campaignList},
 		{pattern: "GET /admin/campaigns/new", perm: user.CampaignWrite, fn: h.campaignNew},
-		{pattern: "POST /admin/campaigns", perm: user.CampaignWrite, fn: h.campaignCreate},
+		{pattern: "POST /admin/campaigns", perm: user.CampaignWrite, fn: h.campaignCreate, again: h.againNewCampaign},
 		{pattern: "GET /admin/campaigns/{id}", perm: user.CampaignRead, fn: h.campaignPage},
 		{pattern: "GET /admin/campaigns/{id}/edit", perm: user.CampaignWrite, fn: h.campaignEdit},
-		{pattern: "POST /admin/campaigns/{id}", perm: user.CampaignWrite, fn: h.campaignSave},
+		{pattern: "POST /admin/campaigns/{id}", perm: user.CampaignWrite, fn: h.campaignSave, again: h.againCampaign},
 		{pattern: "GET /admin/campaigns/{id}/email", perm: user.CampaignRead, fn: h.campaignEmailHTML},
 		{pattern: "GET /admin/campaigns/{id}/progress", perm: user.CampaignRead, fn: h.campaignProgress},
-		{pattern: "POST /admin/campaigns/{id}/test", perm: user.CampaignWrite, fn: h.campaignTest},
-		{pattern: "POST /admin/campaigns/{id}/send", perm: user.CampaignSend, fn: h.campaignSend},
+		{pattern: "POST /admin/campaigns/{id}/test", perm: user.CampaignWrite, fn: h.campaignTest, again: h.againCampaignPage},
+		{pattern: "POST /admin/campaigns/{id}/send", perm: user.CampaignSend, fn: h.campaignSend, again: h.againCampaignPage},
 		{pattern: "POST /admin/campaigns/{id}/unschedule", perm: user.CampaignSend, fn: h.campaignUnschedule},
 		{pattern: "POST /admin/campaigns/{id}/pause", perm: user.CampaignSend, fn: h.campaignPause},
 		{pattern: "POST /admin/campaigns/{id}/resume", perm: user.CampaignSend, fn: h.campaignResume},
@@ -72,16 +75,16 @@ func (h *Handler) routes() []route {
 		{pattern: "POST /admin/subscribers/import", perm: user.SubscriberWrite, upload: true, fn: h.importUpload},
 		{pattern: "GET /admin/subscribers/{id}", perm: user.SubscriberRead, fn: h.subscriberPage},
 		{pattern: "GET /admin/subscribers/{id}/data.json", perm: user.SubscriberRead, fn: h.subscriberData},
-		{pattern: "POST /admin/subscribers/{id}/tags", perm: user.SubscriberWrite, fn: h.subscriberTags},
+		{pattern: "POST /admin/subscribers/{id}/tags", perm: user.SubscriberWrite, fn: h.subscriberTags, again: h.againTags},
 		{pattern: "POST /admin/subscribers/{id}/erase", perm: user.SubscriberWrite, fn: h.subscriberErase},
 
 		{pattern: "GET /admin/staff", perm: user.UserManage, fn: h.staffList},
-		{pattern: "POST /admin/staff", perm: user.UserManage, fn: h.staffCreate},
+		{pattern: "POST /admin/staff", perm: user.UserManage, fn: h.staffCreate, again: h.againStaff},
 		{pattern: "POST /admin/staff/{id}/role", perm: user.UserManage, fn: h.staffRole},
 		{pattern: "POST /admin/staff/{id}/access", perm: user.UserManage, fn: h.staffAccess},
 
 		{pattern: "GET /admin/settings", perm: user.SettingsManage, fn: h.settingsPage},
-		{pattern: "POST /admin/settings", perm: user.SettingsManage, fn: h.settingsSave},
+		{pattern: "POST /admin/settings", perm: user.SettingsManage, fn: h.settingsSave, again: h.againSettings},
 		{pattern: "POST /admin/settings/test-email", perm: user.SettingsManage, fn: h.settingsTestEmail},
 
 		{pattern: "GET /admin/outbox", perm: user.SubscriberRead, fn: h.outboxList},
@@ -132,7 +135,7 @@ func (h *Handler) wrap(rt route) http.Handler {
 				return errForbidden
 			}
 			if r.Method != http.MethodGet && r.Method != http.MethodHead && !rt.upload && !h.csrfOK(r, s) {
-				return errCSRF
+				return h.refusedToken(r, s, rt.again)
 			}
 			return rt.fn(w, r, s)
 		}()

@@ -137,11 +137,12 @@ func (h *Handler) settingsView(r *http.Request, s *staff, f settingsForm) (*sett
 	return v, nil
 }
 
-func (h *Handler) settingsSave(w http.ResponseWriter, r *http.Request, s *staff) error {
+// readSettingsForm reads the settings as typed, with the words of each
+// language named.
+func readSettingsForm(r *http.Request) settingsForm {
 	f := settingsForm{Name: strings.TrimSpace(r.PostFormValue("name")), LogoURL: strings.TrimSpace(r.PostFormValue("logo_url")),
 		Languages: strings.ToLower(strings.TrimSpace(r.PostFormValue("languages")))}
-	langs := splitList(f.Languages)
-	for _, l := range langs {
+	for _, l := range splitList(f.Languages) {
 		f.Words = append(f.Words, languageWords{Language: l, signupWords: signupWords{
 			Heading: strings.TrimSpace(r.PostFormValue("heading_" + l)),
 			Intro:   strings.TrimSpace(r.PostFormValue("intro_" + l)),
@@ -149,6 +150,12 @@ func (h *Handler) settingsSave(w http.ResponseWriter, r *http.Request, s *staff)
 			Consent: strings.TrimSpace(r.PostFormValue("consent_" + l)),
 		}})
 	}
+	return f
+}
+
+func (h *Handler) settingsSave(w http.ResponseWriter, r *http.Request, s *staff) error {
+	f := readSettingsForm(r)
+	langs := splitList(f.Languages)
 	v, err := h.settingsView(r, s, f)
 	if err != nil {
 		return err
