@@ -11,7 +11,6 @@ import (
 
 	"herald/internal/article"
 	"herald/internal/campaign"
-	"herald/internal/lang"
 	"herald/internal/subscriber"
 )
 
@@ -164,11 +163,6 @@ func (h *Handler) campaignOf(ctx context.Context, f campaignForm) (campaign.Camp
 		AudienceTags: splitList(f.Tags), AudienceLanguage: f.Language, State: campaign.Draft, Kind: campaign.Manual}
 	if err := c.Validate(); err != nil {
 		return c, err
-	}
-	if c.AudienceLanguage != "" {
-		if err := lang.Check(c.AudienceLanguage); err != nil {
-			return c, invalid("%s.", err)
-		}
 	}
 	if _, err := h.newsletter(ctx, c.NewsletterID); err != nil {
 		return c, invalid("The newsletter chosen does not exist.")

@@ -134,26 +134,28 @@ func fieldMessage(field, msg string) string {
 // fieldLabels are the words the forms label a field with, where the rules
 // call it by another name: a message names what the person sees.
 var fieldLabels = map[string]string{
-	"slug":           "the address",
-	"published":      "the publication time",
-	"send_at":        "the time to send at",
-	"article_mode":   "how articles appear",
-	"articles":       "the articles",
-	"audience_tags":  "the audience's tags",
-	"content":        "the content",
-	"markdown":       "the text written for the email",
-	"preheader":      "the preview text",
-	"newsletter":     "the newsletter",
-	"translation_of": "the original's address",
+	"slug":              "the address",
+	"published":         "the publication time",
+	"send_at":           "the time to send at",
+	"article_mode":      "how articles appear",
+	"articles":          "the articles",
+	"audience_tags":     "the audience's tags",
+	"audience_language": "the audience's language",
+	"content":           "the content",
+	"markdown":          "the text written for the email",
+	"preheader":         "the preview text",
+	"newsletter":        "the newsletter",
+	"translation_of":    "the original's address",
 }
 
 // formFields are the names the forms give fields the rules call by
 // another name.
 var formFields = map[string]string{
-	"articles":      "article",
-	"article_mode":  "mode",
-	"audience_tags": "tags",
-	"content":       "markdown",
+	"articles":          "article",
+	"article_mode":      "mode",
+	"audience_tags":     "tags",
+	"audience_language": "language",
+	"content":           "markdown",
 }
 
 // errorField is the form field a refusal is about, "" when it is about no

@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
+
+	"herald/internal/lang"
 )
 
 // State is where a campaign stands.
@@ -133,10 +136,14 @@ func (c *Campaign) Validate() error {
 	}
 	for i, t := range c.AudienceTags {
 		t = strings.ToLower(strings.TrimSpace(t))
-		if t == "" || strings.ContainsAny(t, ",\r\n") || len(t) > 100 {
-			return &ValidationError{"audience_tags", fmt.Sprintf("include %q, which is not a tag (at most 100 characters, no commas)", c.AudienceTags[i])}
+		if t == "" || strings.Contains(t, ",") || strings.ContainsFunc(t, unicode.IsControl) || len(t) > 100 {
+			return &ValidationError{"audience_tags", fmt.Sprintf("include %q, which is not a tag (at most 100 characters, no commas or control characters)", c.AudienceTags[i])}
 		}
 		c.AudienceTags[i] = t
+	}
+	// An audience of a language no subscriber can have mails no one.
+	if c.AudienceLanguage != "" && !lang.Known(c.AudienceLanguage) {
+		return &ValidationError{"audience_language", fmt.Sprintf("%q is not a language tag such as en or pt-br", c.AudienceLanguage)}
 	}
 	return nil
 }

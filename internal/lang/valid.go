@@ -1,6 +1,10 @@
 package lang
 
-import "fmt"
+import (
+	"fmt"
+
+	"golang.org/x/text/language"
+)
 
 // Valid reports whether s is a language tag as Herald stores one: a
 // lowercase primary subtag of two or three letters, then subtags of one to
@@ -38,4 +42,17 @@ func Check(s string) error {
 		return nil
 	}
 	return fmt.Errorf("%q is not a language tag such as en or pt-br", s)
+}
+
+// Known reports whether s is Valid and also a tag BCP 47 reads, with
+// subtags its registry holds. zz-zz-zz has the shape Valid asks for but
+// names no language, so no subscriber's tag is likely to match it; where a
+// tag only chooses whom to reach, such as a campaign's audience, that is
+// worth refusing.
+func Known(s string) bool {
+	if !Valid(s) {
+		return false
+	}
+	_, err := language.Parse(s)
+	return err == nil
 }

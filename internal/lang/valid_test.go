@@ -25,3 +25,16 @@ func TestCheckNamesTheTag(t *testing.T) {
 		t.Errorf(`Check("pt-br") = %v; want nil`, err)
 	}
 }
+
+func TestKnown(t *testing.T) {
+	for _, s := range []string{"en", "pt-br", "zh-hant-tw", "es-419", "fil", "de-ch-1901"} {
+		if !Known(s) {
+			t.Errorf("Known(%q) = false; want true", s)
+		}
+	}
+	for _, s := range []string{"zz-zz-zz", "zz", "xx-yy", "en-a-b-c", "en_us", "EN", ""} {
+		if Known(s) {
+			t.Errorf("Known(%q) = true; want false", s)
+		}
+	}
+}
