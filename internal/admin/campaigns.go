@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -22,11 +23,16 @@ type campaignRow struct {
 	progressView
 	Kind                                     campaign.Kind
 	SendAt, CreatedAt, StartedAt, FinishedAt time.Time
+	// Audience is whom the campaign reaches: those in its ledger once
+	// sending started, else whom it would reach if sent now.
+	Audience int
+	Unsent   bool // Audience is a count of now, not the ledger's
 }
 
 func newCampaignRow(c campaign.Campaign) campaignRow {
 	return campaignRow{progressView: newProgress(c), Kind: c.Kind, SendAt: c.SendAt, CreatedAt: c.CreatedAt,
-		StartedAt: c.StartedAt, FinishedAt: c.FinishedAt}
+		StartedAt: c.StartedAt, FinishedAt: c.FinishedAt, Audience: c.Total,
+		Unsent: c.State == campaign.Draft || c.State == campaign.Scheduled}
 }
 
 type campaignListView struct {
@@ -49,8 +55,23 @@ func (h *Handler) campaignList(w http.ResponseWriter, r *http.Request, s *staff)
 		list = list[:campaignPageSize]
 		v.Older = "/admin/campaigns?before=" + strconv.FormatInt(list[len(list)-1].ID, 10)
 	}
+	// Only the campaigns on the page are counted, each audience once:
+	// drafts that share a newsletter and no narrowing ask one count.
+	sizes := map[string]int{}
 	for _, c := range list {
-		v.Rows = append(v.Rows, newCampaignRow(c))
+		row := newCampaignRow(c)
+		if row.Unsent {
+			key := fmt.Sprintf("%d\x00%s\x00%s", c.NewsletterID, c.AudienceLanguage, strings.Join(c.AudienceTags, ","))
+			n, ok := sizes[key]
+			if !ok {
+				if n, err = h.cfg.Campaigns.AudienceSize(r.Context(), c.NewsletterID, c.AudienceLanguage, c.AudienceTags); err != nil {
+					return err
+				}
+				sizes[key] = n
+			}
+			row.Audience = n
+		}
+		v.Rows = append(v.Rows, row)
 	}
 	return h.render(w, http.StatusOK, "campaigns", v)
 }
