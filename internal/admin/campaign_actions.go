@@ -20,7 +20,7 @@ func (h *Handler) campaignTest(w http.ResponseWriter, r *http.Request, s *staff)
 	typed := r.PostFormValue("to")
 	to, err := testRecipients(typed)
 	if err != nil {
-		return h.refusedOnPage(r, s, c, err, func(v *campaignView) { v.TestTo = typed })
+		return h.refusedOnPage(r, s, c, &fieldError{field: "to", err: err}, func(v *campaignView) { v.TestTo = typed })
 	}
 	for _, email := range to {
 		if err := h.cfg.Campaigns.QueueTestSend(r.Context(), c.ID, email, h.now()); err != nil {
@@ -74,7 +74,7 @@ func (h *Handler) campaignSend(w http.ResponseWriter, r *http.Request, s *staff)
 	if r.PostFormValue("when") == "later" {
 		at, err = time.ParseInLocation(datetimeLocal, strings.TrimSpace(typed), time.UTC)
 		if err != nil {
-			return refused(invalid("Give the date and time to send at."))
+			return refused(&fieldError{field: "send_at", err: invalid("Give the date and time to send at.")})
 		}
 	}
 	arts, err := h.cfg.Articles.ArticlesByID(r.Context(), c.ArticleIDs)
