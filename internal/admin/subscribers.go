@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -176,20 +177,32 @@ func contains(list []string, s string) bool {
 // their address stays, on the suppression list, so that no import adds
 // them again (see subscriber.SkipErased) yet their address cannot be read
 // back from it.
+//
+// A confirmed erasure of a person no longer there was pressed again, by a
+// double click or a reload: the first press erased them, as only an
+// erasure removes a subscriber, so it leads where the first one did.
 func (h *Handler) subscriberErase(w http.ResponseWriter, r *http.Request, s *staff) error {
 	id, err := idParam(r)
 	if err != nil {
 		return err
 	}
+	confirmed := r.PostFormValue("confirm") == "yes"
 	sub, err := h.cfg.Subscribers.SubscriberByID(r.Context(), id)
+	if errors.Is(err, subscriber.ErrNotFound) && confirmed {
+		return done(w, r, "/admin/subscribers", "erased")
+	}
 	if err != nil {
 		return err
 	}
-	if r.PostFormValue("confirm") != "yes" {
+	if !confirmed {
 		return invalid("Tick the box to confirm that this person's data is to be erased.")
 	}
 	key := h.cfg.Erasure.Key(sub.Email)
-	if err := h.cfg.Subscribers.EraseSubscriber(r.Context(), id, key, "erased on request", h.now()); err != nil {
+	err = h.cfg.Subscribers.EraseSubscriber(r.Context(), id, key, "erased on request", h.now())
+	if errors.Is(err, subscriber.ErrNotFound) {
+		return done(w, r, "/admin/subscribers", "erased")
+	}
+	if err != nil {
 		return err
 	}
 	h.log.InfoContext(r.Context(), "subscriber erased", "subscriber", id, "user_id", s.User.ID)
