@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"herald/internal/article"
@@ -85,6 +86,10 @@ type Handler struct {
 	mux    *http.ServeMux
 	log    *slog.Logger
 	now    func() time.Time
+	// creating is held while a new campaign is looked for among those
+	// just made and then created, so that a form posted twice at once
+	// makes one (see campaignCreate).
+	creating sync.Mutex
 }
 
 // New checks cfg and builds the handler, parsing every template up front so

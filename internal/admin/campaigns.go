@@ -226,12 +226,55 @@ func (h *Handler) campaignCreate(w http.ResponseWriter, r *http.Request, s *staf
 	if err != nil {
 		return h.campaignFormErr(v, err)
 	}
-	id, err := h.cfg.Campaigns.CreateCampaign(r.Context(), &c)
+	h.creating.Lock()
+	defer h.creating.Unlock()
+	id, err := h.campaignJustMade(r.Context(), c)
 	if err != nil {
 		return err
 	}
-	h.log.InfoContext(r.Context(), "campaign created", "campaign", id, "user_id", s.User.ID)
+	if id == 0 {
+		if id, err = h.cfg.Campaigns.CreateCampaign(r.Context(), &c); err != nil {
+			return err
+		}
+		h.log.InfoContext(r.Context(), "campaign created", "campaign", id, "user_id", s.User.ID)
+	}
 	return done(w, r, "/admin/campaigns/"+strconv.FormatInt(id, 10), "created")
+}
+
+// recentCampaigns is how many of the newest campaigns campaignJustMade
+// looks through: a form posted twice finds its first among the last few.
+const recentCampaigns = 10
+
+// campaignJustMade returns the ID of the draft that the new campaign c
+// became a moment ago, 0 for none: the form was posted twice (a double
+// click on Create, a form sent again), not a second campaign written. It
+// is one made from the same words within repeatWindow and not saved
+// since. Campaigns record no author, so the same words from a colleague
+// within the minute count as the same campaign too.
+func (h *Handler) campaignJustMade(ctx context.Context, c campaign.Campaign) (int64, error) {
+	list, err := h.cfg.Campaigns.ListCampaigns(ctx, 0, recentCampaigns)
+	if err != nil {
+		return 0, err
+	}
+	now := h.now()
+	for _, o := range list {
+		age := now.Sub(o.CreatedAt)
+		if o.State != campaign.Draft || o.Kind != campaign.Manual || !o.UpdatedAt.Equal(o.CreatedAt) ||
+			age > repeatWindow || age < -repeatWindow || o.NewsletterID != c.NewsletterID || o.Subject != c.Subject ||
+			o.Preheader != c.Preheader || o.Markdown != c.Markdown || o.ArticleMode != c.ArticleMode ||
+			!slices.Equal(o.AudienceTags, c.AudienceTags) || o.AudienceLanguage != c.AudienceLanguage {
+			continue
+		}
+		// The list leaves out the articles.
+		full, err := h.cfg.Campaigns.Campaign(ctx, o.ID)
+		if err != nil {
+			return 0, err
+		}
+		if slices.Equal(full.ArticleIDs, c.ArticleIDs) {
+			return o.ID, nil
+		}
+	}
+	return 0, nil
 }
 
 // campaignFormErr shows the composer again for a refused campaign, and
