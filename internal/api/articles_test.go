@@ -162,3 +162,31 @@ func TestAuthorsEditOnlyTheirOwnDrafts(t *testing.T) {
 		t.Errorf("ArticleCreator(%d) = %d, %v; want %d", a.ID, by, err, ana.ID)
 	}
 }
+
+// A token scoped to article:write-any alone may do what article:write-own
+// allows, on any article: create a draft and change anyone's.
+func TestWriteAnyScopeIncludesWriteOwn(t *testing.T) {
+	e := newEnv(t)
+	ana := e.token(e.account(user.Author))
+	anyTok := e.token(e.account(user.Editor), user.ArticleWriteAny)
+	e.do(ana, "POST", "/api/v1/articles", map[string]any{"title": "Ana's draft"}).want(t, 201, nil)
+
+	r := e.do(anyTok, "PATCH", "/api/v1/articles/ana-s-draft", map[string]any{"title": "Tightened"})
+	if r.status != 202 {
+		t.Errorf("%s with a token scoped to article:write-any = %d %s; want 202", r.call, r.status, r.body)
+	}
+	r = e.do(anyTok, "POST", "/api/v1/articles", map[string]any{"title": "Desk note"})
+	if r.status != 201 {
+		t.Errorf("%s with a token scoped to article:write-any = %d %s; want 201", r.call, r.status, r.body)
+	}
+	a, err := e.store.ArticleBySlug(context.Background(), "ana-s-draft")
+	if err != nil || a.Title != "Tightened" {
+		t.Errorf("ArticleBySlug(ana-s-draft) = %q, %v; want the title changed to Tightened", a.Title, err)
+	}
+	if _, err := e.store.ArticleBySlug(context.Background(), "desk-note"); err != nil {
+		t.Errorf("ArticleBySlug(desk-note) = %v; want the draft created with the write-any token", err)
+	}
+	// The other way round it does not hold.
+	own := e.token(e.account(user.Editor), user.ArticleWriteOwn)
+	e.do(own, "PATCH", "/api/v1/articles/ana-s-draft", map[string]any{"title": "x"}).wantError(t, 403, "forbidden", "")
+}

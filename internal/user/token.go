@@ -31,10 +31,11 @@ type Token struct {
 }
 
 // Can reports whether a request made with the token may do p as an account
-// with role r: the token must have the scope and the role must still hold
-// it, so a token shrinks with its owner's role.
+// with role r: one of the token's scopes must include p and the role must
+// still hold it, so a token shrinks with its owner's role.
 func (t Token) Can(r Role, p Permission) bool {
-	return t.RevokedAt.IsZero() && slices.Contains(t.Scopes, p) && r.Can(p)
+	held := slices.ContainsFunc(t.Scopes, func(s Permission) bool { return s.Includes(p) })
+	return t.RevokedAt.IsZero() && held && r.Can(p)
 }
 
 // CreateToken makes an API token for the account with the scopes given, all

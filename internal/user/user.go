@@ -122,6 +122,15 @@ var grants = []struct {
 	{SettingsManage, []Role{Owner}},
 }
 
+// Includes reports whether holding p allows q as well. Editing anyone's
+// article includes editing one's own, as writing and submitting are the
+// same acts on any article; every other permission allows only itself. The
+// role table lists both for the roles that hold write-any, so this matters
+// where a permission is held alone, as by a token scoped to it.
+func (p Permission) Includes(q Permission) bool {
+	return p == q || p == ArticleWriteAny && q == ArticleWriteOwn
+}
+
 // Can reports whether the role holds p. Unknown roles and permissions hold
 // nothing.
 func (r Role) Can(p Permission) bool {
