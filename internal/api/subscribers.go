@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"herald/internal/lang"
 	"herald/internal/subscriber"
 	"herald/internal/user"
 	"herald/internal/webhook"
@@ -130,7 +131,11 @@ type subscriberInput struct {
 	Name          string   `json:"name"`
 	Tags          []string `json:"tags"`
 	NewsletterIDs []int64  `json:"newsletter_ids"`
-	Language      string   `json:"language"`
+	// Language is stored as the subscriber's, as the signup box stores
+	// the language of its page, when the address is new to Herald; a
+	// known address keeps its own, since anyone who may add addresses may
+	// give one that is not theirs to speak for.
+	Language string `json:"language"`
 	// Confirmed adds the address as confirmed without an email, for moving
 	// a list whose consent was gathered elsewhere; the import rules apply,
 	// so people who left or bounced stay out.
@@ -157,6 +162,10 @@ func (h *Handler) createSubscriber(w http.ResponseWriter, r *http.Request, c cal
 	tags, err := cleanTags(in.Tags)
 	if err != nil {
 		return err
+	}
+	language := strings.ToLower(strings.TrimSpace(in.Language))
+	if language != "" && !lang.Valid(language) {
+		return invalid("language", "language must be a language tag such as en or pt-br")
 	}
 	ctx := r.Context()
 	nls, err := h.cfg.Store.Newsletters(ctx)
@@ -201,7 +210,7 @@ func (h *Handler) createSubscriber(w http.ResponseWriter, r *http.Request, c cal
 	source := fmt.Sprintf("API, account %d, token %d", c.user.ID, c.token.ID)
 	now := h.cfg.Now()
 	if in.Confirmed {
-		err := h.addConfirmed(ctx, email, name, tags, in.NewsletterIDs, source, now)
+		err := h.addConfirmed(ctx, email, name, tags, language, in.NewsletterIDs, source, now)
 		if errors.Is(err, errNotAdded) && !mayRead {
 			// Why it was refused would tell what became of the person.
 			return accepted(w)
@@ -212,7 +221,7 @@ func (h *Handler) createSubscriber(w http.ResponseWriter, r *http.Request, c cal
 	} else {
 		err := h.cfg.Signups.Signup(ctx, subscriber.Signup{Email: email, Name: name, Newsletters: in.NewsletterIDs,
 			Source: source, Wording: "added through the API; the confirmation email asks for consent",
-			Language: strings.ToLower(strings.TrimSpace(in.Language)), IP: clientIP(r), At: now})
+			Language: language, IP: clientIP(r), At: now})
 		if err != nil {
 			return err
 		}
@@ -254,9 +263,10 @@ func accepted(w http.ResponseWriter) error {
 var errNotAdded = errors.New("address not added")
 
 // addConfirmed adds the address confirmed to each newsletter by the rules
-// of an import, and announces the subscriptions it confirmed. It is refused
-// only when no newsletter would take the address.
-func (h *Handler) addConfirmed(ctx context.Context, email, name string, tags []string, nls []int64, source string, now time.Time) error {
+// of an import, in the language given if it is new, and announces the
+// subscriptions it confirmed. It is refused only when no newsletter would
+// take the address.
+func (h *Handler) addConfirmed(ctx context.Context, email, name string, tags []string, language string, nls []int64, source string, now time.Time) error {
 	row := subscriber.ImportRow{Line: 1, Email: email, Name: name, Tags: tags}
 	var confirmed []int64
 	var skip string
@@ -268,7 +278,7 @@ func (h *Handler) addConfirmed(ctx context.Context, email, name string, tags []s
 		if err != nil {
 			return err
 		}
-		opts := subscriber.ImportOptions{Confirmed: true, Source: source, At: now, Since: since}
+		opts := subscriber.ImportOptions{Confirmed: true, Source: source, At: now, Since: since, Language: language}
 		res, err := h.cfg.Store.ImportSubscribers(ctx, nl, []subscriber.ImportRow{row}, opts)
 		if err != nil {
 			return err

@@ -429,3 +429,31 @@ func TestUnsubscribeFromNoSuchNewsletter(t *testing.T) {
 	}
 	e.do(tok, "POST", "/api/v1/subscribers/"+itoa(id)+"/unsubscribe", map[string]any{"newsletter_id": 1}).want(t, 200, nil)
 }
+
+// The language given with a new address is stored as the subscriber's,
+// on both ways in, so a campaign in that language reaches them; a known
+// address keeps its own, whoever asks and however they are answered.
+func TestCreateSubscriberStoresLanguage(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	editor := e.tokenFor(user.Editor)
+	form := e.token(e.account(user.Editor), user.SubscriberWrite)
+	e.do(editor, "POST", "/api/v1/subscribers", `{"email": "pending@example.com", "newsletter_ids": [1], "language": "FR"}`).want(t, 201, nil)
+	e.do(editor, "POST", "/api/v1/subscribers", `{"email": "moved@example.com", "newsletter_ids": [1], "language": "fr", "confirmed": true}`).want(t, 201, nil)
+	e.do(editor, "POST", "/api/v1/subscribers", `{"email": "de@example.com", "newsletter_ids": [1], "language": "de", "confirmed": true}`).want(t, 201, nil)
+	id := e.subscriberID("pending@example.com")
+	if _, err := e.store.ConfirmSubscriber(ctx, id, subscriber.Consent{SubscriberID: id, Action: subscriber.ConsentConfirm, At: e.clock()}); err != nil {
+		t.Fatal(err)
+	}
+	e.do(editor, "POST", "/api/v1/subscribers", `{"email": "de@example.com", "newsletter_ids": [1], "language": "fr", "confirmed": true}`).want(t, 200, nil)
+	e.do(form, "POST", "/api/v1/subscribers", `{"email": "de@example.com", "newsletter_ids": [1], "language": "es"}`).want(t, 202, nil)
+	for lang, want := range map[string]int{"fr": 2, "de": 1, "es": 0} {
+		if n, err := e.store.AudienceSize(ctx, 1, lang, nil); err != nil || n != want {
+			t.Errorf("AudienceSize(1, %q) = %d, %v; want %d", lang, n, err, want)
+		}
+	}
+	for _, bad := range []string{"en_US", "english", "e"} {
+		e.do(editor, "POST", "/api/v1/subscribers", map[string]any{"email": "x@example.com", "newsletter_ids": []int64{1}, "language": bad}).
+			wantError(t, 422, "validation_failed", "language")
+	}
+}

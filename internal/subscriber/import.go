@@ -66,6 +66,10 @@ type ImportOptions struct {
 	// signup meanwhile), so meeting it again counts as a duplicate in the
 	// file, not as an update.
 	Since int64
+	// Language is given to the addresses the import stores anew, as a
+	// signup gives the language of its page; an address stored before
+	// keeps its own. "" leaves it unset.
+	Language string
 }
 
 // The wording kept in the consent records an import writes.

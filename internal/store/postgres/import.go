@@ -152,8 +152,8 @@ func insertSubscribers(ctx context.Context, tx pgx.Tx, newsletterID int64, group
 	// given in key order, the order of n. Foreign keys are checked at the
 	// end of the statement, when the new subscribers are there.
 	rows, err := tx.Query(ctx, `WITH new AS (
-			INSERT INTO subscriber (email, email_key, name, created_at)
-			SELECT email, email_key, name, $1 FROM import_row ORDER BY n
+			INSERT INTO subscriber (email, email_key, name, created_at, language)
+			SELECT email, email_key, name, $1, $10 FROM import_row ORDER BY n
 			ON CONFLICT (email_key) DO NOTHING
 			RETURNING id, email_key
 		), added AS (
@@ -171,7 +171,7 @@ func insertSubscribers(ctx context.Context, tx pgx.Tx, newsletterID int64, group
 		)
 		SELECT r.n FROM import_row r WHERE NOT EXISTS (SELECT 1 FROM new WHERE new.email_key = r.email_key)`,
 		at, newsletterID, string(subscriber.Confirmed), string(subscriber.Pending),
-		string(confirm), string(signup), clean(opts.Source), confirmWording, signupWording)
+		string(confirm), string(signup), clean(opts.Source), confirmWording, signupWording, clean(opts.Language))
 	if err != nil {
 		return err
 	}

@@ -95,7 +95,7 @@ func (s *Store) ImportSubscribers(ctx context.Context, newsletterID int64, rows 
 		if err := markSuppressed(ctx, tx, groups); err != nil {
 			return err
 		}
-		if err := insertSubscribers(ctx, tx, newsletterID, groups, at); err != nil {
+		if err := insertSubscribers(ctx, tx, newsletterID, groups, at, opts.Language); err != nil {
 			return err
 		}
 		if err := loadTags(ctx, tx, groups); err != nil {
@@ -185,9 +185,9 @@ func markSuppressed(ctx context.Context, tx *sql.Tx, groups []importGroup) error
 		})
 }
 
-// insertSubscribers stores the addresses not stored yet and finds the rest
-// with their subscription to the newsletter.
-func insertSubscribers(ctx context.Context, tx *sql.Tx, newsletterID int64, groups []importGroup, at int64) error {
+// insertSubscribers stores the addresses not stored yet, in the language
+// given, and finds the rest with their subscription to the newsletter.
+func insertSubscribers(ctx context.Context, tx *sql.Tx, newsletterID int64, groups []importGroup, at int64, language string) error {
 	var next int64
 	// Above every ID ever given, those of erased people included: the
 	// table's AUTOINCREMENT sequence remembers them.
@@ -208,10 +208,10 @@ func insertSubscribers(ctx context.Context, tx *sql.Tx, newsletterID int64, grou
 	// only conflict possible is a stored address.
 	var short [][]*importGroup
 	err := exec(ctx, tx, bulkQuery{
-		head:  `INSERT OR IGNORE INTO subscriber (id, email, email_key, name, created_at) SELECT column1, column2, column3, column4, ? FROM (VALUES `,
+		head:  `INSERT OR IGNORE INTO subscriber (id, email, email_key, name, created_at, language) SELECT column1, column2, column3, column4, ?, ? FROM (VALUES `,
 		row:   `(?, ?, ?, ?)`,
 		tail:  `)`,
-		fixed: []any{at},
+		fixed: []any{at, language},
 	}, len(todo), func(i int, args []any) []any {
 		g := todo[i]
 		return append(args, g.newID, g.email, g.key, g.name)

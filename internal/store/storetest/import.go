@@ -205,3 +205,19 @@ func testImporterInFileOrder(t *testing.T, st Store, workers int) {
 		}
 	}
 }
+
+// testImportLanguage holds an import's language to the addresses it stores
+// anew: one stored before keeps the language it has.
+func testImportLanguage(t *testing.T, st Store) {
+	ctx := context.Background()
+	t0 := time.Now().UTC().Truncate(time.Millisecond)
+	de := subscriber.ImportOptions{Confirmed: true, Source: "test", At: t0, Language: "de"}
+	importRows(t, st, de, subscriber.ImportRow{Line: 2, Email: "known@example.com"})
+	fr := subscriber.ImportOptions{Confirmed: true, Source: "test", At: t0.Add(time.Minute), Language: "fr"}
+	importRows(t, st, fr, subscriber.ImportRow{Line: 2, Email: "known@example.com"}, subscriber.ImportRow{Line: 3, Email: "new@example.com"})
+	for lang, want := range map[string]int{"de": 1, "fr": 1} {
+		if n, err := st.AudienceSize(ctx, 1, lang, nil); err != nil || n != want {
+			t.Errorf("AudienceSize(1, %q) after imports in de then fr = %d, %v; want %d", lang, n, err, want)
+		}
+	}
+}

@@ -115,6 +115,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"AudienceByLanguage", testAudienceByLanguage},
 		{"NewslettersAndDigestClock", testNewslettersAndDigestClock},
 		{"ImportAndExport", testImportAndExport},
+		{"ImportLanguage", testImportLanguage},
 		{"ImporterOneWriter", func(t *testing.T, st Store) { testImporterInFileOrder(t, st, 1) }},
 		{"ImporterThreeWriters", func(t *testing.T, st Store) { testImporterInFileOrder(t, st, 3) }},
 		{"Users", testUsers},
