@@ -21,7 +21,8 @@ type Store interface {
 	SubscriberByID(ctx context.Context, id int64) (Subscriber, error)
 	// ConfirmSubscriber confirms every pending subscription of the
 	// subscriber, records the consent, queues a welcome email when anything
-	// changed, and returns the newsletters now confirmed.
+	// changed, and returns the newsletters whose subscription it
+	// confirmed: of several calls at once, only one confirms each.
 	ConfirmSubscriber(ctx context.Context, id int64, c Consent) ([]Newsletter, error)
 	// UnsubscribeSubscriber ends the subscription to one newsletter, or to
 	// all when newsletterID is 0, and records the consent withdrawal.
@@ -167,16 +168,23 @@ func (s *Service) Confirm(ctx context.Context, token, ip string) (LinkInfo, erro
 	if len(info.Pending) == 0 {
 		return info, nil
 	}
+	// What this link confirmed, as the store tells it: another press of
+	// the button, or a change of mind, may have come first.
 	confirmed, err := s.cfg.Store.ConfirmSubscriber(ctx, sub.ID, Consent{
 		SubscriberID: sub.ID, Action: ConsentConfirm, At: now, Source: "confirmation link", IP: ip,
 	})
 	if err != nil {
 		return LinkInfo{}, fmt.Errorf("subscriber: confirm: %w", err)
 	}
+	if len(confirmed) == 0 {
+		// Nothing was left to confirm: answer as a second press does.
+		sub, nls, err := s.load(ctx, sub.ID)
+		if err != nil {
+			return LinkInfo{}, err
+		}
+		return linkInfo(sub, nls, 0), nil
+	}
 	s.cfg.Queued()
-	// What this link confirmed: the subscriptions that waited for it, not
-	// those confirmed before.
-	confirmed = byID(confirmed, newsletterIDs(info.Pending))
 	s.emit(ctx, "subscriber.confirmed", map[string]any{"id": sub.ID, "email": sub.Email, "newsletter_ids": newsletterIDs(confirmed)})
 	info.Pending, info.Confirmed, info.Changed = nil, confirmed, true
 	return info, nil

@@ -223,11 +223,15 @@ func (s *Store) fillSubscriptions(ctx context.Context, list []subscriber.Subscri
 	return nil
 }
 
-// ConfirmSubscriber confirms every pending subscription of id.
+// ConfirmSubscriber confirms every pending subscription of id and returns
+// the newsletters whose subscription it confirmed: of several calls at
+// once, only one confirms each.
 func (s *Store) ConfirmSubscriber(ctx context.Context, id int64, c subscriber.Consent) ([]subscriber.Newsletter, error) {
 	at := ms(c.At)
+	var changed []int64
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		changed, err := returnedIDs(ctx, tx, `UPDATE subscription SET state = 'confirmed', updated_at = $1
+		var err error
+		changed, err = returnedIDs(ctx, tx, `UPDATE subscription SET state = 'confirmed', updated_at = $1
 			WHERE subscriber_id = $2 AND state = 'pending' RETURNING newsletter_id`, at, id)
 		if err != nil {
 			return err
@@ -236,6 +240,13 @@ func (s *Store) ConfirmSubscriber(ctx context.Context, id int64, c subscriber.Co
 			return err
 		}
 		if len(changed) == 0 {
+			var known bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM subscriber WHERE id = $1)`, id).Scan(&known); err != nil {
+				return err
+			}
+			if !known {
+				return subscriber.ErrNotFound
+			}
 			return nil
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO delivery (kind, priority, subscriber_id, recipient, state, next_attempt_at, created_at)
@@ -247,20 +258,14 @@ func (s *Store) ConfirmSubscriber(ctx context.Context, id int64, c subscriber.Co
 	if err != nil {
 		return nil, fmt.Errorf("postgres: confirm subscriber %d: %w", id, err)
 	}
-	sub, err := s.SubscriberByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
 	all, err := s.Newsletters(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []subscriber.Newsletter
 	for _, n := range all {
-		for _, sp := range sub.Subscriptions {
-			if sp.NewsletterID == n.ID && sp.State == subscriber.Confirmed {
-				out = append(out, n)
-			}
+		if slices.Contains(changed, n.ID) {
+			out = append(out, n)
 		}
 	}
 	return out, nil

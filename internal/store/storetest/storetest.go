@@ -86,6 +86,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"ArticleCreateOnce", testArticleCreateOnce},
 		{"DefaultNewsletter", testDefaultNewsletter},
 		{"SignupConfirmUnsubscribeAndMailQueue", testSignupConfirmUnsubscribeAndMailQueue},
+		{"ConfirmAtOnce", testConfirmAtOnce},
 		{"ConfirmationEmailAtMostOncePerWindow", testConfirmationEmailAtMostOncePerWindow},
 		{"SignupPassesOverUnknownNewsletter", testSignupPassesOverUnknownNewsletter},
 		{"SignupKeepsBatchDespiteOddText", testSignupKeepsBatchDespiteOddText},
