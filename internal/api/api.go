@@ -51,7 +51,8 @@ type Store interface {
 	QueueTestSend(ctx context.Context, id int64, email string, now time.Time) error
 
 	// CreateWebhookEndpoint returns webhook.ErrDuplicate when an endpoint
-	// in force has the URL; WebhookEndpoints lists those in force; and
+	// in force has the URL and webhook.ErrTooMany when webhook.MaxEndpoints
+	// are in force; WebhookEndpoints lists those in force; and
 	// DisableWebhookEndpoint returns webhook.ErrNotFound for one not in
 	// force.
 	CreateWebhookEndpoint(ctx context.Context, e webhook.Endpoint) (int64, error)

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -103,6 +104,8 @@ func asAPIError(err error) *apiError {
 		return conflict("", "the campaign's state does not allow this")
 	case errors.Is(err, webhook.ErrDuplicate):
 		return conflict("url", "an endpoint with this URL exists already")
+	case errors.Is(err, webhook.ErrTooMany):
+		return conflict("url", fmt.Sprintf("a site has at most %d webhook endpoints; delete one first", webhook.MaxEndpoints))
 	}
 	return &apiError{status: http.StatusInternalServerError, code: "internal", message: "something went wrong on our side; please try again"}
 }

@@ -59,14 +59,14 @@ func TestWebhookEndpoints(t *testing.T) {
 	e.do(owner, "POST", "/api/v1/webhooks", map[string]any{"url": "https://123.example.com/in", "events": []string{"campaign.sent"}}).want(t, 201, nil)
 
 	// No more endpoints than one page lists.
-	for i := 3; i <= maxEndpoints; i++ {
+	for i := 3; i <= webhook.MaxEndpoints; i++ {
 		e.do(owner, "POST", "/api/v1/webhooks", map[string]any{"url": fmt.Sprintf("https://hooks.example.com/%d", i), "events": []string{"campaign.sent"}}).want(t, 201, nil)
 	}
 	e.do(owner, "POST", "/api/v1/webhooks", map[string]any{"url": "https://hooks.example.com/one-too-many", "events": []string{"campaign.sent"}}).
 		wantError(t, 409, "conflict", "url")
 	e.do(owner, "GET", "/api/v1/webhooks", nil).want(t, 200, &list)
-	if len(list.Items) != maxEndpoints {
-		t.Errorf("GET /api/v1/webhooks lists %d endpoints; want all %d", len(list.Items), maxEndpoints)
+	if len(list.Items) != webhook.MaxEndpoints {
+		t.Errorf("GET /api/v1/webhooks lists %d endpoints; want all %d", len(list.Items), webhook.MaxEndpoints)
 	}
 }
 

@@ -48,7 +48,16 @@ var (
 	ErrDuplicate = errors.New("an endpoint with this URL exists already")
 	// ErrNoEvent is returned by a store for an event ID it does not hold.
 	ErrNoEvent = errors.New("webhook event not found")
+	// ErrTooMany is returned by a store for an endpoint beyond
+	// MaxEndpoints.
+	ErrTooMany = fmt.Errorf("a site has at most %d webhook endpoints", MaxEndpoints)
 )
+
+// MaxEndpoints is the most endpoints in force a site may have. There is no
+// reason to have more, so they are listed on one page, and one more is
+// refused rather than left out of the list. Stores hold to it when they
+// create an endpoint, so requests at once cannot pass it.
+const MaxEndpoints = 100
 
 // ValidationError names what is wrong with an endpoint.
 type ValidationError struct {

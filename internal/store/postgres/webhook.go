@@ -13,14 +13,34 @@ import (
 	"herald/internal/webhook"
 )
 
+// webhookEndpointLock is the advisory lock key held while an endpoint is
+// counted and created: PostgreSQL does not serialise writers the way
+// SQLite does, so without it two creations at once could both count 99
+// and make 101. "webhook" in ASCII.
+const webhookEndpointLock int64 = 0x77_65_62_68_6f_6f_6b
+
 // CreateWebhookEndpoint stores a new endpoint; its URL must not be used by
-// another endpoint in force.
+// another endpoint in force (webhook.ErrDuplicate), and there must be
+// fewer than webhook.MaxEndpoints in force (webhook.ErrTooMany).
 func (s *Store) CreateWebhookEndpoint(ctx context.Context, e webhook.Endpoint) (int64, error) {
 	var id int64
-	err := s.pool.QueryRow(ctx, `INSERT INTO webhook_endpoint (url, secret, events, created_at)
-		VALUES ($1, $2, $3, $4) RETURNING id`, e.URL, e.Secret, strings.Join(e.Events, ","), ms(e.CreatedAt)).Scan(&id)
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, webhookEndpointLock); err != nil {
+			return err
+		}
+		// A URL in force is tried all the same, so that it is refused as
+		// taken, which says more than the limit.
+		return tx.QueryRow(ctx, `INSERT INTO webhook_endpoint (url, secret, events, created_at)
+			SELECT $1, $2, $3, $4
+			WHERE (SELECT count(*) FROM webhook_endpoint WHERE disabled_at = 0) < $5
+				OR EXISTS (SELECT 1 FROM webhook_endpoint WHERE url = $1 AND disabled_at = 0)
+			RETURNING id`, e.URL, e.Secret, strings.Join(e.Events, ","), ms(e.CreatedAt), webhook.MaxEndpoints).Scan(&id)
+	})
 	if isUnique(err) {
 		return 0, fmt.Errorf("postgres: webhook endpoint %s: %w", e.URL, webhook.ErrDuplicate)
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("postgres: create webhook endpoint: %w", webhook.ErrTooMany)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("postgres: create webhook endpoint: %w", err)

@@ -13,13 +13,24 @@ import (
 )
 
 // CreateWebhookEndpoint stores a new endpoint; its URL must not be used by
-// another endpoint in force.
+// another endpoint in force (webhook.ErrDuplicate), and there must be
+// fewer than webhook.MaxEndpoints in force (webhook.ErrTooMany). One
+// statement counts and inserts, and SQLite runs one writer at a time, so
+// creations at once cannot pass the limit.
 func (s *Store) CreateWebhookEndpoint(ctx context.Context, e webhook.Endpoint) (int64, error) {
 	var id int64
+	// A URL in force is tried all the same, so that it is refused as
+	// taken, which says more than the limit.
 	err := s.write.QueryRowContext(ctx, `INSERT INTO webhook_endpoint (url, secret, events, created_at)
-		VALUES (?, ?, ?, ?) RETURNING id`, e.URL, e.Secret, strings.Join(e.Events, ","), ms(e.CreatedAt)).Scan(&id)
+		SELECT ?1, ?2, ?3, ?4
+		WHERE (SELECT count(*) FROM webhook_endpoint WHERE disabled_at = 0) < ?5
+			OR EXISTS (SELECT 1 FROM webhook_endpoint WHERE url = ?1 AND disabled_at = 0)
+		RETURNING id`, e.URL, e.Secret, strings.Join(e.Events, ","), ms(e.CreatedAt), webhook.MaxEndpoints).Scan(&id)
 	if isUnique(err) {
 		return 0, fmt.Errorf("sqlite: webhook endpoint %s: %w", e.URL, webhook.ErrDuplicate)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("sqlite: create webhook endpoint: %w", webhook.ErrTooMany)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: create webhook endpoint: %w", err)

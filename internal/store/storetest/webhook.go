@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -35,6 +36,7 @@ type WebhookStore interface {
 func RunWebhooks(t *testing.T, open func(t *testing.T) WebhookStore) {
 	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, open(t)) })
 	t.Run("APIQueries", func(t *testing.T) { testAPIQueries(t, open(t)) })
+	t.Run("EndpointLimitAtOnce", func(t *testing.T) { testEndpointLimit(t, open(t)) })
 }
 
 // testWebhooks holds the webhook queries to what the stores must do:
@@ -219,5 +221,50 @@ func testAPIQueries(t *testing.T, st WebhookStore) {
 	}
 	if _, err := st.ArticleCreator(ctx, id+1); !errors.Is(err, article.ErrNotFound) {
 		t.Errorf("ArticleCreator(unknown) = %v; want ErrNotFound", err)
+	}
+}
+
+// testEndpointLimit creates endpoints at once when one more fits: one is
+// created and the others are refused with ErrTooMany, so the limit holds
+// whatever the timing. A URL in force is still refused as taken, and
+// disabling an endpoint makes room again.
+func testEndpointLimit(t *testing.T, st WebhookStore) {
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	endpoint := func(i int) webhook.Endpoint {
+		return webhook.Endpoint{URL: fmt.Sprintf("https://hooks.example/%d", i), Secret: "whsec", Events: []string{webhook.CampaignSent}, CreatedAt: now}
+	}
+	for i := range webhook.MaxEndpoints - 1 {
+		if _, err := st.CreateWebhookEndpoint(ctx, endpoint(i)); err != nil {
+			t.Fatalf("CreateWebhookEndpoint(%s) = %v", endpoint(i).URL, err)
+		}
+	}
+	const n = 8
+	errs := make([]error, n)
+	race(t, st, n, func(i int) {
+		_, errs[i] = st.CreateWebhookEndpoint(ctx, endpoint(1000+i))
+	})
+	created := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			created++
+		case !errors.Is(err, webhook.ErrTooMany):
+			t.Errorf("CreateWebhookEndpoint(%s) at once = %v; want nil or ErrTooMany", endpoint(1000+i).URL, err)
+		}
+	}
+	list, err := st.WebhookEndpoints(ctx, 0, 2*webhook.MaxEndpoints)
+	if err != nil || created != 1 || len(list) != webhook.MaxEndpoints {
+		t.Errorf("%d creations at once with room for one: %d created, %d in force (%v); want 1 created, %d in force",
+			n, created, len(list), err, webhook.MaxEndpoints)
+	}
+	if _, err := st.CreateWebhookEndpoint(ctx, endpoint(0)); !errors.Is(err, webhook.ErrDuplicate) {
+		t.Errorf("CreateWebhookEndpoint(%s) again at the limit = %v; want ErrDuplicate", endpoint(0).URL, err)
+	}
+	if err := st.DisableWebhookEndpoint(ctx, list[0].ID, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateWebhookEndpoint(ctx, endpoint(2000)); err != nil {
+		t.Errorf("CreateWebhookEndpoint(%s) after one was disabled = %v; want it created", endpoint(2000).URL, err)
 	}
 }
