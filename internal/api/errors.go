@@ -18,13 +18,15 @@ import (
 
 // apiError is an answer other than success, as the client sees it: a
 // status, a stable code to branch on, a message to show and, when one
-// field of the request is at fault, its name.
+// field of the request is at fault, its name. location, when set, is the
+// path of the object that stands in the way, sent as Location.
 type apiError struct {
 	status     int
 	code       string
 	message    string
 	field      string
 	retryAfter time.Duration
+	location   string
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.message }
@@ -140,6 +142,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="herald"`)
 	case http.StatusTooManyRequests:
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ae.retryAfter.Seconds()))))
+	}
+	if ae.location != "" {
+		w.Header().Set("Location", ae.location)
 	}
 	reply(w, ae.status, errorBody{errorJSON{Code: ae.code, Message: ae.message, Field: ae.field}})
 }

@@ -1,6 +1,9 @@
 package api
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -58,12 +61,38 @@ func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request, c caller
 	if err != nil {
 		return err
 	}
-	if e.ID, err = h.cfg.Store.CreateWebhookEndpoint(r.Context(), e); err != nil {
+	e.ID, err = h.cfg.Store.CreateWebhookEndpoint(r.Context(), e)
+	if errors.Is(err, webhook.ErrDuplicate) {
+		return h.urlTaken(r.Context(), e.URL)
+	}
+	if err != nil {
 		return err
 	}
 	h.cfg.Logger.InfoContext(r.Context(), "webhook endpoint created", "endpoint", e.ID, "account", c.user.ID, "events", e.Events)
 	w.Header().Set("Location", Prefix+"/webhooks/"+strconv.FormatInt(e.ID, 10))
 	return reply(w, http.StatusCreated, newWebhookJSON{webhookJSON: webhookOut(e), Secret: e.Secret})
+}
+
+// urlTaken answers a new endpoint whose URL an endpoint in force has, and
+// names that endpoint. A client whose request created it but whose answer
+// was lost has no other way out: the secret is shown only at creation and
+// never again, not even to the creator, so it deletes the endpoint and
+// creates it anew, with a new secret.
+func (h *Handler) urlTaken(ctx context.Context, url string) error {
+	list, err := h.cfg.Store.WebhookEndpoints(ctx, 0, webhook.MaxEndpoints)
+	if err != nil {
+		return err
+	}
+	for _, ep := range list {
+		if ep.URL == url {
+			path := Prefix + "/webhooks/" + strconv.FormatInt(ep.ID, 10)
+			return &apiError{status: http.StatusConflict, code: "conflict", field: "url", location: path,
+				message: fmt.Sprintf("endpoint %d has this URL already; its secret is shown only when it is created: "+
+					"for a new one, delete it (DELETE %s) and create it again", ep.ID, path)}
+		}
+	}
+	// Disabled meanwhile: the URL is free, and trying again will have it.
+	return webhook.ErrDuplicate
 }
 
 // deleteWebhook stops an endpoint at once; requests queued for it are

@@ -70,6 +70,30 @@ func TestWebhookEndpoints(t *testing.T) {
 	}
 }
 
+// A client whose endpoint was created but whose answer was lost, secret
+// and all, is pointed to the endpoint when it tries again, deletes it and
+// creates it anew with a new secret. The old secret is never shown again.
+func TestWebhookCreatedTwiceNamesTheEndpoint(t *testing.T) {
+	e := newEnv(t)
+	owner := e.tokenFor(user.Owner)
+	body := map[string]any{"url": "https://hooks.example.com/herald", "events": []string{"campaign.sent"}}
+	var lost newWebhookJSON
+	e.do(owner, "POST", "/api/v1/webhooks", body).want(t, 201, &lost)
+
+	r := e.do(owner, "POST", "/api/v1/webhooks", body)
+	r.wantError(t, 409, "conflict", "url")
+	where := "/api/v1/webhooks/" + itoa(lost.ID)
+	if got := r.header.Get("Location"); got != where || !strings.Contains(string(r.body), where) || strings.Contains(string(r.body), lost.Secret) {
+		t.Fatalf("%s for a URL in force = Location %q, body %s; want Location %s, named in the message, and no secret", r.call, got, r.body, where)
+	}
+	e.do(owner, "DELETE", r.header.Get("Location"), nil).want(t, 204, nil)
+	var again newWebhookJSON
+	e.do(owner, "POST", "/api/v1/webhooks", body).want(t, 201, &again)
+	if again.ID == lost.ID || again.Secret == "" || again.Secret == lost.Secret {
+		t.Errorf("endpoint created again = %d with secret %q; want a new endpoint with a new secret", again.ID, again.Secret)
+	}
+}
+
 // TestUnsubscribeThroughTheAPIReachesAWebhook follows one change from the
 // API to a receiver: the endpoint made through the API, the event written
 // with its delivery, the engine sending it signed.
