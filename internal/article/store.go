@@ -7,7 +7,10 @@ import (
 
 // Query selects visible articles, newest first. Zero fields do not filter.
 // Before is a keyset cursor: only articles published before it (or at the
-// same instant with a smaller ID) are returned.
+// same instant with a smaller ID) are returned. After is one for going
+// back up: only articles published after it (or at the same instant with
+// a larger ID) are returned, oldest first, so that Limit keeps the ones
+// closest to it.
 type Query struct {
 	Section  string // section slug
 	Tag      string // tag slug
@@ -18,12 +21,14 @@ type Query struct {
 	// came out since, backdated ones included.
 	AnnouncedAfter time.Time
 	Before         Cursor
+	After          Cursor
 	Limit          int
 	// AllStates lists drafts and future articles too, for the newsroom.
 	AllStates bool
 }
 
-// Cursor marks a place in a newest-first listing.
+// Cursor marks a place in a listing: a publication time and, among the
+// articles published at that instant, an ID.
 type Cursor struct {
 	PublishedAt time.Time
 	ID          int64

@@ -157,7 +157,8 @@ func (s *Store) ArticleBySlug(ctx context.Context, slug string) (article.Article
 	return a, nil
 }
 
-// ListArticles returns a newest-first page of articles matching q.
+// ListArticles returns a newest-first page of articles matching q, or
+// with q.After an oldest-first one.
 func (s *Store) ListArticles(ctx context.Context, q article.Query, now time.Time) ([]article.Article, error) {
 	var where []string
 	var args []any
@@ -165,6 +166,13 @@ func (s *Store) ListArticles(ctx context.Context, q article.Query, now time.Time
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
+	}
+	order := `DESC`
+	if !q.After.IsZero() {
+		// A row value, which the index scan starts at; the same test
+		// written with OR makes PostgreSQL sort what it finds.
+		where = append(where, `(a.published_at, a.id) > (`+arg(ms(q.After.PublishedAt))+`, `+arg(q.After.ID)+`)`)
+		order = `ASC`
 	}
 	if !q.AllStates {
 		where = append(where, `a.status <> 'draft' AND a.published_at > 0 AND a.published_at <= `+arg(ms(now)))
@@ -199,7 +207,7 @@ func (s *Store) ListArticles(ctx context.Context, q article.Query, now time.Time
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, ` AND `)
 	}
-	query += ` ORDER BY a.published_at DESC, a.id DESC LIMIT ` + arg(limit)
+	query += ` ORDER BY a.published_at ` + order + `, a.id ` + order + ` LIMIT ` + arg(limit)
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list articles: %w", err)

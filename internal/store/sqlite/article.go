@@ -152,10 +152,21 @@ func (s *Store) ArticleBySlug(ctx context.Context, slug string) (article.Article
 	return a, rows.Err()
 }
 
-// ListArticles returns a newest-first page of articles matching q.
+// ListArticles returns a newest-first page of articles matching q, or
+// with q.After an oldest-first one.
 func (s *Store) ListArticles(ctx context.Context, q article.Query, now time.Time) ([]article.Article, error) {
 	var where []string
 	var args []any
+	order := `DESC`
+	if !q.After.IsZero() {
+		// A row value, and first: SQLite starts the index scan at the
+		// first bound on published_at it meets, and written with OR the
+		// cursor bounds nothing; either way it would read up from the
+		// oldest article.
+		where = append(where, `(a.published_at, a.id) > (?, ?)`)
+		args = append(args, ms(q.After.PublishedAt), q.After.ID)
+		order = `ASC`
+	}
 	if !q.AllStates {
 		where = append(where, `a.status <> 'draft' AND a.published_at > 0 AND a.published_at <= ?`)
 		args = append(args, ms(now))
@@ -191,7 +202,7 @@ func (s *Store) ListArticles(ctx context.Context, q article.Query, now time.Time
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, ` AND `)
 	}
-	query += ` ORDER BY a.published_at DESC, a.id DESC LIMIT ?`
+	query += ` ORDER BY a.published_at ` + order + `, a.id ` + order + ` LIMIT ?`
 	args = append(args, limit)
 	rows, err := s.query(ctx, query, args...)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -151,10 +152,11 @@ func testArticleUpdateReplacesNames(t *testing.T, st Store) {
 func testArticleKeysetPages(t *testing.T, st Store) {
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	var want []string
+	var oldest article.Article
 	// Pairs share a publication time, so the ID breaks ties.
 	for i := range 11 {
-		a := save(t, st, article.Article{Title: fmt.Sprintf("Story %02d", i), PublishedAt: now.Add(-time.Duration(i/2) * time.Minute)})
-		want = append(want, a.Slug)
+		oldest = save(t, st, article.Article{Title: fmt.Sprintf("Story %02d", i), PublishedAt: now.Add(-time.Duration(i/2) * time.Minute)})
+		want = append(want, oldest.Slug)
 	}
 	// Newest first: the later save of a pair has the larger ID.
 	for i := 0; i+1 < len(want); i += 2 {
@@ -181,6 +183,28 @@ func testArticleKeysetPages(t *testing.T, st Store) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("pages of 3 (-want +got):\n%s", diff)
+	}
+
+	// Back up from the oldest, the same pages come oldest first.
+	var up []string
+	q = article.Query{Limit: 3, After: article.Cursor{PublishedAt: oldest.PublishedAt, ID: oldest.ID}}
+	for range 10 {
+		list, err := st.ListArticles(context.Background(), q, now)
+		if err != nil {
+			t.Fatalf("ListArticles(%+v) = %v", q, err)
+		}
+		if len(list) == 0 {
+			break
+		}
+		for _, a := range list {
+			up = append(up, a.Slug)
+		}
+		last := list[len(list)-1]
+		q.After = article.Cursor{PublishedAt: last.PublishedAt, ID: last.ID}
+	}
+	slices.Reverse(up)
+	if diff := cmp.Diff(want[:len(want)-1], up); diff != "" {
+		t.Errorf("pages of 3 after the oldest, reversed (-want +got):\n%s", diff)
 	}
 }
 

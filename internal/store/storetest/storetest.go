@@ -81,6 +81,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"ArticlesListingAndTranslations", testArticlesListingAndTranslations},
 		{"ArticleUpdateReplacesNames", testArticleUpdateReplacesNames},
 		{"ArticleKeysetPages", testArticleKeysetPages},
+		{"ArticlesAfterCursor", testArticlesAfterCursor},
 		{"ArticlesAnnouncedOnceWhenTheyComeOut", testArticlesAnnouncedOnce},
 		{"ArticleSaveOnVersion", testArticleSaveOnVersion},
 		{"ArticleCreateOnce", testArticleCreateOnce},
