@@ -3,10 +3,8 @@ package web
 import (
 	"context"
 	"fmt"
-	"math"
 	"net/http"
 	"strconv"
-	"time"
 
 	"herald/internal/article"
 )
@@ -101,9 +99,14 @@ func (p pageAddr) title(heading string, l labels) string {
 // that going back up skips none. When no more than a page's worth are
 // newer, it is the first page, which then shows a few of p's again.
 func (h *Handler) newer(ctx context.Context, q article.Query, p pageAddr) (pageAddr, error) {
-	above, err := h.above(ctx, q, p.before, perPage+1)
+	// The article at the cursor, the last of the page above, counts too:
+	// IDs are whole numbers, so those after (time, ID-1) are those at or
+	// after (time, ID).
+	q.Before, q.Limit = article.Cursor{}, perPage+1
+	q.After = article.Cursor{PublishedAt: p.before.PublishedAt, ID: p.before.ID - 1}
+	above, err := h.articles.ListArticles(ctx, q, h.now())
 	if err != nil {
-		return pageAddr{}, err
+		return pageAddr{}, fmt.Errorf("articles after %v: %w", q.After, err)
 	}
 	if len(above) <= perPage {
 		return pageAddr{number: 1}, nil
@@ -111,75 +114,10 @@ func (h *Handler) newer(ctx context.Context, q article.Query, p pageAddr) (pageA
 	// The numbers a reader saw on the way down are kept on the way up;
 	// a page that has more above it than its number says is named
 	// without one rather than called the first.
-	up := pageAddr{before: article.Cursor{PublishedAt: above[0].PublishedAt, ID: above[0].ID}}
+	top := above[perPage]
+	up := pageAddr{before: article.Cursor{PublishedAt: top.PublishedAt, ID: top.ID}}
 	if p.number > 2 {
 		up.number = p.number - 1
 	}
 	return up, nil
-}
-
-// probeRows is how many articles one look at a time window reads at most.
-const probeRows = 4 * perPage
-
-// above returns the n articles matching q that come at or after c in the
-// listing's order and are the closest to it, newest first; fewer when
-// there are fewer. The store lists from the newest down only, so it looks
-// at windows of time that start at c, widening them until one holds n
-// such articles and narrowing them when one holds more than a look reads.
-// Should even a millisecond hold too many, it returns none, which leads
-// to the first page.
-func (h *Handler) above(ctx context.Context, q article.Query, c article.Cursor, n int) ([]article.Article, error) {
-	now := h.now()
-	span := now.Sub(c.PublishedAt) // from c to now: the widest window
-	width, tooShort, tooLong := time.Hour, time.Duration(0), time.Duration(0)
-	for range 64 {
-		w := q
-		w.Since, w.Before, w.Limit = c.PublishedAt, article.Cursor{}, probeRows+1
-		open := width >= span
-		if !open {
-			w.Before = article.Cursor{PublishedAt: c.PublishedAt.Add(width), ID: math.MaxInt64}
-		}
-		list, err := h.articles.ListArticles(ctx, w, now)
-		if err != nil {
-			return nil, fmt.Errorf("articles above %v: %w", c, err)
-		}
-		full := len(list) > probeRows
-		list = atOrAfter(list, c)
-		switch {
-		case full:
-			tooLong = width
-		case len(list) >= n:
-			return list[len(list)-n:], nil
-		case open:
-			return list, nil
-		default:
-			tooShort = width
-		}
-		if tooLong == 0 {
-			if width > span/4 {
-				width = span
-			} else {
-				width *= 4
-			}
-			continue
-		}
-		if tooLong-tooShort <= time.Millisecond {
-			break
-		}
-		width = tooShort + (tooLong-tooShort)/2
-	}
-	return nil, nil
-}
-
-// atOrAfter keeps the articles of a newest-first list that come at or
-// after c, comparing to the millisecond as the stores do.
-func atOrAfter(list []article.Article, c article.Cursor) []article.Article {
-	at := c.PublishedAt.UnixMilli()
-	out := list[:0]
-	for _, a := range list {
-		if t := a.PublishedAt.UnixMilli(); t > at || t == at && a.ID >= c.ID {
-			out = append(out, a)
-		}
-	}
-	return out
 }

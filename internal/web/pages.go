@@ -182,7 +182,6 @@ func (h *Handler) listing(r *http.Request, q article.Query, path string) (namedL
 		v.Older = at.older(list[len(list)-1]).url(path)
 	}
 	if !at.before.IsZero() {
-		q.Before, q.Limit = article.Cursor{}, 0
 		up, err := h.newer(r.Context(), q, at)
 		if err != nil {
 			return namedList{}, err
