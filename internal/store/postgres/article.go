@@ -168,11 +168,15 @@ func (s *Store) ListArticles(ctx context.Context, q article.Query, now time.Time
 		return "$" + strconv.Itoa(len(args))
 	}
 	order := `DESC`
+	// Cursors are row values, which the index scan starts at; the same
+	// tests written with OR make PostgreSQL read every article above a
+	// page deep in the archive, or sort what it finds.
 	if !q.After.IsZero() {
-		// A row value, which the index scan starts at; the same test
-		// written with OR makes PostgreSQL sort what it finds.
 		where = append(where, `(a.published_at, a.id) > (`+arg(ms(q.After.PublishedAt))+`, `+arg(q.After.ID)+`)`)
 		order = `ASC`
+	}
+	if !q.Before.IsZero() {
+		where = append(where, `(a.published_at, a.id) < (`+arg(ms(q.Before.PublishedAt))+`, `+arg(q.Before.ID)+`)`)
 	}
 	if !q.AllStates {
 		where = append(where, `a.status <> 'draft' AND a.published_at > 0 AND a.published_at <= `+arg(ms(now)))
@@ -194,10 +198,6 @@ func (s *Store) ListArticles(ctx context.Context, q article.Query, now time.Time
 	}
 	if !q.Since.IsZero() {
 		where = append(where, `a.published_at >= `+arg(ms(q.Since)))
-	}
-	if !q.Before.IsZero() {
-		b := arg(ms(q.Before.PublishedAt))
-		where = append(where, `(a.published_at < `+b+` OR (a.published_at = `+b+` AND a.id < `+arg(q.Before.ID)+`))`)
 	}
 	limit := q.Limit
 	if limit <= 0 || limit > 1000 {

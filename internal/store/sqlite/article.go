@@ -158,14 +158,18 @@ func (s *Store) ListArticles(ctx context.Context, q article.Query, now time.Time
 	var where []string
 	var args []any
 	order := `DESC`
+	// A cursor is a row value, and first: SQLite starts the index scan
+	// at the first bound on published_at it meets, and written with OR a
+	// cursor bounds nothing; either way a page deep in the archive would
+	// read every article above it.
 	if !q.After.IsZero() {
-		// A row value, and first: SQLite starts the index scan at the
-		// first bound on published_at it meets, and written with OR the
-		// cursor bounds nothing; either way it would read up from the
-		// oldest article.
 		where = append(where, `(a.published_at, a.id) > (?, ?)`)
 		args = append(args, ms(q.After.PublishedAt), q.After.ID)
 		order = `ASC`
+	}
+	if !q.Before.IsZero() {
+		where = append(where, `(a.published_at, a.id) < (?, ?)`)
+		args = append(args, ms(q.Before.PublishedAt), q.Before.ID)
 	}
 	if !q.AllStates {
 		where = append(where, `a.status <> 'draft' AND a.published_at > 0 AND a.published_at <= ?`)
@@ -188,11 +192,6 @@ func (s *Store) ListArticles(ctx context.Context, q article.Query, now time.Time
 	}
 	if !q.Since.IsZero() {
 		where, args = append(where, `a.published_at >= ?`), append(args, ms(q.Since))
-	}
-	if !q.Before.IsZero() {
-		where = append(where, `(a.published_at < ? OR (a.published_at = ? AND a.id < ?))`)
-		b := ms(q.Before.PublishedAt)
-		args = append(args, b, b, q.Before.ID)
 	}
 	limit := q.Limit
 	if limit <= 0 || limit > 1000 {
