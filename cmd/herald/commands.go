@@ -42,7 +42,7 @@ func articleCommand(ctx context.Context, args []string, getenv func(string) stri
 			}
 		}
 		if failed > 0 {
-			return fmt.Errorf("%d of %d files not published", failed, len(pos))
+			return fmt.Errorf("%d of %s not published", failed, plural(len(pos), "file", "files"))
 		}
 		return nil
 	default:

@@ -120,31 +120,39 @@ func subscriberImport(ctx context.Context, args []string, getenv func(string) st
 	stop()
 	took := time.Since(start)
 	if shown > maxSkipsShown {
-		fmt.Fprintf(stderr, "%s: … and %s more rows skipped\n", pos[0], thousands(shown-maxSkipsShown))
+		fmt.Fprintf(stderr, "%s: … and %s skipped\n", pos[0], plural(shown-maxSkipsShown, "more row", "more rows"))
 	}
 	var fe *subscriber.FileError
 	if errors.As(err, &fe) {
 		stored := "nothing is stored"
 		if res.Read > 0 {
-			stored = fmt.Sprintf("the %s rows before it are read and the good ones stored; importing the corrected file again is safe", thousands(res.Read))
+			stored = fmt.Sprintf("the %s before it %s read and the good ones stored; importing the corrected file again is safe",
+				plural(res.Read, "row", "rows"), verb(res.Read, "is", "are"))
 		}
 		fmt.Fprintf(stderr, "%s: stopped at line %d: %s\n", pos[0], fe.Line, stored)
 		return fmt.Errorf("%s: %w", pos[0], err)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: stopped; the first %s rows are stored, some after them may be too, and importing the file again is safe\n", pos[0], thousands(res.Read))
+		fmt.Fprintf(stderr, "%s: stopped; the first %s %s stored, some after %s may be too, and importing the file again is safe\n",
+			pos[0], plural(res.Read, "row", "rows"), verb(res.Read, "is", "are"), verb(res.Read, "it", "them"))
 		return err
 	}
 	if err := printImportSummary(stdout, c.json, nl.Slug, res, took); err != nil {
 		return err
 	}
 	if res.Skipped > 0 {
-		fmt.Fprintf(stderr, "The import ran: %s rows were left out for the reasons above; every other row was stored.\n", thousands(res.Skipped))
+		fmt.Fprintf(stderr, "The import ran: %s %s left out for the reasons above; every other row was stored.\n",
+			plural(res.Skipped, "row", "rows"), verb(res.Skipped, "was", "were"))
 	}
 	if res.Unvouched > 0 {
-		fmt.Fprintf(stderr, "%s: %s rows say confirmed in their state column, but without --confirmed an import confirms nobody: "+
-			"they were stored pending (or left as they were here). If these people gave their consent, as an export of a "+
-			"Herald you trust says, import the file again with --confirmed.\n", pos[0], thousands(res.Unvouched))
+		said := "%s rows say confirmed in their state column, but without --confirmed an import confirms nobody: " +
+			"they were stored pending (or left as they were here). If these people gave their consent"
+		if res.Unvouched == 1 {
+			said = "%s row says confirmed in its state column, but without --confirmed an import confirms nobody: " +
+				"it was stored pending (or left as it was here). If this person gave their consent"
+		}
+		fmt.Fprintf(stderr, "%s: "+said+", as an export of a Herald you trust says, import the file again with --confirmed.\n",
+			pos[0], thousands(res.Unvouched))
 	}
 	return nil
 }
@@ -167,9 +175,9 @@ func printImportSummary(w io.Writer, asJSON bool, newsletter string, res subscri
 			RowsPerSec float64 `json:"rows_per_second"`
 		}{newsletter, res.Read, res.Imported, res.Updated, res.Unchanged, res.Merged, res.Skipped, took.Seconds(), rate})
 	}
-	_, err := fmt.Fprintf(w, "%s rows read into %s: %s imported, %s updated, %s unchanged, %s duplicates merged, %s skipped; %.1f s, %s rows/s\n",
-		thousands(res.Read), newsletter, thousands(res.Imported), thousands(res.Updated), thousands(res.Unchanged),
-		thousands(res.Merged), thousands(res.Skipped), took.Seconds(), thousands(int(rate)))
+	_, err := fmt.Fprintf(w, "%s read into %s: %s imported, %s updated, %s unchanged, %s merged, %s skipped; %.1f s, %s rows/s\n",
+		plural(res.Read, "row", "rows"), newsletter, thousands(res.Imported), thousands(res.Updated), thousands(res.Unchanged),
+		plural(res.Merged, "duplicate", "duplicates"), thousands(res.Skipped), took.Seconds(), thousands(int(rate)))
 	return err
 }
 
@@ -233,7 +241,7 @@ func subscriberExport(ctx context.Context, args []string, getenv func(string) st
 		if err := os.Rename(tmp.Name(), out); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "%s subscribers of %s written to %s\n", thousands(n), nl.Slug, out)
+		fmt.Fprintf(stderr, "%s of %s written to %s\n", plural(n, "subscriber", "subscribers"), nl.Slug, out)
 	}
 	return nil
 }
@@ -365,11 +373,11 @@ func (p *progress) tick() {
 		tenth := int(min(read, p.size) * 10 / p.size)
 		if tenth > p.tenth {
 			p.tenth = tenth
-			fmt.Fprintf(p.w, "import: %d%% done, %s rows, %s rows/s\n", tenth*10, thousands(int(rows)), thousands(rate))
+			fmt.Fprintf(p.w, "import: %d%% done, %s, %s rows/s\n", tenth*10, plural(int(rows), "row", "rows"), thousands(rate))
 		}
 		return
 	}
-	line := fmt.Sprintf("%s rows, %s rows/s", thousands(int(rows)), thousands(rate))
+	line := fmt.Sprintf("%s, %s rows/s", plural(int(rows), "row", "rows"), thousands(rate))
 	if p.size > 0 {
 		frac := float64(min(read, p.size)) / float64(p.size)
 		const width = 30

@@ -118,7 +118,7 @@ func TestSubscriberImportReportsAndStores(t *testing.T) {
 	data := t.TempDir()
 	file := writeFile(t, "list.csv", importFile)
 	out, errOut := mustHerald(t, data, "subscriber", "import", file)
-	if !strings.Contains(out, "7 rows read into news: 3 imported, 0 updated, 0 unchanged, 1 duplicates merged, 3 skipped") {
+	if !strings.Contains(out, "7 rows read into news: 3 imported, 0 updated, 0 unchanged, 1 duplicate merged, 3 skipped") {
 		t.Errorf("summary = %q; want 7 read, 3 imported, 1 merged, 3 skipped", out)
 	}
 	var lines []string

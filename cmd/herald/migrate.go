@@ -41,10 +41,10 @@ func migrateDataCommand(ctx context.Context, args []string, getenv func(string) 
 			rate = float64(p.Rows) / s
 		}
 		if p.Done {
-			fmt.Fprintf(stderr, "  %-20s %9d rows  %8s  %9.0f rows/s\n", p.Table, p.Rows, p.Elapsed.Round(time.Millisecond), rate)
+			fmt.Fprintf(stderr, "  %-20s %9d %-4s  %8s  %9.0f rows/s\n", p.Table, p.Rows, verb(int(p.Rows), "row", "rows"), p.Elapsed.Round(time.Millisecond), rate)
 			return
 		}
-		fmt.Fprintf(stderr, "  %-20s %9d of %d rows  %9.0f rows/s\n", p.Table, p.Rows, p.Total, rate)
+		fmt.Fprintf(stderr, "  %-20s %9d of %s  %9.0f rows/s\n", p.Table, p.Rows, plural(int(p.Total), "row", "rows"), rate)
 	}})
 	var notEmpty *transfer.NotEmptyError
 	if errors.As(err, &notEmpty) {
@@ -57,8 +57,8 @@ func migrateDataCommand(ctx context.Context, args []string, getenv func(string) 
 	for _, t := range report.Tables {
 		rows += t.Rows
 	}
-	fmt.Fprintf(stdout, "copied %d tables, %d rows, in %s; row counts and SHA-256 checksums match the source\n",
-		len(report.Tables), rows, report.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "copied %s, %s, in %s; row counts and SHA-256 checksums match the source\n",
+		plural(len(report.Tables), "table", "tables"), plural(int(rows), "row", "rows"), report.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(stdout, "the copy is of %s as it was when the copy began: if herald was still serving from it, "+
 		"stop it, %s, and copy again before switching\n", source, recreate(target))
 	return nil
@@ -145,6 +145,6 @@ func migrateCommand(ctx context.Context, args []string, getenv func(string) stri
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "the database is up to date: %d migrations applied, the last numbered %d\n", applied, version)
+	fmt.Fprintf(stdout, "the database is up to date: %s applied, the last numbered %d\n", plural(applied, "migration", "migrations"), version)
 	return nil
 }
