@@ -31,9 +31,9 @@ import (
 	"herald/internal/webhook"
 )
 
-// serve runs the site and the sender until ctx ends, then shuts down in
-// order: stop taking requests, stop claiming mail, let sends in flight
-// finish, close the database.
+// serve runs the site and the sender until ctx ends, then shuts down: it
+// stops taking requests and claiming mail at once, lets the requests in
+// progress and the sends in flight finish, and closes the database.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	noDemo := false
 	c, pos, err := setup("serve", args, getenv, stdout, func(fs *flag.FlagSet) {
@@ -198,11 +198,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
+	var inProgress requests
 	srv := &http.Server{
-		Handler: server.New(server.Config{
+		Handler: inProgress.count(server.New(server.Config{
 			Site: site, Admin: app, API: apiHandler, Logger: logger, Proxies: c.proxies, Requests: observed,
 			Health: server.Health(st), Ready: server.Ready(st), Metrics: reg, MetricsToken: c.metricsToken,
-		}),
+		})),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -233,13 +234,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	case <-ctx.Done():
 	case err = <-serveErr:
 	}
+	// The sender stops claiming at once and finishes the sends in flight
+	// (each within its send timeout) while the requests in progress are
+	// answered; what those requests queue waits for the next start.
 	logger.Info("shutting down")
-	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-	defer cancel()
-	if e := srv.Shutdown(shutCtx); e != nil && !errors.Is(e, http.ErrServerClosed) {
+	stopEngine()
+	if e := stopServing(srv, &inProgress, shutdownTimeout); e != nil {
 		err = errors.Join(err, e)
 	}
-	stopEngine()
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
