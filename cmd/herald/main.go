@@ -85,8 +85,10 @@ Usage:
                                      copy the SQLite data into a new, empty PostgreSQL database
   herald help                        show this text
 
-Every command takes the settings below, before or after its arguments.
-Each flag has an environment variable: --base-url is HERALD_BASE_URL.
+herald serve takes the flags below, before or after its arguments; the
+other commands take the settings among them that they use (see
+'herald COMMAND --help'). Each setting also comes from an environment
+variable: --base-url from HERALD_BASE_URL.
 `
 
 // run is the whole program; main only supplies the process's environment,
@@ -128,6 +130,7 @@ func command(ctx context.Context, args []string, getenv func(string) string, std
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		fs, _ := newFlags("serve", getenv, stdout)
+		new(serveFlags).define(fs)
 		printDefaults(fs)
 		return nil
 	default:

@@ -35,10 +35,8 @@ import (
 // stops taking requests and claiming mail at once, lets the requests in
 // progress and the sends in flight finish, and closes the database.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	noDemo := false
-	c, pos, err := setup("serve", args, getenv, stdout, func(fs *flag.FlagSet) {
-		fs.BoolVar(&noDemo, "no-demo", false, "publish no example articles into a new SQLite database, then or later (PostgreSQL never gets them)")
-	})
+	var own serveFlags
+	c, pos, err := setup("serve", args, getenv, stdout, own.define)
 	if err != nil {
 		return err
 	}
@@ -194,7 +192,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// meant for several nodes is meant for production. They come once the
 	// settings have all been accepted, so a refused start leaves none.
 	if !isPostgres(c.database) {
-		if err := seedDemo(ctx, st, publisher, time.Now(), !noDemo); err != nil {
+		if err := seedDemo(ctx, st, publisher, time.Now(), !own.noDemo); err != nil {
 			return err
 		}
 	}
@@ -247,6 +245,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		err = nil
 	}
 	return errors.Join(err, engineErr)
+}
+
+// serveFlags are the flags only serve takes, beside the settings. Both
+// serve --help and herald help list them from define.
+type serveFlags struct {
+	noDemo bool
+}
+
+func (f *serveFlags) define(fs *flag.FlagSet) {
+	fs.BoolVar(&f.noDemo, "no-demo", false, "publish no example articles into a new SQLite database, then or later (PostgreSQL never gets them)")
 }
 
 func newLogger(c *config, stderr io.Writer) *slog.Logger {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -138,5 +139,27 @@ func TestBadSettingIsAUsageError(t *testing.T) {
 		if code != 2 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, tc.want) {
 			t.Errorf("herald %v exited %d with stdout %q and stderr %q; want exit 2 and one line saying %q", tc.args, code, out, errOut, tc.want)
 		}
+	}
+}
+
+// TestHelpListsWhatServeTakes checks that the overview lists every flag
+// serve --help does, and no other.
+func TestHelpListsWhatServeTakes(t *testing.T) {
+	flags := func(args ...string) []string {
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), args, env(nil), strings.NewReader(""), &out, &errOut); err != nil {
+			t.Fatalf("herald %v = %v", args, err)
+		}
+		var names []string
+		for _, line := range strings.Split(out.String(), "\n") {
+			if name, ok := strings.CutPrefix(line, "  -"); ok {
+				names = append(names, strings.Fields(name)[0])
+			}
+		}
+		return names
+	}
+	serve, help := flags("serve", "--help"), flags("help")
+	if !slices.Equal(help, serve) || !slices.Contains(help, "no-demo") {
+		t.Errorf("herald help lists the flags %v; herald serve --help lists %v; want the same, --no-demo among them", help, serve)
 	}
 }
