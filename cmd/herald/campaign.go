@@ -59,7 +59,7 @@ func campaignCommand(ctx context.Context, args []string, getenv func(string) str
 		case "test":
 			fs.StringVar(&f.to, "to", "", "addresses to send the test to, comma-separated (required)")
 		case "status":
-			fs.BoolVar(&f.watch, "watch", false, "keep showing progress until the campaign ends (default when a terminal)")
+			fs.BoolVar(&f.watch, "watch", false, "keep showing progress until the campaign ends and none of its mail is in flight (default when a terminal)")
 		}
 	})
 	if err != nil {
@@ -371,8 +371,25 @@ func campaignStatus(ctx context.Context, st database, id int64, asJSON, watch bo
 			fmt.Fprintln(stdout, line)
 			return nil
 		}
+		// A cancelled campaign's mail already with a sender is still
+		// answered: the counts are final once none is left in flight.
+		ended := c.State == campaign.Sent || c.State == campaign.Cancelled || c.State == campaign.Draft
+		if ended {
+			inFlight, err := st.CampaignInFlight(ctx, id, time.Now())
+			if err != nil {
+				return err
+			}
+			if inFlight > 0 {
+				ended = false
+				line += fmt.Sprintf("  awaiting %d in flight", inFlight)
+			} else if c, err = st.Campaign(ctx, id); err != nil {
+				return err
+			} else {
+				line = progressLine(c, rate) // with the answers written since it was read
+			}
+		}
 		fmt.Fprintf(stdout, "\r\033[K%s", line)
-		if c.State == campaign.Sent || c.State == campaign.Cancelled || c.State == campaign.Draft {
+		if ended {
 			fmt.Fprintln(stdout)
 			return nil
 		}

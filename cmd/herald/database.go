@@ -66,6 +66,7 @@ type database interface {
 	MoveCampaign(ctx context.Context, id int64, to campaign.State, at, sendAt time.Time) error
 	ArticlesByID(ctx context.Context, ids []int64) ([]article.Article, error)
 	QueueTestSend(ctx context.Context, id int64, email string, now time.Time) error
+	CampaignInFlight(ctx context.Context, id int64, now time.Time) (int, error)
 }
 
 var (

@@ -379,3 +379,16 @@ func (s *Store) QueueTestSend(ctx context.Context, id int64, email string, now t
 	}
 	return nil
 }
+
+// CampaignInFlight counts the campaign's deliveries that a sender holds at
+// now: claimed under a lease that has not run out, their answers not yet
+// written. A cancelled campaign's counts move until none is left.
+func (s *Store) CampaignInFlight(ctx context.Context, id int64, now time.Time) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM delivery
+		WHERE campaign_id = ? AND kind = 'campaign' AND state = 'queued' AND lease_until > ?`, id, ms(now)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: campaign %d in flight: %w", id, err)
+	}
+	return n, nil
+}

@@ -316,8 +316,20 @@ func testCampaignCancelSkipsTheRest(t *testing.T, st Store) {
 	if err := st.MoveCampaign(ctx, id, campaign.Sending, t0, time.Time{}); !errors.Is(err, campaign.ErrState) {
 		t.Errorf("MoveCampaign(cancelled to sending) error = %v, want campaign.ErrState", err)
 	}
-	// The message in flight still gets its outcome.
+	// The message in flight still gets its outcome; until then it is
+	// counted as in flight, and after its lease it is not.
+	for _, tc := range []struct {
+		at   time.Time
+		want int
+	}{{t0.Add(time.Second), 1}, {t0.Add(time.Hour), 0}} {
+		if n, err := st.CampaignInFlight(ctx, id, tc.at); err != nil || n != tc.want {
+			t.Errorf("CampaignInFlight(%d, %v) after cancelling = %d, %v; want %d", id, tc.at.Sub(t0), n, err, tc.want)
+		}
+	}
 	record(t, st, 1, delivery.Result{ID: inFlight[0].ID, Fence: inFlight[0].Fence, State: delivery.Sent, At: t0, Attempted: true})
+	if n, err := st.CampaignInFlight(ctx, id, t0.Add(time.Second)); err != nil || n != 0 {
+		t.Errorf("CampaignInFlight(%d) once its answer is written = %d, %v; want 0", id, n, err)
+	}
 	if ds := claim(t, st, "w", t0.Add(time.Hour), time.Minute); len(ds) != 0 {
 		t.Errorf("claimed %+v from a cancelled campaign", ds)
 	}

@@ -62,6 +62,7 @@ type Store interface {
 	AudienceSize(ctx context.Context, newsletterID int64, language string, tags []string) (int, error)
 	FinishCampaigns(ctx context.Context, now time.Time) ([]int64, error)
 	QueueTestSend(ctx context.Context, id int64, email string, now time.Time) error
+	CampaignInFlight(ctx context.Context, id int64, now time.Time) (int, error)
 
 	user.Store
 
