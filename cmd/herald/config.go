@@ -59,18 +59,53 @@ type config struct {
 	given map[string]bool
 }
 
-// newFlags defines the shared settings on a flag set named for the command.
-// Its usage, asked for with --help, is written to out.
+// settingsOf names the shared settings that command reads. Only these
+// are its flags, so a flag it would ignore is refused instead; the others
+// keep their defaults and their variables are not read.
+func settingsOf(command string) []string {
+	db := []string{"data", "database"}
+	switch command {
+	case "dkim keygen":
+		return nil
+	case "serve":
+		return append(db, "addr", "base-url", "smtp", "from", "secret", "site-name", "language", "log-level", "signup-limit",
+			"metrics-token", "trusted-proxies", "dkim-key", "dkim-domain", "dkim-selector")
+	case "article publish":
+		return append(db, "addr", "base-url") // links to the articles
+	case "article list", "subscriber list", "newsletter list", "campaign list", "campaign status", "user list", "user tokens":
+		return append(db, "json")
+	case "subscriber import":
+		return append(db, "json", "secret") // the secret finds people erased before the erasure key
+	case "newsletter create":
+		return append(db, "language")
+	case "user totp":
+		return append(db, "site-name") // names the account in the authenticator app
+	}
+	return db
+}
+
+// newFlags defines the shared settings the command reads on a flag set
+// named for it. Its usage, asked for with --help, is written to out.
 func newFlags(name string, getenv func(string) string, out io.Writer) (*flag.FlagSet, *config) {
 	c := &config{badEnv: map[string]string{}, given: map[string]bool{}}
-	fs := newFlagSet(name, out, "Each flag above that every command takes also comes from a variable: --base-url from HERALD_BASE_URL.\n")
+	uses := settingsOf(name)
+	note := ""
+	if len(uses) > 0 {
+		note = "Each setting above also comes from a variable named after it: --data from HERALD_DATA, --base-url from HERALD_BASE_URL.\n"
+	}
+	fs := newFlagSet(name, out, note)
 	env := func(flagName, def string) string {
 		if v := getenv(envName(flagName)); v != "" {
 			return v
 		}
 		return def
 	}
-	str := func(p *string, flagName, def, help string) { fs.StringVar(p, flagName, env(flagName, def), help) }
+	str := func(p *string, flagName, def, help string) {
+		*p = def
+		if slices.Contains(uses, flagName) {
+			fs.StringVar(p, flagName, env(flagName, def), help)
+		}
+	}
 	str(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	str(&c.data, "data", "herald-data", "folder for the database and other files")
 	str(&c.database, "database", "", "database: an SQLite file path (default DATA/herald.db)")
@@ -81,25 +116,28 @@ func newFlags(name string, getenv func(string) string, out io.Writer) (*flag.Fla
 	str(&c.siteName, "site-name", "Herald", "the publication's name")
 	str(&c.language, "language", "en", "the publication's main language")
 	str(&c.logLevel, "log-level", "info", "debug, info, warn or error")
-	fs.Func("signup-limit", "signups allowed per minute from one IP address; 0 turns the limit off (default 10)", func(s string) error {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
-			return errors.New("must be a whole number, 0 or more")
-		}
-		c.signupLimit = n
-		return nil
-	})
 	c.signupLimit = 10
-	if v := getenv("HERALD_SIGNUP_LIMIT"); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+	if slices.Contains(uses, "signup-limit") {
+		fs.Func("signup-limit", "signups allowed per minute from one IP address; 0 turns the limit off (default 10)", func(s string) error {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 0 {
+				return errors.New("must be a whole number, 0 or more")
+			}
 			c.signupLimit = n
-		} else {
-			c.badEnv["signup-limit"] = fmt.Sprintf("HERALD_SIGNUP_LIMIT %q must be a whole number, 0 or more", v)
+			return nil
+		})
+		if v := getenv("HERALD_SIGNUP_LIMIT"); v != "" {
+			if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+				c.signupLimit = n
+			} else {
+				c.badEnv["signup-limit"] = fmt.Sprintf("HERALD_SIGNUP_LIMIT %q must be a whole number, 0 or more", v)
+			}
 		}
 	}
-	if name != "serve" {
+	if slices.Contains(uses, "json") {
 		fs.BoolVar(&c.json, "json", false, "print JSON, one object per line")
-	} else {
+	}
+	if name == "serve" {
 		str(&c.metricsToken, "metrics-token", "", "lets a scraper read /metrics from elsewhere than loopback with Authorization: Bearer TOKEN")
 		str(&c.trustedProxies, "trusted-proxies", "", "load balancers (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For is believed")
 		str(&c.dkimKey, "dkim-key", "", "PEM file of the DKIM private key (see herald dkim keygen)")

@@ -13,7 +13,7 @@ import (
 func keygen(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "key.pem")
-	stdout, _, err := herald(t, t.TempDir(), append([]string{"dkim", "keygen", "--out", out}, args...)...)
+	stdout, _, err := runCLI(t, "", append([]string{"dkim", "keygen", "--out", out}, args...)...)
 	if err == nil {
 		if _, statErr := os.Stat(out); statErr != nil {
 			t.Errorf("dkim keygen %v wrote no key: %v", args, statErr)

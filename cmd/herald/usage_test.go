@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -131,7 +132,7 @@ func TestBadSettingIsAUsageError(t *testing.T) {
 		{[]string{"serve", "--lease", "1s"}, "--lease must be at least 2s"},
 		{[]string{"serve", "--addr", "no-port"}, `--addr "no-port" is not host:port`},
 		{[]string{"serve", "--smtp", "ftp://mail.example.org"}, `URL scheme "ftp" is not smtp or smtps`},
-		{[]string{"subscriber", "list", "--base-url", "ftp://example.org"}, "must be an absolute http or https URL"},
+		{[]string{"article", "publish", "--base-url", "ftp://example.org"}, "must be an absolute http or https URL"},
 		{[]string{"dkim", "keygen", "--domain", "example.org", "--selector", "s1", "--algorithm", "dsa"}, `--algorithm "dsa" must be rsa or ed25519`},
 		{[]string{"dkim", "keygen", "--domain", "exa mple.org", "--selector", "s1", "--algorithm", "ed25519"}, "domain"},
 	} {
@@ -161,5 +162,41 @@ func TestHelpListsWhatServeTakes(t *testing.T) {
 	serve, help := flags("serve", "--help"), flags("help")
 	if !slices.Equal(help, serve) || !slices.Contains(help, "no-demo") {
 		t.Errorf("herald help lists the flags %v; herald serve --help lists %v; want the same, --no-demo among them", help, serve)
+	}
+}
+
+// TestUnusedSettingIsRefused: a command refuses a shared setting it would
+// ignore, naming the flag, and takes those it uses.
+func TestUnusedSettingIsRefused(t *testing.T) {
+	data := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"dkim", "keygen", "--domain", "example.org", "--selector", "s1", "--data", data}, "-data"},
+		{[]string{"dkim", "keygen", "--domain", "example.org", "--selector", "s1", "--database", "x.db"}, "-database"},
+		{[]string{"dkim", "keygen", "--domain", "example.org", "--selector", "s1", "--json"}, "-json"},
+		{[]string{"article", "list", "--data", data, "--smtp", "smtp://mail.example.org"}, "-smtp"},
+		{[]string{"article", "publish", "story.md", "--data", data, "--json"}, "-json"},
+		{[]string{"subscriber", "export", "--data", data, "--json"}, "-json"},
+		{[]string{"campaign", "send", "1", "--data", data, "--site-name", "Daily"}, "-site-name"},
+		{[]string{"user", "add", "a@example.org", "--role", "owner", "--data", data, "--log-level", "debug"}, "-log-level"},
+		{[]string{"migrate", "--data", data, "--addr", "127.0.0.1:9000"}, "-addr"},
+		{[]string{"newsletter", "list", "--data", data, "--from", "news@example.org"}, "-from"},
+	} {
+		out, errOut, code := runMain(t, tc.args...)
+		if code != 2 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, tc.flag+";") {
+			t.Errorf("herald %v exited %d with stdout %q and stderr %q; want exit 2 and one line naming %s", tc.args, code, out, errOut, tc.flag)
+		}
+	}
+	for _, args := range [][]string{
+		{"article", "list", "--data", data, "--json"},
+		{"subscriber", "import", writeFile(t, "list.csv", "email\na@example.org\n"), "--data", data, "--secret", strings.Repeat("s", 32)},
+		{"newsletter", "create", "morning", "--name", "Morning", "--data", data, "--language", "fr"},
+		{"campaign", "list", "--database", filepath.Join(data, "herald.db"), "--json"},
+	} {
+		if _, errOut, err := runCLI(t, "", args...); err != nil {
+			t.Errorf("herald %v = %v\n%s; want it taken", args, err, errOut)
+		}
 	}
 }
