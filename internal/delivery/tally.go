@@ -59,11 +59,7 @@ func (t *Tally) Add(id, campaignID int64, mail bool) {
 	if campaignID == 0 {
 		return
 	}
-	c := t.campaigns[campaignID]
-	if c == nil {
-		c = &CampaignCounts{CampaignID: campaignID}
-		t.campaigns[campaignID] = c
-	}
+	c := t.counts(campaignID)
 	switch r.State {
 	case Sent:
 		c.Sent++
@@ -72,6 +68,20 @@ func (t *Tally) Add(id, campaignID int64, mail bool) {
 	case Skipped:
 		c.Skipped++
 	}
+}
+
+// Skip counts a row of campaignID's ledger skipped after its result was
+// written: its campaign was cancelled while it was out with a worker, and
+// the result handed it back.
+func (t *Tally) Skip(campaignID int64) { t.counts(campaignID).Skipped++ }
+
+func (t *Tally) counts(campaignID int64) *CampaignCounts {
+	c := t.campaigns[campaignID]
+	if c == nil {
+		c = &CampaignCounts{CampaignID: campaignID}
+		t.campaigns[campaignID] = c
+	}
+	return c
 }
 
 // Campaigns returns the counter changes in campaign ID order, the order in

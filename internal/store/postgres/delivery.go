@@ -165,6 +165,9 @@ func (s *Store) RecordResults(ctx context.Context, rs []delivery.Result) (int, e
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		if err := skipCancelled(ctx, tx, rs, tally); err != nil {
+			return err
+		}
 		b := &pgx.Batch{}
 		for _, r := range tally.Suppress {
 			b.Queue(`INSERT INTO suppression (email_key, reason, created_at)
@@ -189,6 +192,43 @@ func (s *Store) RecordResults(ctx context.Context, rs []delivery.Result) (int, e
 		return 0, fmt.Errorf("postgres: record delivery results: %w", err)
 	}
 	return tally.Applied, nil
+}
+
+// skipCancelled skips the rows of rs that came back queued (handed back,
+// or deferred after a temporary failure) for a campaign cancelled while
+// they were out with a worker: nothing will claim them again. They count
+// as skipped in tally.
+func skipCancelled(ctx context.Context, tx pgx.Tx, rs []delivery.Result, tally *delivery.Tally) error {
+	var ids []int64
+	var at time.Time
+	for _, r := range rs {
+		if r.State == delivery.Queued {
+			ids = append(ids, r.ID)
+			if r.At.After(at) {
+				at = r.At
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `UPDATE delivery SET state = 'skipped', smtp_text = 'campaign cancelled',
+			next_attempt_at = 0, done_at = $1
+		WHERE id = ANY($2) AND kind = 'campaign' AND state = 'queued' AND lease_until = 0
+			AND campaign_id IN (SELECT id FROM campaign WHERE state = 'cancelled')
+		RETURNING campaign_id`, ms(at), ids)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var campaignID int64
+		if err := rows.Scan(&campaignID); err != nil {
+			return err
+		}
+		tally.Skip(campaignID)
+	}
+	return rows.Err()
 }
 
 // SentSince counts the mail sent since a time, for quotas, from the minute

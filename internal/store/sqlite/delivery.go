@@ -151,6 +151,9 @@ func (s *Store) RecordResults(ctx context.Context, rs []delivery.Result) (int, e
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		if err := skipCancelled(ctx, tx, rs, tally); err != nil {
+			return err
+		}
 		for _, r := range tally.Suppress {
 			if _, err := st[1].ExecContext(ctx, truncate(fmt.Sprintf("%d %s %s", r.Code, r.Status, r.Text), 300), ms(r.At), r.ID); err != nil {
 				return err
@@ -172,6 +175,44 @@ func (s *Store) RecordResults(ctx context.Context, rs []delivery.Result) (int, e
 		return 0, fmt.Errorf("sqlite: record delivery results: %w", err)
 	}
 	return tally.Applied, nil
+}
+
+// skipCancelled skips the rows of rs that came back queued (handed back,
+// or deferred after a temporary failure) for a campaign cancelled while
+// they were out with a worker: nothing will claim them again. They count
+// as skipped in tally.
+func skipCancelled(ctx context.Context, tx *sql.Tx, rs []delivery.Result, tally *delivery.Tally) error {
+	var ids []byte
+	var at time.Time
+	for _, r := range rs {
+		if r.State == delivery.Queued {
+			ids = strconv.AppendInt(append(ids, ','), r.ID, 10)
+			if r.At.After(at) {
+				at = r.At
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	ids[0] = '['
+	rows, err := tx.QueryContext(ctx, `UPDATE delivery SET state = 'skipped', smtp_text = 'campaign cancelled',
+			next_attempt_at = 0, done_at = ?
+		WHERE id IN (SELECT value FROM json_each(?)) AND kind = 'campaign' AND state = 'queued' AND lease_until = 0
+			AND campaign_id IN (SELECT id FROM campaign WHERE state = 'cancelled')
+		RETURNING campaign_id`, ms(at), string(append(ids, ']')))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var campaignID int64
+		if err := rows.Scan(&campaignID); err != nil {
+			return err
+		}
+		tally.Skip(campaignID)
+	}
+	return rows.Err()
 }
 
 // recordQuery is the statement that writes n results at once, each given

@@ -64,6 +64,7 @@ func RunAdmin(t *testing.T, open func(t *testing.T) AdminStore) {
 		{"LedgerOfCampaignAndSubscriber", testLedgerOfCampaignAndSubscriber},
 		{"ErasureForgetsTheAddress", testErasureForgetsTheAddress},
 		{"ErasedIDsAreNotGivenAgain", testErasedIDsAreNotGivenAgain},
+		{"CancelledRowsComingBackAreSkipped", testCancelledRowsComingBackAreSkipped},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

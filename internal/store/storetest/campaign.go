@@ -342,6 +342,46 @@ func testCampaignCancelSkipsTheRest(t *testing.T, st Store) {
 	}
 }
 
+// testCancelledRowsComingBackAreSkipped: a row out with a worker when its
+// campaign was cancelled, whose answer hands it back or defers it, is
+// skipped then, not left queued for a campaign that will never send again.
+func testCancelledRowsComingBackAreSkipped(t *testing.T, st AdminStore) {
+	ctx := context.Background()
+	t0 := time.Now().UTC().Truncate(time.Millisecond)
+	importConfirmed(t, st, t0, subscriber.ImportRow{Email: "r1@example.com"}, subscriber.ImportRow{Email: "r2@example.com"}, subscriber.ImportRow{Email: "r3@example.com"})
+	id := createCampaign(t, st, campaign.Campaign{NewsletterID: 1, Kind: campaign.Manual, Subject: "Now", Markdown: "x", ArticleMode: campaign.Full, State: campaign.Sending})
+	freezeAll(t, st, id, 10, t0)
+	out := claim(t, st, "w", t0, time.Minute)
+	if len(out) != 3 {
+		t.Fatalf("claimed %+v, want the three rows", out)
+	}
+	move(t, st, id, campaign.Cancelled, t0.Add(time.Second), time.Time{})
+	at := t0.Add(2 * time.Second)
+	record(t, st, 3,
+		delivery.Result{ID: out[0].ID, Fence: out[0].Fence, State: delivery.Queued, At: at, NextAttempt: at, FirstAttempt: out[0].FirstAttemptAt},
+		delivery.Result{ID: out[1].ID, Fence: out[1].Fence, State: delivery.Queued, At: at, NextAttempt: at.Add(time.Minute), FirstAttempt: at,
+			Attempted: true, Code: 451, Text: "try later"},
+		delivery.Result{ID: out[2].ID, Fence: out[2].Fence, State: delivery.Sent, At: at, Attempted: true})
+	for _, d := range out[:2] {
+		list, _, err := st.CampaignLedger(ctx, id, delivery.Skipped, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(list, func(l delivery.Delivery) bool { return l.ID == d.ID }) {
+			t.Errorf("delivery %d (%s) of the cancelled campaign, handed back or deferred, is not skipped: skipped rows %+v", d.ID, d.Recipient, list)
+		}
+	}
+	if queued, _, err := st.CampaignLedger(ctx, id, delivery.Queued, 0, 10); err != nil || len(queued) != 0 {
+		t.Errorf("queued rows of the cancelled campaign = %+v, %v; want none", queued, err)
+	}
+	if c := getCampaign(t, st, id); c.Sent != 1 || c.Skipped != 2 || c.Remaining() != 0 {
+		t.Errorf("Campaign(%d) = sent %d, skipped %d, remaining %d; want 1, 2, 0", id, c.Sent, c.Skipped, c.Remaining())
+	}
+	if n, err := st.CampaignInFlight(ctx, id, at); err != nil || n != 0 {
+		t.Errorf("CampaignInFlight(%d) = %d, %v; want 0", id, n, err)
+	}
+}
+
 // testFreezeConcurrently freezes one audience from four processes at once:
 // every subscriber gets exactly one row.
 func testFreezeConcurrently(t *testing.T, st Store) {
