@@ -146,9 +146,10 @@ func logRequests(next http.Handler, logger *slog.Logger, obs RequestObserver) ht
 	})
 }
 
-// redactPath hides the tokens in confirmation and unsubscribe links.
+// redactPath hides the tokens of the signed links in emails: confirmation,
+// unsubscribe and preferences. The last two never expire.
 func redactPath(p string) string {
-	for _, prefix := range []string{"/confirm/", "/unsubscribe/"} {
+	for _, prefix := range []string{"/confirm/", "/unsubscribe/", "/preferences/"} {
 		if len(p) > len(prefix) && p[:len(prefix)] == prefix {
 			return prefix + "…"
 		}
