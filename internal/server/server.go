@@ -70,12 +70,25 @@ func guardMetrics(next http.Handler, token string) http.Handler {
 		}
 		host, _, _ := net.SplitHostPort(r.RemoteAddr)
 		ip := net.ParseIP(host)
-		if ip != nil && ip.IsLoopback() && r.Header.Get("X-Forwarded-For") == "" && r.Header.Get("Forwarded") == "" {
+		if ip != nil && ip.IsLoopback() && !proxied(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
 		http.NotFound(w, r)
 	})
+}
+
+// proxied reports whether the request bears any sign of having come through
+// a proxy. Behind one on loopback every reader seems local, and a proxy
+// may send any of these headers alone, as nginx set to add only X-Real-IP
+// does.
+func proxied(r *http.Request) bool {
+	for _, k := range [...]string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-IP"} {
+		if len(r.Header.Values(k)) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // securityHeaders sets the headers every response carries. Scripts may come
