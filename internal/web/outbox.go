@@ -47,12 +47,14 @@ type textRun struct{ Text, URL string }
 
 // outboxAllowed lets only a developer on this machine see the outbox: the
 // connection must come from loopback and carry no sign of a proxy, since
-// behind a proxy every request would seem to come from loopback.
+// behind a proxy every request would seem to come from loopback. A proxy
+// may add any one of these headers alone, such as only X-Forwarded-Proto
+// where it ends TLS.
 func (h *Handler) outboxAllowed(r *http.Request) bool {
 	if h.outbox == nil {
 		return false
 	}
-	for _, k := range []string{"Forwarded", "X-Forwarded-For", "X-Real-IP"} {
+	for _, k := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-IP"} {
 		if len(r.Header.Values(k)) > 0 {
 			return false
 		}

@@ -64,6 +64,8 @@ func TestOutboxOnlyForLocalDevelopers(t *testing.T) {
 		{"127.0.0.1:5000", []string{"X-Forwarded-For", "203.0.113.9"}, 404},
 		{"127.0.0.1:5000", []string{"Forwarded", "for=203.0.113.9"}, 404},
 		{"127.0.0.1:5000", []string{"X-Real-IP", "203.0.113.9"}, 404},
+		{"127.0.0.1:5000", []string{"X-Forwarded-Host", "news.example"}, 404},
+		{"127.0.0.1:5000", []string{"X-Forwarded-Proto", "https"}, 404},
 		{"not an address", nil, 404},
 	} {
 		for _, target := range []string{"/outbox", msg} {
