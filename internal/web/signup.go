@@ -119,7 +119,7 @@ func (h *Handler) subscribe(w http.ResponseWriter, r *http.Request) error {
 	}
 	now := h.now()
 	ip := clientIP(r)
-	if h.limiter != nil && !h.limiter.allow(r.Context(), ip, now) {
+	if h.limiter != nil && !h.limiter.allow(r.Context(), network(ip), now) {
 		return refusal(lang, errTooMany)
 	}
 	box := &boxView{Words: words, Lang: lang, Source: safeSource(form.Get("source")), Offline: labelsFor(lang).Offline}
