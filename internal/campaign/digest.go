@@ -127,9 +127,11 @@ func (d *Digests) Run(ctx context.Context, now time.Time) error {
 // last taken came out, so the next digest (due at once) starts after it.
 // Articles announced at the same instant (published together, say) go in
 // the same digest, up to the most a campaign holds; dropped counts those
-// of such a crowd beyond it, which no digest will hold.
+// of such a crowd beyond it, which no digest will hold. An article
+// announced after now (by a process whose clock reads a little later) is
+// left to the next digest, whose clock starts at now.
 func digestBatch(arts []article.Article, now time.Time) (batch []article.Article, until time.Time, dropped int) {
-	batch = slices.Clone(arts)
+	batch = slices.DeleteFunc(slices.Clone(arts), func(a article.Article) bool { return a.AnnouncedAt.After(now) })
 	slices.SortStableFunc(batch, func(a, b article.Article) int { return a.AnnouncedAt.Compare(b.AnnouncedAt) })
 	until = now
 	if len(batch) > MaxDigestArticles {

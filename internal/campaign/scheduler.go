@@ -135,7 +135,9 @@ func (s *Scheduler) Tick(ctx context.Context) {
 		}
 	}
 	if s.digests != nil {
-		if err := s.digests.Run(ctx, now); err != nil {
+		// Read the clock again: what was announced just now, such as an
+		// article scheduled for the digest's own time, belongs in it.
+		if err := s.digests.Run(ctx, s.now()); err != nil {
 			fail("digests", "err", err)
 		}
 	}
