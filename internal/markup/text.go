@@ -9,7 +9,7 @@ import (
 
 // Text turns HTML into plain text a person can read in an email client's
 // text view or a feed reader: paragraphs and headings separated by blank
-// lines, list items as "- item", quotes prefixed "> ", links as
+// lines, list items as "- item" or "1. item", quotes prefixed "> ", links as
 // "text (url)". Entities are decoded, runs of whitespace collapsed outside
 // <pre>, and scripts, styles and other non-content elements left out.
 // It accepts fragments and whole documents, trusted or not; the result
@@ -151,7 +151,7 @@ func (b *textBuilder) walk(n *html.Node) {
 		b.add(listText(n), b.inItem)
 	case atom.Li:
 		b.flush()
-		b.add(itemText(n), b.inItem)
+		b.add(itemText(n, "- "), b.inItem)
 	case atom.Blockquote:
 		b.flush()
 		b.add(prefixLines(blockText(n, false), "> ", ">"), false)

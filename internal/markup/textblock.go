@@ -1,6 +1,7 @@
 package markup
 
 import (
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -14,16 +15,30 @@ func blockText(n *html.Node, inItem bool) string {
 	return b.String()
 }
 
-// listText renders a list one item per line. Ordered lists get the same
-// "- " marker: numbers add little in a text part and go wrong as soon as an
-// item wraps or a list is split. Stray content between items (old editors
-// put nested lists straight into <ul>) is indented under the item before it.
+// listText renders a list one item per line, "- " before each item of an
+// unordered list and its number before each item of an ordered one, which
+// counts from its start attribute: a ranking or a set of steps is read,
+// and referred to, by its numbers. Stray content between items (old
+// editors put nested lists straight into <ul>) is indented under the item
+// before it.
 func listText(list *html.Node) string {
+	ordered := list.DataAtom == atom.Ol
+	n := 1
+	if v, err := strconv.Atoi(attr(list, "start")); ordered && err == nil {
+		n = v
+	}
 	var items []string
+	indent := "  "
 	for c := list.FirstChild; c != nil; c = c.NextSibling {
 		if c.Type == html.ElementNode && c.DataAtom == atom.Li && c.Namespace == "" {
-			if t := itemText(c); t != "" {
+			marker := "- "
+			if ordered {
+				marker = strconv.Itoa(n) + ". "
+				n++
+			}
+			if t := itemText(c, marker); t != "" {
 				items = append(items, t)
+				indent = strings.Repeat(" ", len(marker))
 			}
 			continue
 		}
@@ -35,24 +50,24 @@ func listText(list *html.Node) string {
 		case len(items) == 0:
 			items = append(items, t)
 		default:
-			items[len(items)-1] += "\n" + prefixLines(t, "  ", "")
+			items[len(items)-1] += "\n" + prefixLines(t, indent, "")
 		}
 	}
 	return strings.Join(items, "\n")
 }
 
-// itemText renders one list item as "- first line" with later lines
-// indented to line up under the text.
-func itemText(li *html.Node) string {
+// itemText renders one list item as marker and its first line, with later
+// lines indented to line up under the text.
+func itemText(li *html.Node, marker string) string {
 	t := blockText(li, true)
 	if strings.TrimSpace(t) == "" {
 		return ""
 	}
 	first, rest, _ := strings.Cut(t, "\n")
 	if rest == "" {
-		return "- " + first
+		return marker + first
 	}
-	return "- " + first + "\n" + prefixLines(rest, "  ", "")
+	return marker + first + "\n" + prefixLines(rest, strings.Repeat(" ", len(marker)), "")
 }
 
 // prefixLines puts prefix before every line of s, or empty before lines
