@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"herald/internal/article"
+	"herald/internal/lang"
 	"herald/internal/markup"
 )
 
@@ -19,6 +20,7 @@ import (
 // everyone and never sees one subscriber's data while writing another's.
 type view struct {
 	Language    string
+	Dir         string // "rtl" or "ltr": the direction of Language
 	Site        string
 	SiteURL     string
 	Newsletter  string
@@ -48,8 +50,9 @@ type articleView struct {
 	Body      template.HTML
 	Published time.Time
 	// Lang is the article's language when it differs from the
-	// newsletter's, so that a screen reader pronounces it in its own.
-	Lang string
+	// newsletter's, so that a screen reader pronounces it in its own;
+	// Dir is then its direction, which may differ too.
+	Lang, Dir string
 }
 
 // markers are the placeholders for the slots in rendered templates. They
@@ -92,6 +95,7 @@ func newView(c *Compose, base *url.URL, m markers) *view {
 	if v.Language == "" {
 		v.Language = "en"
 	}
+	v.Dir = lang.Dir(v.Language)
 	v.T = wordsFor(v.Language)
 	if v.Newsletter == "" {
 		v.Newsletter = c.SiteName
@@ -111,7 +115,7 @@ func newView(c *Compose, base *url.URL, m markers) *view {
 			Published:  a.PublishedAt,
 		}
 		if a.Language != "" && !strings.EqualFold(a.Language, v.Language) {
-			av.Lang = a.Language
+			av.Lang, av.Dir = a.Language, lang.Dir(a.Language)
 		}
 		if c.Campaign.ArticleMode == Teaser {
 			if av.Standfirst == "" {
