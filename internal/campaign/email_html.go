@@ -155,7 +155,8 @@ func rawText(a atom.Atom) bool {
 }
 
 // absolutize makes the links and images of an HTML fragment absolute: in
-// an email there is no page to be relative to. page is the address the
+// an email there is no page to be relative to; it also fits its images to
+// the column (see fitImages). page is the address the
 // fragment was written for, which its relative links are read against:
 // an article's own URL for its body, as a browser on the site reads them.
 // anchors keeps links to a place in the fragment itself (#notes) as they
@@ -171,6 +172,7 @@ func absolutize(fragment string, page *url.URL, anchors bool) string {
 		body.AppendChild(n)
 	}
 	resolveLinks(body, page, "", anchors)
+	fitImages(body)
 	var b strings.Builder
 	for c := body.FirstChild; c != nil; c = c.NextSibling {
 		if err := html.Render(&b, c); err != nil {
