@@ -120,8 +120,7 @@ func newView(c *Compose, base *url.URL, m markers) *view {
 		if c.Campaign.ArticleMode == Teaser {
 			if av.Standfirst == "" {
 				// The opening paragraph stands in for a missing standfirst.
-				first, _, _ := strings.Cut(markup.Text(a.BodyHTML), "\n\n")
-				av.Standfirst = markup.Excerpt(first, 300)
+				av.Standfirst = markup.Excerpt(leadParagraph(a.BodyHTML), 300)
 			}
 		} else {
 			// BodyHTML is stored sanitised by the article's renderer. Its
