@@ -119,7 +119,7 @@ func (s *Store) RecordResults(ctx context.Context, rs []delivery.Result) (int, e
 			done, next = ms(r.At), 0
 		}
 		args = append(args, r.ID, r.Fence, string(r.State), attempted, next, ms(r.FirstAttempt),
-			r.Code, r.Status, truncate(r.Text, 1000), r.MessageID, done)
+			r.Code, clean(r.Status), truncate(clean(r.Text), 1000), clean(r.MessageID), done)
 	}
 	var tally *delivery.Tally
 	err := s.txWithMode(ctx, false, []string{
@@ -155,7 +155,7 @@ func (s *Store) RecordResults(ctx context.Context, rs []delivery.Result) (int, e
 			return err
 		}
 		for _, r := range tally.Suppress {
-			if _, err := st[1].ExecContext(ctx, truncate(fmt.Sprintf("%d %s %s", r.Code, r.Status, r.Text), 300), ms(r.At), r.ID); err != nil {
+			if _, err := st[1].ExecContext(ctx, truncate(clean(fmt.Sprintf("%d %s %s", r.Code, r.Status, r.Text)), 300), ms(r.At), r.ID); err != nil {
 				return err
 			}
 		}

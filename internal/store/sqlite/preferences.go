@@ -24,7 +24,7 @@ func (s *Store) SavePreferences(ctx context.Context, id int64, c subscriber.Pref
 			return err
 		}
 		if c.Rename {
-			if _, err := tx.ExecContext(ctx, `UPDATE subscriber SET name = ? WHERE id = ?`, c.Name, id); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE subscriber SET name = ? WHERE id = ?`, clean(c.Name), id); err != nil {
 				return err
 			}
 		}
@@ -38,7 +38,7 @@ func (s *Store) SavePreferences(ctx context.Context, id int64, c subscriber.Pref
 			}
 			out.Left = append(out.Left, left...)
 		}
-		consent := subscriber.Consent{SubscriberID: id, Action: subscriber.ConsentUnsubscribe, At: c.At, Source: c.Source, IP: c.IP}
+		consent := subscriber.Consent{SubscriberID: id, Action: subscriber.ConsentUnsubscribe, At: c.At, Source: c.Source, IP: clean(c.IP)}
 		if err := addConsents(ctx, tx, consent, out.Left); err != nil {
 			return err
 		}
@@ -69,7 +69,7 @@ func (s *Store) SavePreferences(ctx context.Context, id int64, c subscriber.Pref
 			}
 			out.Joined = append(out.Joined, joined...)
 		}
-		consent.Wording = c.Wording
+		consent.Wording = clean(c.Wording)
 		for _, action := range []subscriber.ConsentAction{subscriber.ConsentSignup, subscriber.ConsentConfirm} {
 			consent.Action = action
 			if err := addConsents(ctx, tx, consent, out.Joined); err != nil {

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"herald/internal/store"
 
@@ -376,6 +377,17 @@ func fromMS(v int64) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMilli(v).UTC()
+}
+
+// clean keeps text from outside (form fields, mail servers' answers) as
+// the PostgreSQL store keeps it, which cannot store NUL bytes or invalid
+// UTF-8: each invalid byte becomes U+FFFD and NUL is dropped. Both stores
+// then read back the same, and a database moved to PostgreSQL fits.
+func clean(s string) string {
+	if strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }
 
 // isUnique reports whether err is a unique-constraint violation, by code.

@@ -175,7 +175,7 @@ func execRows(ctx context.Context, tx *sql.Tx, st *signupStmts, i int, rows [][]
 func recordSignupRun(ctx context.Context, tx *sql.Tx, st *signupStmts, run []subscriber.Signup, confirmEvery time.Duration) error {
 	subs := make([][]any, len(run))
 	for i, in := range run {
-		subs[i] = []any{in.Email, subscriber.EmailKey(in.Email), in.Name, in.Language, ms(in.At)}
+		subs[i] = []any{in.Email, subscriber.EmailKey(in.Email), clean(in.Name), clean(in.Language), ms(in.At)}
 	}
 	type known struct{ id, confirmSent int64 }
 	ids := make(map[string]known, len(run))
@@ -207,7 +207,7 @@ func recordSignupRun(ctx context.Context, tx *sql.Tx, st *signupStmts, run []sub
 				joined[nl] = true
 				joins = append(joins, []any{k.id, nl, at})
 			}
-			consents = append(consents, []any{k.id, nl, at, in.Source, in.Wording, in.IP})
+			consents = append(consents, []any{k.id, nl, at, clean(in.Source), clean(in.Wording), clean(in.IP)})
 		}
 		if k.confirmSent == 0 || in.At.Sub(fromMS(k.confirmSent)) >= confirmEvery {
 			mails = append(mails, []any{k.id, in.Email, at, key})

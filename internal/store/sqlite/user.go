@@ -247,7 +247,7 @@ const sessionColumns = `id, user_id, created_at, last_seen_at, expires_at, ip, u
 func (s *Store) CreateSession(ctx context.Context, se user.Session) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO session (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			se.ID, se.UserID, ms(se.CreatedAt), ms(se.LastSeenAt), ms(se.ExpiresAt), se.IP, se.UserAgent)
+			se.ID, se.UserID, ms(se.CreatedAt), ms(se.LastSeenAt), ms(se.ExpiresAt), clean(se.IP), clean(se.UserAgent))
 		return err
 	})
 	if err != nil {

@@ -65,6 +65,7 @@ func RunAdmin(t *testing.T, open func(t *testing.T) AdminStore) {
 		{"ErasureForgetsTheAddress", testErasureForgetsTheAddress},
 		{"ErasedIDsAreNotGivenAgain", testErasedIDsAreNotGivenAgain},
 		{"CancelledRowsComingBackAreSkipped", testCancelledRowsComingBackAreSkipped},
+		{"OddTextReadsBackAlike", testOddTextReadsBackAlike},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
