@@ -59,6 +59,12 @@ func migrateDataCommand(ctx context.Context, args []string, getenv func(string) 
 	}
 	fmt.Fprintf(stdout, "copied %s, %s, in %s; row counts and SHA-256 checksums match the source\n",
 		plural(len(report.Tables), "table", "tables"), plural(int(rows), "row", "rows"), report.Elapsed.Round(time.Millisecond))
+	for _, t := range report.Tables {
+		if t.Cleaned > 0 {
+			fmt.Fprintf(stdout, "%s: %s held NUL or invalid UTF-8, which PostgreSQL refuses; copied with U+FFFD for each invalid byte and without NUL\n",
+				t.Name, plural(int(t.Cleaned), "text value", "text values"))
+		}
+	}
 	fmt.Fprintf(stdout, "the copy is of %s as it was when the copy began: if herald was still serving from it, "+
 		"stop it, %s, and copy again before switching\n", source, recreate(target))
 	return nil

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -137,10 +138,23 @@ type sourceRows struct {
 	rows     *sql.Rows
 	vals     []any
 	ptrs     []any
+	text     []bool // the columns holding text
+	cleaned  int64  // text values changed to fit PostgreSQL
 	d        *digest
 	err      error
 	progress func(rows int64)
 	next     time.Time
+}
+
+// clean makes text storable in PostgreSQL, which refuses NUL bytes and
+// invalid UTF-8 where SQLite keeps them, as the PostgreSQL store does
+// with such text from outside: each invalid byte becomes U+FFFD and NUL
+// is dropped. It reports whether s had to change.
+func clean(s string) (string, bool) {
+	if strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) {
+		return s, false
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", ""), true
 }
 
 func (s *sourceRows) Next() bool {
@@ -151,6 +165,14 @@ func (s *sourceRows) Next() bool {
 	if err := s.rows.Scan(s.ptrs...); err != nil {
 		s.err = err
 		return false
+	}
+	for i, text := range s.text {
+		if v, ok := s.vals[i].(string); ok && text {
+			if c, changed := clean(v); changed {
+				s.vals[i] = c
+				s.cleaned++
+			}
+		}
 	}
 	if err := s.d.row(s.vals); err != nil {
 		s.err = err
@@ -169,18 +191,20 @@ func (s *sourceRows) Values() ([]any, error) { return s.vals, nil }
 func (s *sourceRows) Err() error             { return s.err }
 
 // copyTable streams the table from the source snapshot into the target
-// with COPY and returns the rows read and their sum. progress, when set,
-// hears the running count about once a second.
-func copyTable(ctx context.Context, src *sql.Tx, dst pgx.Tx, p plan, progress func(rows int64)) (int64, string, error) {
+// with COPY and returns the rows read and their sum, taken over the values
+// as written, and how many text values were cleaned to fit. progress, when
+// set, hears the running count about once a second.
+func copyTable(ctx context.Context, src *sql.Tx, dst pgx.Tx, p plan, progress func(rows int64)) (copied, error) {
 	rows, err := src.QueryContext(ctx, p.sourceQuery())
 	if err != nil {
-		return 0, "", fmt.Errorf("read %s from the source: %w", p.name, err)
+		return copied{}, fmt.Errorf("read %s from the source: %w", p.name, err)
 	}
 	defer rows.Close()
-	s := &sourceRows{rows: rows, vals: make([]any, len(p.cols)), ptrs: make([]any, len(p.cols)), d: newDigest(),
-		progress: progress, next: time.Now().Add(time.Second)}
+	s := &sourceRows{rows: rows, vals: make([]any, len(p.cols)), ptrs: make([]any, len(p.cols)), text: make([]bool, len(p.cols)),
+		d: newDigest(), progress: progress, next: time.Now().Add(time.Second)}
 	for i := range s.vals {
 		s.ptrs[i] = &s.vals[i]
+		s.text[i] = p.cols[i].textual()
 	}
 	names := make([]string, len(p.cols))
 	for i, c := range p.cols {
@@ -188,15 +212,22 @@ func copyTable(ctx context.Context, src *sql.Tx, dst pgx.Tx, p plan, progress fu
 	}
 	n, err := dst.CopyFrom(ctx, pgx.Identifier{p.name}, names, s)
 	if s.err != nil {
-		return 0, "", fmt.Errorf("read %s from the source: %w", p.name, s.err)
+		return copied{}, fmt.Errorf("read %s from the source: %w", p.name, s.err)
 	}
 	if err != nil {
-		return 0, "", fmt.Errorf("copy %s into the target: %w", p.name, err)
+		return copied{}, fmt.Errorf("copy %s into the target: %w", p.name, err)
 	}
 	if n != s.d.rows {
-		return 0, "", fmt.Errorf("copy %s into the target: %d rows read but %d written", p.name, s.d.rows, n)
+		return copied{}, fmt.Errorf("copy %s into the target: %d rows read but %d written", p.name, s.d.rows, n)
 	}
-	return n, s.d.sum(), nil
+	return copied{rows: n, sum: s.d.sum(), cleaned: s.cleaned}, nil
+}
+
+// copied is what copyTable wrote.
+type copied struct {
+	rows    int64
+	sum     string
+	cleaned int64
 }
 
 // sumTarget reads the table back from the target, inside the copying

@@ -47,6 +47,11 @@ type Table struct {
 	Name     string
 	Rows     int64
 	Checksum string // hex SHA-256 of the rows in key order, equal on both sides
+	// Cleaned counts the text values that held NUL or invalid UTF-8,
+	// which PostgreSQL refuses: they were copied with each invalid byte
+	// as U+FFFD and without NUL, as the PostgreSQL store keeps such text,
+	// and the checksum is of the values as copied.
+	Cleaned int64
 }
 
 // Report is what was copied.
@@ -181,12 +186,12 @@ func copyAll(ctx context.Context, stx *sql.Tx, dtx pgx.Tx, opts Options) (Report
 				opts.Progress(Progress{Table: p.name, Rows: n, Total: total, Elapsed: time.Since(began), Done: done})
 			}
 		}
-		n, sum, err := copyTable(ctx, stx, dtx, p, func(n int64) { report(n, false) })
+		c, err := copyTable(ctx, stx, dtx, p, func(n int64) { report(n, false) })
 		if err != nil {
 			return Report{}, fmt.Errorf("transfer: %w", err)
 		}
-		report(n, true)
-		copied[i] = Table{Name: p.name, Rows: n, Checksum: sum}
+		report(c.rows, true)
+		copied[i] = Table{Name: p.name, Rows: c.rows, Checksum: c.sum, Cleaned: c.cleaned}
 	}
 	for _, p := range tables {
 		if err := resetSequences(ctx, stx, dtx, p.name); err != nil {
