@@ -46,3 +46,22 @@ func testTakeFromWindowConcurrently(t *testing.T, st Store) {
 		t.Errorf("%d workers took %d in one window, want exactly the limit %d", workers, total.Load(), limit)
 	}
 }
+
+// testCountInWindow counts by key and fixed window, as the signup limit
+// shared by every node does.
+func testCountInWindow(t *testing.T, st Store) {
+	ctx := context.Background()
+	t0 := time.UnixMilli(1_800_000_000_000).UTC() // the start of a one-minute window
+	count := func(key string, at time.Time, want int) {
+		t.Helper()
+		got, err := st.CountInWindow(ctx, key, time.Minute, at)
+		if err != nil || got != want {
+			t.Errorf("CountInWindow(%s, %v) = %d, %v; want %d", key, at.Sub(t0), got, err, want)
+		}
+	}
+	count("signup:192.0.2.1", t0, 1)
+	count("signup:192.0.2.1", t0.Add(59*time.Second), 2)
+	count("signup:192.0.2.2", t0, 1)                     // keys do not share
+	count("signup:192.0.2.1", t0.Add(time.Minute), 1)    // a new window
+	count("signup:192.0.2.1", t0.Add(61*time.Second), 2) // and it counts on
+}

@@ -50,6 +50,7 @@ type Store interface {
 	SentSince(ctx context.Context, since time.Time) (int, error)
 	QueueStats(ctx context.Context) (depth int, oldest time.Time, err error)
 	TakeFromWindow(ctx context.Context, key string, window time.Duration, now time.Time, want, limit int) (int, error)
+	CountInWindow(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
 
 	CreateCampaign(ctx context.Context, c *campaign.Campaign) (int64, error)
 	Campaign(ctx context.Context, id int64) (campaign.Campaign, error)
@@ -112,6 +113,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"CampaignPauseResume", testCampaignPauseResume},
 		{"HandedBackWhilePausedIsHeld", testHandedBackWhilePausedIsHeld},
 		{"TakeFromWindow", testTakeFromWindow},
+		{"CountInWindow", testCountInWindow},
 		{"TakeFromWindowConcurrently", testTakeFromWindowConcurrently},
 		{"CampaignCancelSkipsTheRest", testCampaignCancelSkipsTheRest},
 		{"FreezeConcurrently", testFreezeConcurrently},
