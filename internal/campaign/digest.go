@@ -23,7 +23,18 @@ type DigestStore interface {
 	// creating c (if not nil) in the same transaction; false when another
 	// process moved it first.
 	RecordDigest(ctx context.Context, newsletterID int64, prev, now time.Time, c *Campaign) (bool, error)
+	// DigestArticleIDs lists the articles held by the newsletter's
+	// digests created at or after since.
+	DigestArticleIDs(ctx context.Context, newsletterID int64, since time.Time) ([]int64, error)
 }
+
+// digestLookback is how far before its clock a digest looks again for
+// articles the last one did not hold. An article is announced with the
+// time its process read before the announcement committed; another
+// process's digest, made in between, could not see it, and moved its
+// clock past that time. Such an article goes in the next digest; those
+// the last digests held are not told again.
+const digestLookback = time.Minute
 
 // Digests turns the articles published since a newsletter's last digest
 // into a campaign at the newsletter's chosen local time.
@@ -80,8 +91,7 @@ func (d *Digests) Run(ctx context.Context, now time.Time) error {
 		// after it, whatever publication time they carry), in the
 		// newsletter's language only: a story and its translation are one
 		// story, told once.
-		arts, err := d.store.ListArticles(ctx, article.Query{AnnouncedAfter: nl.LastDigestAt,
-			Language: nl.Language, Limit: maxDigestBacklog}, now)
+		arts, err := d.newArticles(ctx, nl, now)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -118,6 +128,23 @@ func (d *Digests) Run(ctx context.Context, now time.Time) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// newArticles lists the articles a digest of nl made at now may hold:
+// those announced since its last digest, and those announced in the
+// minute before it that no digest holds (see digestLookback).
+func (d *Digests) newArticles(ctx context.Context, nl subscriber.Newsletter, now time.Time) ([]article.Article, error) {
+	from := nl.LastDigestAt.Add(-digestLookback)
+	arts, err := d.store.ListArticles(ctx, article.Query{AnnouncedAfter: from,
+		Language: nl.Language, Limit: maxDigestBacklog}, now)
+	if err != nil || len(arts) == 0 {
+		return arts, err
+	}
+	held, err := d.store.DigestArticleIDs(ctx, nl.ID, from)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(arts, func(a article.Article) bool { return slices.Contains(held, a.ID) }), nil
 }
 
 // digestBatch takes the articles of one digest from those that came out

@@ -117,3 +117,34 @@ func TestDigestLeavesWhatCameOutAfterItsTimeToTheNext(t *testing.T) {
 		t.Errorf("article %d is in %d digests (%v); want 1", id, count[id], each)
 	}
 }
+
+// TestDigestTakesAnArticleAnnouncedBehindItsClock: another process
+// announced an article with the time it read before its announcement
+// committed, and a digest made in between moved its clock past that time.
+// The next digest holds the article, and not again the ones the first
+// one held.
+func TestDigestTakesAnArticleAnnouncedBehindItsClock(t *testing.T) {
+	f := setup(t)
+	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	nlID := f.morning(t, day.Add(7*time.Hour))
+	due := day.Add(24*time.Hour + 7*time.Hour)
+	early := f.publish(t, "Early story", due.Add(-time.Hour))
+	if _, err := f.st.AnnounceArticles(f.ctx, due.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	d := campaign.NewDigests(f.st, nil)
+	if err := d.Run(f.ctx, due.Add(20*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	late := f.publish(t, "Late story", due.Add(10*time.Millisecond))
+	if _, err := f.st.AnnounceArticles(f.ctx, due.Add(10*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Run(f.ctx, due.Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	count, each := f.digestArticles(t, nlID)
+	if count[early] != 1 || count[late] != 1 || len(each) != 2 {
+		t.Errorf("digests hold %v; want the early story in the first and the late one in the second, once each", each)
+	}
+}

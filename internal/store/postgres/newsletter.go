@@ -60,3 +60,18 @@ func (s *Store) RecordDigest(ctx context.Context, newsletterID int64, prev, now 
 	}
 	return advanced, nil
 }
+
+// DigestArticleIDs lists the articles held by the newsletter's digests
+// created at or after since.
+func (s *Store) DigestArticleIDs(ctx context.Context, newsletterID int64, since time.Time) ([]int64, error) {
+	rows, err := s.pool.Query(ctx, `SELECT ca.article_id FROM campaign c JOIN campaign_article ca ON ca.campaign_id = c.id
+		WHERE c.newsletter_id = $1 AND c.kind = 'digest' AND c.created_at >= $2`, newsletterID, ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: digest articles of newsletter %d: %w", newsletterID, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("postgres: digest articles of newsletter %d: %w", newsletterID, err)
+	}
+	return ids, nil
+}

@@ -56,3 +56,26 @@ func (s *Store) RecordDigest(ctx context.Context, newsletterID int64, prev, now 
 	}
 	return advanced, nil
 }
+
+// DigestArticleIDs lists the articles held by the newsletter's digests
+// created at or after since.
+func (s *Store) DigestArticleIDs(ctx context.Context, newsletterID int64, since time.Time) ([]int64, error) {
+	rows, err := s.query(ctx, `SELECT ca.article_id FROM campaign c JOIN campaign_article ca ON ca.campaign_id = c.id
+		WHERE c.newsletter_id = ? AND c.kind = 'digest' AND c.created_at >= ?`, newsletterID, ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: digest articles of newsletter %d: %w", newsletterID, err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sqlite: digest articles of newsletter %d: %w", newsletterID, err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: digest articles of newsletter %d: %w", newsletterID, err)
+	}
+	return ids, nil
+}

@@ -476,6 +476,45 @@ func testNewslettersAndDigestClock(t *testing.T, st Store) {
 	}
 }
 
+// testDigestArticleIDs lists the articles of a newsletter's recent
+// digests: not those of its other campaigns, nor other newsletters'.
+func testDigestArticleIDs(t *testing.T, st Store) {
+	ctx := context.Background()
+	t0 := time.Now().UTC().Truncate(time.Millisecond)
+	var ids []int64
+	for _, title := range []string{"In the digest", "In a manual issue", "In another digest"} {
+		a := article.Article{Title: title, Language: "en", Status: article.Published, PublishedAt: t0}
+		if err := a.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		id, err := st.SaveArticle(ctx, &a)
+		if err != nil {
+			t.Fatalf("SaveArticle(%s) = %v", title, err)
+		}
+		ids = append(ids, id)
+	}
+	morning, err := st.CreateNewsletter(ctx, &subscriber.Newsletter{Slug: "morning", Name: "Morning", CreatedAt: t0, Digest: "daily"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []campaign.Campaign{
+		{NewsletterID: morning, Kind: campaign.Digest, ArticleIDs: ids[:1]},
+		{NewsletterID: morning, Kind: campaign.Manual, ArticleIDs: ids[1:2]},
+		{NewsletterID: 1, Kind: campaign.Digest, ArticleIDs: ids[2:]},
+	} {
+		c.Subject, c.ArticleMode, c.State = "Issue", campaign.Teaser, campaign.Sent
+		if _, err := st.CreateCampaign(ctx, &c); err != nil {
+			t.Fatalf("CreateCampaign(%+v) = %v", c, err)
+		}
+	}
+	if got, err := st.DigestArticleIDs(ctx, morning, t0.Add(-time.Minute)); err != nil || !cmp.Equal(got, ids[:1]) {
+		t.Errorf("DigestArticleIDs(morning, a minute ago) = %v, %v; want %v", got, err, ids[:1])
+	}
+	if got, err := st.DigestArticleIDs(ctx, morning, time.Now().Add(time.Hour)); err != nil || len(got) != 0 {
+		t.Errorf("DigestArticleIDs(morning, in an hour) = %v, %v; want none", got, err)
+	}
+}
+
 func testArticlesByID(t *testing.T, st Store) {
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	a := save(t, st, article.Article{Title: "One", PublishedAt: now, Authors: []article.Author{{Name: "Ana"}}})

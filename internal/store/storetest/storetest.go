@@ -42,6 +42,7 @@ type Store interface {
 
 	CreateNewsletter(ctx context.Context, n *subscriber.Newsletter) (int64, error)
 	RecordDigest(ctx context.Context, newsletterID int64, prev, now time.Time, c *campaign.Campaign) (bool, error)
+	DigestArticleIDs(ctx context.Context, newsletterID int64, since time.Time) ([]int64, error)
 	subscriber.ImportStore
 	ExportSubscribers(ctx context.Context, newsletterID, afterID int64, limit int) ([]subscriber.ExportRow, error)
 
@@ -119,6 +120,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"FreezeConcurrently", testFreezeConcurrently},
 		{"AudienceByLanguage", testAudienceByLanguage},
 		{"NewslettersAndDigestClock", testNewslettersAndDigestClock},
+		{"DigestArticleIDs", testDigestArticleIDs},
 		{"ImportAndExport", testImportAndExport},
 		{"ImportLanguage", testImportLanguage},
 		{"ImporterOneWriter", func(t *testing.T, st Store) { testImporterInFileOrder(t, st, 1) }},
