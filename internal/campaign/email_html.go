@@ -13,6 +13,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"herald/internal/mail"
+	"herald/internal/markup"
 )
 
 // renderHTML runs the layout once, inlines its CSS (many mail clients drop
@@ -43,10 +44,18 @@ func renderHTML(t *template.Template, v *view, base *url.URL) ([]mail.Segment, e
 	})
 }
 
+// textWidth is the column the text part is wrapped at: mail programs show
+// it in a fixed-width font as it comes, in windows of about 78 columns,
+// and quoting it in a reply adds a few more.
+const textWidth = 72
+
 // renderText runs the embedded plain-text layout, which no one customises:
-// the text part is for readers who want the words, not the design.
+// the text part is for readers who want the words, not the design. Its
+// content is laid out here, once per campaign, not per message.
 func renderText(v *view) ([]mail.Segment, error) {
-	t, err := texttemplate.ParseFS(emailTemplates, "templates/email.txt")
+	wrap := func(s string) string { return markup.Wrap(s, textWidth) }
+	t, err := texttemplate.New("email.txt").Funcs(texttemplate.FuncMap{"wrap": wrap}).
+		ParseFS(emailTemplates, "templates/email.txt")
 	if err != nil {
 		return nil, fmt.Errorf("text template: %w", err)
 	}

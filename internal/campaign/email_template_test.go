@@ -89,7 +89,7 @@ func TestCustomTemplate(t *testing.T) {
 	if strings.Contains(p.HTML, "<script") || strings.Contains(p.HTML, "<img") {
 		t.Errorf("custom template output holds markup from the content:\n%s", p.HTML)
 	}
-	if !strings.Contains(p.Text, "Unsubscribe: "+r.UnsubscribeURL) {
+	if !strings.Contains(p.Text, "Unsubscribe:\n"+r.UnsubscribeURL) {
 		t.Errorf("text part of a custom-template email lacks the unsubscribe link:\n%s", p.Text)
 	}
 }

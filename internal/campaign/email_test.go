@@ -207,7 +207,7 @@ func TestEmailContent(t *testing.T) {
 		}
 		for _, want := range []string{
 			"Hello <b>Zoë & \"Co\"</b>,\n\n",
-			"Unsubscribe: " + r.UnsubscribeURL + "\n",
+			"Unsubscribe:\n" + r.UnsubscribeURL + "\n",
 			r.PreferencesURL,
 			"Harbour bridge reopens to traffic\nBy Maya Lindqvist\n",
 			testBase + "/articles/ferry-timetable",
@@ -373,7 +373,7 @@ func BenchmarkNewEmail(b *testing.B) {
 // The default layout speaks the newsletter's language around the content.
 func TestEmailInTheNewsletterLanguage(t *testing.T) {
 	for lang, want := range map[string][]string{
-		"fr":    {"Bonjour Ana,", "Lire la suite", "Vous recevez cet e-mail parce que vous êtes abonné à The Weekly de Harbour Times.", "Se désabonner: ", `lang="fr"`},
+		"fr":    {"Bonjour Ana,", "Lire la suite", "Vous recevez cet e-mail parce que vous êtes abonné à The Weekly de Harbour Times.", "Se désabonner:\n", `lang="fr"`},
 		"de-AT": {"Guten Tag Ana,", "Weiterlesen", "weil Sie The Weekly von Harbour Times abonniert haben.", "Abonnements verwalten"},
 		"es":    {"Hola Ana,", "Seguir leyendo", "Darse de baja"},
 		"it":    {"Hello Ana,", "Read more", "You receive this email because you subscribed to The Weekly from Harbour Times."},
@@ -383,8 +383,10 @@ func TestEmailInTheNewsletterLanguage(t *testing.T) {
 		r := testRecipient()
 		r.Name = "Ana"
 		_, p := render(t, c, r)
+		// The text part is wrapped: its sentences may span lines.
+		text := strings.Join(strings.Fields(p.Text), " ")
 		for _, w := range want {
-			if !strings.Contains(p.Text+p.HTML, w) {
+			if !strings.Contains(p.Text+p.HTML, w) && !strings.Contains(text, w) {
 				t.Errorf("email of a newsletter in %s lacks %q", lang, w)
 			}
 		}
@@ -487,4 +489,40 @@ func attr(n *html.Node, key string) string {
 		}
 	}
 	return ""
+}
+
+// The text part is read in a fixed-width font as it comes: its headings,
+// code, quotes and long lines are laid out for that when the campaign is
+// compiled.
+func TestEmailTextPartLayout(t *testing.T) {
+	c := fullCompose()
+	report := "https://gov.example/reports/2026/harbour-bridge-reopening-timetable-and-consultation-responses.pdf"
+	c.Articles[0].BodyHTML = "<h2>What changes</h2>\n" +
+		"<p>The first bus crossed at 6:12 this morning, and the council says cyclists may use the new lane from Monday onwards. " +
+		`The <a href="` + report + `">full report</a> has the timetable.</p>` + "\n" +
+		"<blockquote><p>We kept the bridge open to pedestrians all through the repairs, which took longer than anyone expected.</p></blockquote>\n" +
+		"<pre><code>06:12 first bus\n06:40 second bus\n</code></pre>\n" +
+		"<ul><li>Buses run every ten minutes at peak times and every twenty minutes in the evening.</li></ul>\n"
+	c.Articles[1].Standfirst = "Three crossings move by ten minutes from Monday, and the late boat on Saturdays is cancelled."
+	_, p := render(t, c, testRecipient())
+	for _, want := range []string{
+		"What changes\n------------\n\n",
+		"The first bus crossed at 6:12 this morning, and the council says\ncyclists may use the new lane from Monday onwards. The full report\n(" + report + ")\nhas the timetable.\n\n",
+		"> We kept the bridge open to pedestrians all through the repairs, which\n> took longer than anyone expected.\n\n",
+		"    06:12 first bus\n    06:40 second bus\n\n",
+		"- Buses run every ten minutes at peak times and every twenty minutes in\n  the evening.",
+	} {
+		if !strings.Contains(p.Text, want) {
+			t.Errorf("text part lacks %q:\n%s", want, p.Text)
+		}
+	}
+	c.Campaign.ArticleMode = Teaser
+	_, teaser := render(t, c, testRecipient())
+	for _, text := range []string{p.Text, teaser.Text} {
+		for _, line := range strings.Split(text, "\n") {
+			if n := len([]rune(line)); n > 72 && strings.Contains(line, " ") && !strings.HasPrefix(line, "    ") {
+				t.Errorf("text part has a line of %d runes that could be wrapped: %q", n, line)
+			}
+		}
+	}
 }

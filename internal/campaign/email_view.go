@@ -171,7 +171,7 @@ func (v *view) text() textView {
 		Site:           v.Site,
 		SiteURL:        v.SiteURL,
 		Newsletter:     v.Newsletter,
-		Intro:          markup.Text(string(v.Intro)),
+		Intro:          markup.TextPart(string(v.Intro), textWidth),
 		Greeting:       v.Greeting,
 		UnsubscribeURL: v.UnsubscribeURL,
 		PreferencesURL: v.PreferencesURL,
@@ -183,7 +183,7 @@ func (v *view) text() textView {
 			URL:        a.URL,
 			Byline:     a.Byline,
 			Standfirst: a.Standfirst,
-			Body:       markup.Text(string(a.Body)),
+			Body:       markup.TextPart(string(a.Body), textWidth),
 		})
 	}
 	return t

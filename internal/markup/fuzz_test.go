@@ -28,6 +28,7 @@ func FuzzHTML(f *testing.F) {
 		}
 		// The plain-text path must cope with whatever HTML produces.
 		Excerpt(Text(got), 80)
+		TextPart(got, 72)
 	})
 }
 

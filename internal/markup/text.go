@@ -16,15 +16,49 @@ import (
 // contains no markup, but it is text and must still be escaped wherever it
 // is placed into HTML.
 func Text(src string) string {
+	return textOf(src, layout{})
+}
+
+// TextPart is Text laid out for the text part of an email, which mail
+// programs show in a fixed-width font without reflowing it: paragraphs,
+// list items and quotes wrapped at width columns (see Wrap), with list
+// items and quotes wrapped under their markers; headings underlined, "="
+// under a top-level one and "-" under the others; code indented by four
+// spaces and never wrapped, since its line breaks are its meaning.
+func TextPart(src string, width int) string {
+	return textOf(src, layout{width: width, styled: true})
+}
+
+func textOf(src string, l layout) string {
 	doc, err := html.Parse(strings.NewReader(src))
 	if err != nil {
 		// html.Parse only fails when reading fails, which a
 		// strings.Reader never does.
 		return ""
 	}
-	var b textBuilder
+	b := textBuilder{layout: l}
 	b.walkChildren(doc)
 	return b.String()
+}
+
+// layout is how a container's text is set: as it comes for Text, and for
+// TextPart wrapped to a width with headings and code set apart.
+type layout struct {
+	width  int  // columns to wrap at; zero does not wrap
+	styled bool // headings underlined, code indented
+}
+
+// minWidth is the narrowest deeply nested quotes and lists are wrapped to,
+// so that their text is not cut into a word per line.
+const minWidth = 20
+
+// inside is the layout of a container whose lines get a prefix of n
+// columns, such as "> " or a list item's marker.
+func (l layout) inside(n int) layout {
+	if l.width > 0 {
+		l.width = max(l.width-n, minWidth)
+	}
+	return l
 }
 
 // part is one finished block of text. Tight parts join the previous part
@@ -43,6 +77,7 @@ type textBuilder struct {
 	parts  []part
 	line   strings.Builder
 	inItem bool // inside a list item: nested lists are tight
+	layout layout
 }
 
 // String returns the blocks collected so far, separated by blank lines.
@@ -77,7 +112,7 @@ func (b *textBuilder) flush() {
 	b.line.Reset()
 	lines := strings.Split(raw, "\n")
 	for i, l := range lines {
-		lines[i] = strings.TrimSpace(l)
+		lines[i] = Wrap(strings.TrimSpace(l), b.layout.width)
 	}
 	b.add(strings.Trim(strings.Join(lines, "\n"), "\n"), false)
 }
@@ -135,6 +170,11 @@ func (b *textBuilder) walk(n *html.Node) {
 	if n.Namespace != "" {
 		return // svg and math: drawings and formulas do not read as text
 	}
+	if b.layout.styled && isHeading(n.DataAtom) {
+		b.flush()
+		b.add(headingText(n, b.layout), false)
+		return
+	}
 	switch n.DataAtom {
 	case atom.Head, atom.Script, atom.Style, atom.Template, atom.Noscript,
 		atom.Iframe, atom.Object, atom.Embed, atom.Audio, atom.Video,
@@ -148,16 +188,16 @@ func (b *textBuilder) walk(n *html.Node) {
 		b.link(n)
 	case atom.Ul, atom.Ol, atom.Menu:
 		b.flush()
-		b.add(listText(n), b.inItem)
+		b.add(listText(n, b.layout), b.inItem)
 	case atom.Li:
 		b.flush()
-		b.add(itemText(n, "- "), b.inItem)
+		b.add(itemText(n, "- ", b.layout), b.inItem)
 	case atom.Blockquote:
 		b.flush()
-		b.add(prefixLines(blockText(n, false), "> ", ">"), false)
+		b.add(prefixLines(blockText(n, false, b.layout.inside(2)), "> ", ">"), false)
 	case atom.Pre:
 		b.flush()
-		b.add(preText(n), false)
+		b.add(preText(n, b.layout), false)
 	case atom.Table:
 		b.flush()
 		b.add(tableText(n), false)

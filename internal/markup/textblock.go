@@ -9,8 +9,8 @@ import (
 )
 
 // blockText renders n's children as a container of their own.
-func blockText(n *html.Node, inItem bool) string {
-	b := textBuilder{inItem: inItem}
+func blockText(n *html.Node, inItem bool, l layout) string {
+	b := textBuilder{inItem: inItem, layout: l}
 	b.walkChildren(n)
 	return b.String()
 }
@@ -21,7 +21,7 @@ func blockText(n *html.Node, inItem bool) string {
 // and referred to, by its numbers. Stray content between items (old
 // editors put nested lists straight into <ul>) is indented under the item
 // before it.
-func listText(list *html.Node) string {
+func listText(list *html.Node, l layout) string {
 	ordered := list.DataAtom == atom.Ol
 	n := 1
 	if v, err := strconv.Atoi(attr(list, "start")); ordered && err == nil {
@@ -36,13 +36,13 @@ func listText(list *html.Node) string {
 				marker = strconv.Itoa(n) + ". "
 				n++
 			}
-			if t := itemText(c, marker); t != "" {
+			if t := itemText(c, marker, l); t != "" {
 				items = append(items, t)
 				indent = strings.Repeat(" ", len(marker))
 			}
 			continue
 		}
-		b := textBuilder{inItem: true}
+		b := textBuilder{inItem: true, layout: l.inside(len(indent))}
 		b.walk(c)
 		t := b.String()
 		switch {
@@ -58,8 +58,8 @@ func listText(list *html.Node) string {
 
 // itemText renders one list item as marker and its first line, with later
 // lines indented to line up under the text.
-func itemText(li *html.Node, marker string) string {
-	t := blockText(li, true)
+func itemText(li *html.Node, marker string, l layout) string {
+	t := blockText(li, true, l.inside(len(marker)))
 	if strings.TrimSpace(t) == "" {
 		return ""
 	}
@@ -86,9 +86,42 @@ func prefixLines(s, prefix, empty string) string {
 
 // preText keeps preformatted text as it is, since in code and poetry the
 // line breaks and indentation are the content; only the trailing newline
-// that ends every code block is dropped.
-func preText(pre *html.Node) string {
-	return strings.TrimRight(textContent(pre), " \t\r\n")
+// that ends every code block is dropped. A styled layout indents it by
+// four spaces, which sets it apart from the text around it.
+func preText(pre *html.Node, l layout) string {
+	t := strings.TrimRight(textContent(pre), " \t\r\n")
+	if l.styled {
+		t = prefixLines(t, "    ", "")
+	}
+	return t
+}
+
+// headingText renders a heading on lines of its own, underlined as wide
+// as its longest line: "=" under <h1>, "-" under the others, as plain-text
+// newsletters and Markdown's setext headings do.
+func headingText(h *html.Node, l layout) string {
+	t := Wrap(collapse(blockText(h, false, layout{})), l.width)
+	if t == "" {
+		return ""
+	}
+	rule := "-"
+	if h.DataAtom == atom.H1 {
+		rule = "="
+	}
+	w := 0
+	for line := range strings.SplitSeq(t, "\n") {
+		w = max(w, columns(line))
+	}
+	return t + "\n" + strings.Repeat(rule, w)
+}
+
+// isHeading reports whether a is one of <h1> to <h6>.
+func isHeading(a atom.Atom) bool {
+	switch a {
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		return true
+	}
+	return false
 }
 
 // tableText renders a table a row per line with cells separated by " | ",
@@ -103,7 +136,7 @@ func tableText(table *html.Node) string {
 			}
 			switch c.DataAtom {
 			case atom.Caption:
-				if t := collapse(blockText(c, false)); t != "" {
+				if t := collapse(blockText(c, false, layout{})); t != "" {
 					rows = append(rows, t)
 				}
 			case atom.Thead, atom.Tbody, atom.Tfoot:
@@ -127,7 +160,7 @@ func rowText(tr *html.Node) string {
 		if c.Type != html.ElementNode || (c.DataAtom != atom.Td && c.DataAtom != atom.Th) {
 			continue
 		}
-		t := collapse(blockText(c, false))
+		t := collapse(blockText(c, false, layout{}))
 		if t != "" {
 			empty = false
 		}
