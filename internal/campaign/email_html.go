@@ -27,11 +27,11 @@ func renderHTML(t *template.Template, v *view, base *url.URL) ([]mail.Segment, e
 	if err != nil {
 		return nil, err
 	}
-	out, err = finishHTML(out, base, v.markers)
+	out, greetings, err := finishHTML(out, base, v.markers)
 	if err != nil {
 		return nil, err
 	}
-	return split(out, v.markers, func(code byte) (mail.Segment, bool) {
+	segs, err := split(out, v.markers, func(code byte) (mail.Segment, bool) {
 		switch code {
 		case markGreeting:
 			return mail.Segment{Slot: slotNames()[slotNameHTML], Before: v.T.Hello + " ", After: ","}, true
@@ -42,6 +42,10 @@ func renderHTML(t *template.Template, v *view, base *url.URL) ([]mail.Segment, e
 		}
 		return mail.Segment{}, false
 	})
+	if err != nil {
+		return nil, err
+	}
+	return withGreetingElements(segs, greetings), nil
 }
 
 // textWidth is the column the text part is wrapped at: mail programs show
@@ -103,18 +107,25 @@ func inlineCSS(doc string) (out string, err error) {
 // name or link is HTML-escaped per message, which is only safe in text
 // and in a whole href: in a script, a style or an event handler it could
 // run, and a name in an href could become a javascript: link.
-func finishHTML(src string, base *url.URL, m markers) (string, error) {
+// It also returns the elements that hold the greeting alone (see
+// greetingElement).
+func finishHTML(src string, base *url.URL, m markers) (string, []greetingElement, error) {
 	doc, err := html.Parse(strings.NewReader(src))
 	if err != nil {
-		return "", fmt.Errorf("html: %w", err)
+		return "", nil, fmt.Errorf("html: %w", err)
 	}
 	unsubscribe := false
+	var holders []*html.Node
 	var check func(n *html.Node) error
 	check = func(n *html.Node) error {
 		switch n.Type {
 		case html.TextNode:
 			if strings.Contains(n.Data, m.prefix) && n.Parent != nil && rawText(n.Parent.DataAtom) {
 				return fmt.Errorf("template puts the greeting or a link inside <%s>", n.Parent.Data)
+			}
+			if strings.TrimSpace(n.Data) == m.of(markGreeting) && n.PrevSibling == nil && n.NextSibling == nil &&
+				n.Parent != nil && n.Parent.Namespace == "" && droppable(n.Parent.DataAtom) {
+				holders = append(holders, n.Parent)
 			}
 		case html.CommentNode:
 			if strings.Contains(n.Data, m.prefix) {
@@ -140,17 +151,67 @@ func finishHTML(src string, base *url.URL, m markers) (string, error) {
 		return nil
 	}
 	if err := check(doc); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if !unsubscribe {
-		return "", fmt.Errorf(`template has no unsubscribe link: add <a href="{{.UnsubscribeURL}}">`)
+		return "", nil, fmt.Errorf(`template has no unsubscribe link: add <a href="{{.UnsubscribeURL}}">`)
 	}
 	resolveLinks(doc, siteRoot(base), m.prefix, true)
 	var b strings.Builder
 	if err := html.Render(&b, doc); err != nil {
-		return "", fmt.Errorf("html: %w", err)
+		return "", nil, fmt.Errorf("html: %w", err)
 	}
-	return b.String(), nil
+	var greetings []greetingElement
+	for _, h := range holders {
+		var e strings.Builder
+		if err := html.Render(&e, h); err != nil {
+			return "", nil, fmt.Errorf("html: %w", err)
+		}
+		open, end, _ := strings.Cut(e.String(), m.of(markGreeting))
+		greetings = append(greetings, greetingElement{open: open, end: end})
+	}
+	return b.String(), greetings, nil
+}
+
+// greetingElement is an element of a layout that holds the greeting and
+// nothing else, such as the default <p class="greeting">, as rendered
+// before and after it. It goes with the greeting, so that a subscriber
+// without a name gets no empty paragraph whose margin leaves a gap.
+type greetingElement struct {
+	open, end string
+}
+
+// droppable reports whether an element holding only the greeting can be
+// left out with it without changing the layout around it, unlike a table
+// cell or a list item.
+func droppable(a atom.Atom) bool {
+	switch a {
+	case atom.P, atom.Div, atom.Span, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		return true
+	}
+	return false
+}
+
+// withGreetingElements moves the tags of the elements that hold the
+// greeting alone from the static text around it into the greeting's
+// slot, whose Before and After are left out when there is no name.
+func withGreetingElements(segs []mail.Segment, greetings []greetingElement) []mail.Segment {
+	name := slotNames()[slotNameHTML]
+	for i := 1; i+1 < len(segs); i++ {
+		prev, seg, next := &segs[i-1], &segs[i], &segs[i+1]
+		if seg.Slot != name || prev.Slot != "" || next.Slot != "" {
+			continue
+		}
+		for _, g := range greetings {
+			if strings.HasSuffix(prev.Text, g.open) && strings.HasPrefix(next.Text, g.end) {
+				prev.Text = strings.TrimSuffix(prev.Text, g.open)
+				next.Text = strings.TrimPrefix(next.Text, g.end)
+				seg.Before, seg.After = g.open+seg.Before, seg.After+g.end
+				break
+			}
+		}
+	}
+	return segs
 }
 
 // rawText reports whether text inside the element is not HTML-decoded, so

@@ -526,3 +526,53 @@ func TestEmailTextPartLayout(t *testing.T) {
 		}
 	}
 }
+
+// Without a name there is no greeting, and no empty element where it
+// would stand: its margin would still leave a gap above the content.
+func TestEmailWithoutNameLeavesOutTheGreetingElement(t *testing.T) {
+	for name, tmpl := range map[string]string{
+		"default layout":    "",
+		"custom paragraph":  `<p class="hi">{{.Greeting}}</p><p>Body</p>` + unsubscribeLink,
+		"custom div spaced": "<div style=\"margin:0 0 20px\">\n  {{.Greeting}}\n</div><p>Body</p>" + unsubscribeLink,
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := teaserCompose()
+			c.Template = tmpl
+			r := testRecipient()
+			r.Name = ""
+			_, p := render(t, c, r)
+			doc, err := html.Parse(strings.NewReader(p.HTML))
+			if err != nil {
+				t.Fatalf("parse HTML part: %v", err)
+			}
+			var walk func(n *html.Node)
+			walk = func(n *html.Node) {
+				if n.Type == html.ElementNode && (n.Data == "p" || n.Data == "div") && blank(n) {
+					var b strings.Builder
+					html.Render(&b, n)
+					t.Errorf("HTML part to a subscriber without a name holds an empty %s", b.String())
+				}
+				for c := n.FirstChild; c != nil; c = c.NextSibling {
+					walk(c)
+				}
+			}
+			walk(doc)
+
+			r.Name = "Ana"
+			_, p = render(t, c, r)
+			if !strings.Contains(p.HTML, ">Hello Ana,</p>") && !strings.Contains(p.HTML, "\n  Hello Ana,\n</div>") {
+				t.Errorf("HTML part to Ana lacks the greeting in its element:\n%s", p.HTML)
+			}
+		})
+	}
+}
+
+// blank reports whether n holds nothing but white space.
+func blank(n *html.Node) bool {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.TextNode || strings.TrimSpace(c.Data) != "" {
+			return false
+		}
+	}
+	return true
+}
