@@ -195,7 +195,7 @@ func TestEmailContent(t *testing.T) {
 			`href="` + testBase + `/unsubscribe/AQIH-x_9"`,
 			`href="` + testBase + `/preferences/AQIH-x_9?tab=newsletters&amp;lang=en"`,
 			`href="` + testBase + `/articles/harbour-bridge-reopens"`,
-			`And what the new timetable means for you</div>`,
+			`And what the new timetable means for you` + strings.Repeat("\u200c\u00a0", 150) + `</div>`,
 			`style="display:none;`,
 		} {
 			if !strings.Contains(p.HTML, want) {
@@ -575,4 +575,51 @@ func blank(n *html.Node) bool {
 		}
 	}
 	return true
+}
+
+// Mail programs fill the inbox preview after the preheader with the text
+// that follows it; hidden filler after the preheader leaves it alone there.
+func TestEmailPreheaderFiller(t *testing.T) {
+	for _, preheader := range []string{"And what the new timetable means for you", ""} {
+		c := teaserCompose()
+		c.Campaign.Preheader = preheader
+		_, p := render(t, c, testRecipient())
+		doc, err := html.Parse(strings.NewReader(p.HTML))
+		if err != nil {
+			t.Fatalf("parse HTML part: %v", err)
+		}
+		var div *html.Node
+		var find func(n *html.Node)
+		find = func(n *html.Node) {
+			if n.Type == html.ElementNode && attr(n, "class") == "preheader" && div == nil {
+				div = n
+			}
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				find(c)
+			}
+		}
+		find(doc)
+		if div == nil {
+			t.Fatalf("HTML part has no preheader element:\n%s", p.HTML)
+		}
+		if style := attr(div, "style"); !strings.Contains(style, "display:none") || !strings.Contains(style, "mso-hide:all") {
+			t.Errorf("preheader element is not hidden: style=%q", style)
+		}
+		var text strings.Builder
+		for c := div.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.TextNode {
+				text.WriteString(c.Data)
+			}
+		}
+		got := text.String()
+		fill, ok := strings.CutPrefix(got, preheader)
+		switch {
+		case !ok:
+			t.Errorf("preheader element holds %q, want it to start with %q", got, preheader)
+		case preheader == "" && fill != "":
+			t.Errorf("preheader element without a preheader holds %q, want nothing", got)
+		case preheader != "" && (strings.Count(fill, "\u200c\u00a0") < 100 || strings.Trim(fill, "\u200c\u00a0") != ""):
+			t.Errorf("preheader %q is followed by %q, want at least 100 pairs of U+200C U+00A0 and nothing else", preheader, fill)
+		}
+	}
 }

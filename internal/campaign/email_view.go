@@ -27,8 +27,13 @@ type view struct {
 	Description string
 	Subject     string
 	Preheader   string
-	Intro       template.HTML // the campaign's Markdown, rendered and sanitised
-	Articles    []articleView
+	// PreheaderFiller goes right after the preheader, hidden with it:
+	// without it mail programs fill the inbox preview with the text that
+	// follows. It is empty when there is no preheader, so that the preview
+	// shows the start of the content instead.
+	PreheaderFiller string
+	Intro           template.HTML // the campaign's Markdown, rendered and sanitised
+	Articles        []articleView
 
 	Greeting       string // "Hello NAME," or nothing
 	UnsubscribeURL string
@@ -54,6 +59,12 @@ type articleView struct {
 	// Dir is then its direction, which may differ too.
 	Lang, Dir string
 }
+
+// fillerPairs is how many pairs of a zero-width non-joiner and a no-break
+// space follow the preheader: the usual filler, which mail programs count
+// as text of the preview but show as nothing, enough of it to fill the
+// longest preview.
+const fillerPairs = 150
 
 // markers are the placeholders for the slots in rendered templates. They
 // start with a hash of everything the campaign contains, so that no
@@ -91,6 +102,9 @@ func newView(c *Compose, base *url.URL, m markers) *view {
 		UnsubscribeURL: m.of(markUnsubscribe),
 		PreferencesURL: m.of(markPreferences),
 		markers:        m,
+	}
+	if strings.TrimSpace(v.Preheader) != "" {
+		v.PreheaderFiller = strings.Repeat("\u200c\u00a0", fillerPairs)
 	}
 	if v.Language == "" {
 		v.Language = "en"
