@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"herald/internal/article"
 	"herald/internal/lang"
@@ -60,11 +61,20 @@ type articleView struct {
 	Lang, Dir string
 }
 
-// fillerPairs is how many pairs of a zero-width non-joiner and a no-break
-// space follow the preheader: the usual filler, which mail programs count
-// as text of the preview but show as nothing, enough of it to fill the
-// longest preview.
-const fillerPairs = 150
+// previewLength is about how many characters mail programs show of a
+// message in their lists. The preheader and its filler (pairs of a
+// zero-width non-joiner and a no-break space, which mail programs count
+// as text of the preview but show as nothing) make up that many and no
+// more: every pair goes out in every message, 15 bytes once encoded.
+const previewLength = 100
+
+// preheaderFiller is the filler after preheader, none without one.
+func preheaderFiller(preheader string) string {
+	if strings.TrimSpace(preheader) == "" {
+		return ""
+	}
+	return strings.Repeat("\u200c\u00a0", max(0, previewLength-utf8.RuneCountInString(preheader)))
+}
 
 // markers are the placeholders for the slots in rendered templates. They
 // start with a hash of everything the campaign contains, so that no
@@ -103,9 +113,7 @@ func newView(c *Compose, base *url.URL, m markers) *view {
 		PreferencesURL: m.of(markPreferences),
 		markers:        m,
 	}
-	if strings.TrimSpace(v.Preheader) != "" {
-		v.PreheaderFiller = strings.Repeat("\u200c\u00a0", fillerPairs)
-	}
+	v.PreheaderFiller = preheaderFiller(v.Preheader)
 	if v.Language == "" {
 		v.Language = "en"
 	}
