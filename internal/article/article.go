@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"herald/internal/lang"
@@ -137,6 +136,9 @@ func (a *Article) Normalize() error {
 	if a.Language == "" {
 		a.Language = "en"
 	}
+	// A slug typed on a keyboard that composes letters otherwise (ё as
+	// е and a diaeresis) is the same slug.
+	a.Slug, a.TranslationOf = norm.NFC.String(a.Slug), norm.NFC.String(a.TranslationOf)
 	if a.Slug == "" {
 		a.Slug = Slugify(a.Title)
 	}
@@ -169,9 +171,9 @@ func (a *Article) Validate() error {
 		return &ValidationError{"standfirst", fmt.Sprintf("is longer than %d characters", MaxStandfirst)}
 	case len(a.Body) > MaxBody:
 		return &ValidationError{"body", fmt.Sprintf("is larger than %d bytes", MaxBody)}
-	case !ValidSlug(a.Slug):
-		return &ValidationError{"slug", "must be 1 to 120 lowercase letters, digits and single hyphens"}
-	case a.TranslationOf != "" && !ValidSlug(a.TranslationOf):
+	case !ValidPathSlug(a.Slug):
+		return &ValidationError{"slug", "must be lowercase letters, digits and single hyphens, at most 120 bytes"}
+	case a.TranslationOf != "" && !ValidPathSlug(a.TranslationOf):
 		return &ValidationError{"translation_of", "is not a valid slug"}
 	case a.TranslationOf == a.Slug && a.Slug != "":
 		return &ValidationError{"translation_of", "an article cannot translate itself"}
@@ -209,42 +211,4 @@ func (a *Article) Validate() error {
 		}
 	}
 	return nil
-}
-
-// ValidSlug reports whether s can be used as a path segment as it is.
-func ValidSlug(s string) bool {
-	if s == "" || len(s) > MaxSlug || s[0] == '-' || s[len(s)-1] == '-' || strings.Contains(s, "--") {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-// Slugify turns a title or name into a slug: accents are dropped, anything
-// else that is not a letter or digit becomes a hyphen.
-func Slugify(s string) string {
-	var b strings.Builder
-	hyphen := false
-	for _, r := range norm.NFKD.String(strings.ToLower(s)) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-			continue
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			if hyphen && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			hyphen = false
-			b.WriteRune(r)
-		default:
-			hyphen = true
-		}
-		if b.Len() >= MaxSlug-1 {
-			break
-		}
-	}
-	return strings.Trim(b.String(), "-")
 }

@@ -107,7 +107,7 @@ func (h *Handler) atomFeed(w http.ResponseWriter, r *http.Request) error {
 		},
 	}
 	for _, a := range list {
-		url := h.abs("/articles/" + a.Slug)
+		url := h.abs(pagePath("articles", a.Slug))
 		e := atomEntry{
 			Lang:      a.Language,
 			ID:        url,
@@ -119,8 +119,8 @@ func (h *Handler) atomFeed(w http.ResponseWriter, r *http.Request) error {
 		}
 		for _, au := range a.Authors {
 			p := atomPerson{Name: au.Name}
-			if article.ValidSlug(au.Slug) {
-				p.URI = h.abs("/author/" + au.Slug)
+			if article.ValidPathSlug(au.Slug) {
+				p.URI = h.abs(pagePath("author", au.Slug))
 			}
 			e.Authors = append(e.Authors, p)
 		}
@@ -200,7 +200,7 @@ func (h *Handler) rssFeed(w http.ResponseWriter, r *http.Request) error {
 		},
 	}
 	for _, a := range list {
-		url := h.abs("/articles/" + a.Slug)
+		url := h.abs(pagePath("articles", a.Slug))
 		it := rssItem{
 			Title:       a.Title,
 			Link:        url,
@@ -265,7 +265,7 @@ func (h *Handler) jsonFeed(w http.ResponseWriter, r *http.Request) error {
 		Items:       []jsonItem{},
 	}
 	for _, a := range list {
-		url := h.abs("/articles/" + a.Slug)
+		url := h.abs(pagePath("articles", a.Slug))
 		it := jsonItem{
 			ID:            url,
 			URL:           url,
@@ -279,8 +279,8 @@ func (h *Handler) jsonFeed(w http.ResponseWriter, r *http.Request) error {
 		}
 		for _, au := range a.Authors {
 			ja := jsonAuthor{Name: au.Name}
-			if article.ValidSlug(au.Slug) {
-				ja.URL = h.abs("/author/" + au.Slug)
+			if article.ValidPathSlug(au.Slug) {
+				ja.URL = h.abs(pagePath("author", au.Slug))
 			}
 			it.Authors = append(it.Authors, ja)
 		}

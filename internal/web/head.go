@@ -14,7 +14,7 @@ import (
 // and social networks read: canonical and language links, OpenGraph and
 // Twitter cards, and schema.org data.
 func (h *Handler) articleHead(p *page, a article.Article) error {
-	url := h.abs("/articles/" + a.Slug)
+	url := h.abs(pagePath("articles", a.Slug))
 	published := a.PublishedAt.UTC().Format(time.RFC3339)
 	changed := modified(a).UTC().Format(time.RFC3339)
 	if a.Standfirst != "" {
@@ -36,8 +36,8 @@ func (h *Handler) articleHead(p *page, a article.Article) error {
 		p.OpenGraph = append(p.OpenGraph, meta{"article:section", a.Section})
 	}
 	for _, au := range a.Authors {
-		if article.ValidSlug(au.Slug) {
-			p.OpenGraph = append(p.OpenGraph, meta{"article:author", h.abs("/author/" + au.Slug)})
+		if article.ValidPathSlug(au.Slug) {
+			p.OpenGraph = append(p.OpenGraph, meta{"article:author", h.abs(pagePath("author", au.Slug))})
 		}
 	}
 	for _, t := range a.Tags {
@@ -67,10 +67,10 @@ func (h *Handler) alternates(a article.Article, url string) []alternate {
 		original = url
 	}
 	for _, t := range a.Translations {
-		if !article.ValidSlug(t.Slug) {
+		if !article.ValidPathSlug(t.Slug) {
 			continue
 		}
-		u := h.abs("/articles/" + t.Slug)
+		u := h.abs(pagePath("articles", t.Slug))
 		if t.Slug == a.TranslationOf {
 			original = u
 		}
@@ -132,8 +132,8 @@ func (h *Handler) newsArticle(a article.Article, url, published, changed, descri
 	}
 	for _, au := range a.Authors {
 		p := thingLD{Type: "Person", Name: au.Name}
-		if article.ValidSlug(au.Slug) {
-			p.URL = h.abs("/author/" + au.Slug)
+		if article.ValidPathSlug(au.Slug) {
+			p.URL = h.abs(pagePath("author", au.Slug))
 		}
 		ld.Author = append(ld.Author, p)
 	}

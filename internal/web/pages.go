@@ -94,7 +94,7 @@ func (h *Handler) authorPage(w http.ResponseWriter, r *http.Request) error {
 // the newest article spells it; a name with no articles has no page.
 func (h *Handler) namedListing(w http.ResponseWriter, r *http.Request, kind string) error {
 	slug := r.PathValue("slug")
-	if !article.ValidSlug(slug) {
+	if !article.ValidPathSlug(slug) {
 		return errNotFound
 	}
 	var q article.Query
@@ -106,7 +106,7 @@ func (h *Handler) namedListing(w http.ResponseWriter, r *http.Request, kind stri
 	default:
 		q.Author = slug
 	}
-	path := "/" + kind + "/" + slug
+	path := pagePath(kind, slug)
 	v, err := h.listing(r, q, path)
 	if err != nil {
 		return err
@@ -236,7 +236,7 @@ func authorName(a article.Article, slug string) string {
 func itemOf(a article.Article, l labels, pageLang string) itemView {
 	it := itemView{
 		Title:      a.Title,
-		URL:        "/articles/" + a.Slug,
+		URL:        pagePath("articles", a.Slug),
 		Standfirst: a.Standfirst,
 		Authors:    authorLinks(a.Authors),
 		Date:       l.formatDate(a.PublishedAt),
@@ -260,8 +260,8 @@ func authorLinks(authors []article.Author) []link {
 	out := make([]link, 0, len(authors))
 	for _, au := range authors {
 		l := link{Name: au.Name}
-		if article.ValidSlug(au.Slug) {
-			l.URL = "/author/" + au.Slug
+		if article.ValidPathSlug(au.Slug) {
+			l.URL = pagePath("author", au.Slug)
 		}
 		out = append(out, l)
 	}
@@ -270,8 +270,8 @@ func authorLinks(authors []article.Author) []link {
 
 func sectionLink(a article.Article) link {
 	l := link{Name: a.Section}
-	if a.Section != "" && article.ValidSlug(a.SectionSlug) {
-		l.URL = "/section/" + a.SectionSlug
+	if a.Section != "" && article.ValidPathSlug(a.SectionSlug) {
+		l.URL = pagePath("section", a.SectionSlug)
 	}
 	return l
 }
@@ -280,7 +280,7 @@ func sectionLink(a article.Article) link {
 // and social cards, and the newsletter box under it.
 func (h *Handler) articlePage(w http.ResponseWriter, r *http.Request) error {
 	slug := r.PathValue("slug")
-	if !article.ValidSlug(slug) {
+	if !article.ValidPathSlug(slug) {
 		return errNotFound
 	}
 	a, err := h.articles.ArticleBySlug(r.Context(), slug)
@@ -305,20 +305,20 @@ func (h *Handler) articlePage(w http.ResponseWriter, r *http.Request) error {
 		Body:        template.HTML(a.BodyHTML), // sanitised when the article was saved
 	}
 	for _, t := range a.Tags {
-		if article.ValidSlug(t.Slug) {
-			v.Tags = append(v.Tags, link{Name: t.Name, URL: "/tag/" + t.Slug})
+		if article.ValidPathSlug(t.Slug) {
+			v.Tags = append(v.Tags, link{Name: t.Name, URL: pagePath("tag", t.Slug)})
 		}
 	}
 	for _, t := range a.Translations {
-		if article.ValidSlug(t.Slug) && t.Slug != a.Slug {
+		if article.ValidPathSlug(t.Slug) && t.Slug != a.Slug {
 			v.Translations = append(v.Translations, translation{Lang: t.Language,
-				Label: languageName(t.Language) + colon(t.Language) + t.Title, URL: "/articles/" + t.Slug})
+				Label: languageName(t.Language) + colon(t.Language) + t.Title, URL: pagePath("articles", t.Slug)})
 		}
 	}
 	if err := h.articleHead(&v.page, a); err != nil {
 		return err
 	}
-	v.Box = h.box(r.Context(), a.Language, "/articles/"+a.Slug)
+	v.Box = h.box(r.Context(), a.Language, pagePath("articles", a.Slug))
 	return h.writePage(w, http.StatusOK, "article", v, true)
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 )
 
 //go:embed templates/*.html
@@ -109,3 +110,10 @@ func (h *Handler) writePage(w http.ResponseWriter, status int, name string, view
 // abs turns a site path into an absolute URL for feeds, sitemaps and the
 // page head.
 func (h *Handler) abs(path string) string { return h.cur().site.BaseURL + path }
+
+// pagePath is the path of the page of an article, section, tag or author
+// (kind is "articles", "section", "tag" or "author"). A slug in another
+// script than Latin is percent-encoded as browsers send it, so that feeds,
+// sitemaps and mail hold a URL that every reader of them takes whole; an
+// ASCII slug is as it is.
+func pagePath(kind, slug string) string { return "/" + kind + "/" + url.PathEscape(slug) }

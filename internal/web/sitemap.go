@@ -70,18 +70,18 @@ func (h *Handler) sitemap(w http.ResponseWriter, r *http.Request) error {
 			if len(set.URLs) == 1 {
 				set.URLs[0].LastMod = m.UTC().Format(time.RFC3339)
 			}
-			set.URLs = append(set.URLs, sitemapURL{Loc: h.abs("/articles/" + a.Slug), LastMod: m.UTC().Format(time.RFC3339)})
-			if article.ValidSlug(a.SectionSlug) && a.Section != "" {
-				note("/section/"+a.SectionSlug, m)
+			set.URLs = append(set.URLs, sitemapURL{Loc: h.abs(pagePath("articles", a.Slug)), LastMod: m.UTC().Format(time.RFC3339)})
+			if article.ValidPathSlug(a.SectionSlug) && a.Section != "" {
+				note(pagePath("section", a.SectionSlug), m)
 			}
 			for _, t := range a.Tags {
-				if article.ValidSlug(t.Slug) {
-					note("/tag/"+t.Slug, m)
+				if article.ValidPathSlug(t.Slug) {
+					note(pagePath("tag", t.Slug), m)
 				}
 			}
 			for _, au := range a.Authors {
-				if article.ValidSlug(au.Slug) {
-					note("/author/"+au.Slug, m)
+				if article.ValidPathSlug(au.Slug) {
+					note(pagePath("author", au.Slug), m)
 				}
 			}
 		}
@@ -107,7 +107,7 @@ func (h *Handler) newsSitemap(w http.ResponseWriter, r *http.Request) error {
 	set := urlSet{NS: "http://www.sitemaps.org/schemas/sitemap/0.9", NewsNS: "http://www.google.com/schemas/sitemap-news/0.9"}
 	for _, a := range list {
 		set.URLs = append(set.URLs, sitemapURL{
-			Loc: h.abs("/articles/" + a.Slug),
+			Loc: h.abs(pagePath("articles", a.Slug)),
 			News: &newsItem{
 				Publication: newsPublication{Name: h.cur().site.Name, Language: a.Language},
 				Date:        a.PublishedAt.UTC().Format(time.RFC3339),
