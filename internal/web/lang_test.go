@@ -75,7 +75,7 @@ func TestEnglishWordsAroundAnArticleInAnotherLanguageAreMarked(t *testing.T) {
 	body := w.Body.String()
 	wantSpokenIn(t, "/articles/storia", body, "it", "Il Mattino")
 	wantSpokenIn(t, "/articles/storia", body, "en", "Our journalism in your inbox.")
-	if !strings.Contains(body, `<html lang="it">`) {
+	if !strings.Contains(body, `<html lang="it" dir="ltr">`) {
 		t.Fatalf("GET /articles/storia: page not in Italian:\n%s", body)
 	}
 	wantSpokenIn(t, "/articles/storia", body, "it", "Una storia", "Che cosa è successo.")

@@ -289,10 +289,10 @@ func TestLinkPagesInTheNewsletterLanguage(t *testing.T) {
 		w    *httptest.ResponseRecorder
 		want []string
 	}{
-		{"GET " + confirm, e.get(confirm), []string{`<html lang="fr">`, "Confirmez votre abonnement", "Confirmer mon abonnement", "Le Matin"}},
-		{"POST " + confirm, e.postForm(confirm, nil, ""), []string{`<html lang="fr">`, "Vous êtes abonné"}},
+		{"GET " + confirm, e.get(confirm), []string{`<html lang="fr" dir="ltr">`, "Confirmez votre abonnement", "Confirmer mon abonnement", "Le Matin"}},
+		{"POST " + confirm, e.postForm(confirm, nil, ""), []string{`<html lang="fr" dir="ltr">`, "Vous êtes abonné"}},
 		{"GET unsubscribe", e.get("/unsubscribe/" + sign(subscriber.PurposeUnsubscribe, nl)), []string{"Me désabonner"}},
-		{"GET preferences", e.get("/preferences/" + sign(subscriber.PurposePreferences, 0)), []string{`<html lang="fr">`, "Vos newsletters", "Enregistrer"}},
+		{"GET preferences", e.get("/preferences/" + sign(subscriber.PurposePreferences, 0)), []string{`<html lang="fr" dir="ltr">`, "Vos newsletters", "Enregistrer"}},
 	} {
 		wantStatus(t, step.what, step.w, http.StatusOK)
 		for _, want := range step.want {
@@ -339,7 +339,7 @@ func TestConfirmAnswersAboutWhatItConfirmed(t *testing.T) {
 			listed = append(listed, textOf(li))
 		}
 	}
-	if !strings.Contains(w.Body.String(), `<html lang="fr">`) || strings.Join(listed, "|") != "La Lettre" {
+	if !strings.Contains(w.Body.String(), `<html lang="fr" dir="ltr">`) || strings.Join(listed, "|") != "La Lettre" {
 		t.Errorf("confirming La Lettre answers with lang %v and the list %q; want French and La Lettre alone:\n%s",
 			strings.Contains(w.Body.String(), `lang="fr"`), listed, w.Body)
 	}
@@ -353,7 +353,7 @@ func TestBadLinksInTheSiteLanguage(t *testing.T) {
 	id := signedUp(t, e) + 1000
 	bad := e.get("/unsubscribe/not-a-token")
 	wantStatus(t, "GET a forged link", bad, http.StatusBadRequest)
-	if body := bad.Body.String(); !strings.Contains(body, `<html lang="fr">`) || !strings.Contains(body, html.EscapeString("Ce lien n'est pas valide")) {
+	if body := bad.Body.String(); !strings.Contains(body, `<html lang="fr" dir="ltr">`) || !strings.Contains(body, html.EscapeString("Ce lien n'est pas valide")) {
 		t.Errorf("a forged link on a French site:\n%s", body)
 	}
 	expired := e.signer.Sign(subscriber.Token{Purpose: subscriber.PurposeConfirm, SubscriberID: id, Expires: e.now.Add(-time.Hour)})
@@ -408,7 +408,7 @@ func TestExpiredConfirmInTheNewsletterLanguage(t *testing.T) {
 		w := e.do(httptest.NewRequest(method, "/confirm/"+tok, nil))
 		wantStatus(t, method+" an expired link", w, http.StatusGone)
 		body := w.Body.String()
-		for _, want := range []string{`<html lang="fr">`, html.EscapeString("Ce lien a expiré"), `href="/subscribe?language=fr"`} {
+		for _, want := range []string{`<html lang="fr" dir="ltr">`, html.EscapeString("Ce lien a expiré"), `href="/subscribe?language=fr"`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("%s an expired link about Le Matin on an English site lacks %s:\n%s", method, want, body)
 			}
@@ -428,7 +428,7 @@ func TestExpiredConfirmInTheNewsletterLanguage(t *testing.T) {
 	for _, bad := range []string{altered, other} {
 		w := e.postForm("/confirm/"+bad, nil, "")
 		wantStatus(t, "POST a forged expired link", w, http.StatusBadRequest)
-		if body := w.Body.String(); !strings.Contains(body, `<html lang="en">`) || strings.Contains(body, "Le Matin") {
+		if body := w.Body.String(); !strings.Contains(body, `<html lang="en" dir="ltr">`) || strings.Contains(body, "Le Matin") {
 			t.Errorf("POST a forged expired link answers:\n%s", body)
 		}
 	}

@@ -221,7 +221,7 @@ func TestArticleHead(t *testing.T) {
 	// as the default.
 	w = e.get("/articles/pourparlers-cessez-le-feu")
 	wantStatus(t, "GET translation", w, 200)
-	if !strings.Contains(w.Body.String(), `<html lang="fr">`) ||
+	if !strings.Contains(w.Body.String(), `<html lang="fr" dir="ltr">`) ||
 		!strings.Contains(w.Body.String(), `hreflang="x-default" href="`+testBase+`/articles/ceasefire-talks"`) {
 		t.Errorf("translation page head is wrong:\n%s", w.Body.String()[:1500])
 	}

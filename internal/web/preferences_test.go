@@ -334,7 +334,7 @@ func TestPreferencesMarksANewsletterInAnotherLanguage(t *testing.T) {
 		got = append(got, textOf(n)+"="+attrOr(n, "lang"))
 	}
 	want := "Le Matin=fr|Les nouvelles du matin=fr"
-	if g := strings.Join(got, "|"); g != want || !strings.Contains(w.Body.String(), `<html lang="en">`) {
+	if g := strings.Join(got, "|"); g != want || !strings.Contains(w.Body.String(), `<html lang="en" dir="ltr">`) {
 		t.Errorf("GET %s for English and French newsletters: elements with lang = %q, want %q on an English page", prefs, g, want)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+
+	"herald/internal/lang"
 )
 
 //go:embed templates/*.html
@@ -21,7 +23,7 @@ func parsePages() (*pages, error) {
 	pageNames := []string{"list", "article", "signup", "error", "link", "preferences", "outbox", "outbox-message"}
 	p := &pages{byName: make(map[string]*template.Template, len(pageNames))}
 	for _, name := range pageNames {
-		t, err := template.New(name).ParseFS(templateFiles, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")
+		t, err := template.New(name).Funcs(template.FuncMap{"dir": lang.Dir}).ParseFS(templateFiles, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: parse template %s: %w", name, err)
 		}

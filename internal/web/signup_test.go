@@ -322,7 +322,7 @@ func TestSignupLanguage(t *testing.T) {
 	v.Set("language", "<script>")
 	w = e.postForm("/subscribe", v, "")
 	wantStatus(t, "POST with a made-up language", w, http.StatusSeeOther)
-	if !strings.Contains(e.get(w.Header().Get("Location")).Body.String(), `<html lang="en">`) {
+	if !strings.Contains(e.get(w.Header().Get("Location")).Body.String(), `<html lang="en" dir="ltr">`) {
 		t.Error("made-up language not replaced by the site's")
 	}
 }
@@ -390,7 +390,7 @@ func TestSignupPage(t *testing.T) {
 	w := e.get("/subscribe?language=fr&back=/articles/some-story")
 	wantStatus(t, "GET /subscribe", w, http.StatusOK)
 	body := w.Body.String()
-	for _, want := range []string{`<html lang="fr">`, `action="/subscribe"`, `name="source" value="/articles/some-story"`,
+	for _, want := range []string{`<html lang="fr" dir="ltr">`, `action="/subscribe"`, `name="source" value="/articles/some-story"`,
 		html.EscapeString(DefaultWords()["fr"].Button)} {
 		if !strings.Contains(body, want) {
 			t.Errorf("signup page lacks %s", want)
@@ -422,7 +422,7 @@ func TestSignupProblemsInTheBoxLanguage(t *testing.T) {
 			t.Errorf("refused signup in %s = %s; want %q", tt.lang, w.Body, tt.want)
 		}
 		page := e.postForm("/subscribe", v, "text/html").Body.String()
-		if !strings.Contains(page, html.EscapeString(tt.want)) || !strings.Contains(page, `<html lang="`+tt.lang+`">`) {
+		if !strings.Contains(page, html.EscapeString(tt.want)) || !strings.Contains(page, `<html lang="`+tt.lang+`" dir="ltr">`) {
 			t.Errorf("refused signup page in %s lacks %q", tt.lang, tt.want)
 		}
 	}
@@ -440,7 +440,7 @@ func TestSignupRefusalsInTheBoxLanguage(t *testing.T) {
 	r.Header.Set("Sec-Fetch-Site", "cross-site")
 	w := e.do(r)
 	wantStatus(t, "a cross-site signup", w, http.StatusForbidden)
-	if body := w.Body.String(); !strings.Contains(body, `<html lang="fr">`) || !strings.Contains(body, "Inscription refusée") {
+	if body := w.Body.String(); !strings.Contains(body, `<html lang="fr" dir="ltr">`) || !strings.Contains(body, "Inscription refusée") {
 		t.Errorf("cross-site refusal is not in French:\n%s", body)
 	}
 	wantStatus(t, "first signup", e.postForm("/subscribe", v, ""), http.StatusSeeOther)
