@@ -224,7 +224,7 @@ func (h *Handler) createFree(ctx context.Context, a *article.Article, typed bool
 		if typed {
 			return 0, invalid("Another article has the address %q already; choose another.", a.Slug)
 		}
-		a.Slug = strings.TrimSuffix(base[:min(len(base), article.MaxSlug-4)], "-") + "-" + strconv.Itoa(n)
+		a.Slug = article.NumberedSlug(base, n)
 	}
 	return 0, invalid("Too many articles have addresses like %q; type one by hand.", base)
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -182,7 +183,7 @@ func (h *Handler) createArticle(w http.ResponseWriter, r *http.Request, c caller
 	if err := h.cfg.Store.SetArticleCreator(ctx, id, c.user.ID); err != nil {
 		return err
 	}
-	w.Header().Set("Location", Prefix+"/articles/"+a.Slug)
+	w.Header().Set("Location", Prefix+"/articles/"+url.PathEscape(a.Slug))
 	return h.replyArticle(w, r, a.Slug, http.StatusCreated)
 }
 

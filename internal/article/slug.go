@@ -1,6 +1,7 @@
 package article
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -108,3 +109,15 @@ func otherLetter(r rune) bool {
 }
 
 func isMark(r rune) bool { return unicode.In(r, unicode.Mn, unicode.Mc, unicode.Me) }
+
+// NumberedSlug is base with "-n" after it, cut so that the whole stays
+// within MaxSlug: between characters, never inside one, and never
+// leaving a hyphen before the number's.
+func NumberedSlug(base string, n int) string {
+	suffix := "-" + strconv.Itoa(n)
+	cut := min(len(base), MaxSlug-len(suffix))
+	for cut > 0 && cut < len(base) && !utf8.RuneStart(base[cut]) {
+		cut--
+	}
+	return strings.TrimRight(base[:cut], "-") + suffix
+}

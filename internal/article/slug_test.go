@@ -1,10 +1,12 @@
 package article
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -147,5 +149,27 @@ func TestNormalizeOtherScripts(t *testing.T) {
 	b := Article{Title: "x", Slug: norm.NFD.String("ёлка"), PublishedAt: a.PublishedAt}
 	if err := b.Normalize(); err != nil || b.Slug != "ёлка" {
 		t.Errorf("Normalize of slug %q = %q, %v; want ёлка composed", norm.NFD.String("ёлка"), b.Slug, err)
+	}
+}
+
+func TestNumberedSlugStaysWhole(t *testing.T) {
+	long := strings.Repeat("李", 50) // 150 bytes, three a character
+	for _, tc := range []struct {
+		base string
+		n    int
+	}{
+		{"harbour-bridge", 2},
+		{long, 2},
+		{long, 12},
+		{strings.Repeat("a", 115) + "-b", 3},
+		{strings.Repeat("ж", 70), 9},
+	} {
+		got := NumberedSlug(tc.base, tc.n)
+		if len(got) > MaxSlug || !utf8.ValidString(got) || !ValidPathSlug(got) || !strings.HasSuffix(got, "-"+strconv.Itoa(tc.n)) {
+			t.Errorf("NumberedSlug(%q, %d) = %q (%d bytes); want a valid slug of at most %d bytes ending in -%d", tc.base, tc.n, got, len(got), MaxSlug, tc.n)
+		}
+	}
+	if got := NumberedSlug("harbour-bridge", 2); got != "harbour-bridge-2" {
+		t.Errorf("NumberedSlug(harbour-bridge, 2) = %q", got)
 	}
 }
