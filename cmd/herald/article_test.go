@@ -32,6 +32,11 @@ func TestArticlePublishSchedulesFutureTime(t *testing.T) {
 	if out, _ := mustHerald(t, data, "article", "publish", now); !strings.HasPrefix(out, "published today: http://") {
 		t.Errorf("article publish of a current article printed %q; want published with its link", out)
 	}
+	// A link a terminal can open: an address in another script, encoded.
+	bridge := writeFile(t, "bridge.md", "---\ntitle: Мост\nstatus: published\n---\nText.\n")
+	if out, _ := mustHerald(t, data, "article", "publish", bridge); !strings.HasSuffix(strings.TrimSpace(out), "/articles/%D0%BC%D0%BE%D1%81%D1%82") {
+		t.Errorf("article publish of a Cyrillic title printed %q; want its link percent-encoded", out)
+	}
 }
 
 // TestListsShowEveryRow: the list commands page through the store rather

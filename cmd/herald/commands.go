@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"text/tabwriter"
 	"time"
@@ -115,7 +116,7 @@ func publishFile(ctx context.Context, p *article.Publisher, name, baseURL string
 		}
 		return err
 	}
-	link := baseURL + "/articles/" + a.Slug
+	link := baseURL + "/articles/" + url.PathEscape(a.Slug)
 	switch {
 	case a.IsVisible(now):
 		fmt.Fprintf(stdout, "published %s: %s\n", a.Slug, link)
