@@ -19,6 +19,7 @@ import (
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	gmhtml "github.com/yuin/goldmark/renderer/html"
+	"github.com/yuin/goldmark/text"
 )
 
 // Renderer converts Markdown to sanitised HTML for one site. It holds the
@@ -48,11 +49,17 @@ func New(baseURL string) *Renderer {
 // HTML renders Markdown to HTML that may be placed into a page or an email
 // as is. Raw HTML in the Markdown is allowed through only as far as the
 // sanitising policy allows, so editors can still use things like <sup> or
-// <abbr>; images from other hosts are replaced by their alt text, and links
-// that leave the site are marked so they pass no referrer or ranking.
+// <abbr>; footnotes ("text[^1]", "[^1]: note") become references and a
+// list of notes linked both ways, labelled by the element NotesLabelID
+// names, with ids no other article's notes share; images from other hosts
+// are replaced by their alt text, and links that leave the site are marked
+// so they pass no referrer or ranking.
 func (r *Renderer) HTML(markdown string) string {
+	src := []byte(markdown)
+	doc := r.md.Parser().Parse(text.NewReader(src))
+	doc.OwnerDocument().AddMeta(notePrefixKey, notePrefix(src))
 	var buf bytes.Buffer
-	if err := r.md.Convert([]byte(markdown), &buf); err != nil {
+	if err := r.md.Renderer().Render(&buf, src, doc); err != nil {
 		// Writing to a bytes.Buffer cannot fail, so this is unreachable in
 		// practice; returning nothing fails closed rather than emitting
 		// half-rendered, unsanitised output.
@@ -71,12 +78,12 @@ func (r *Renderer) HTML(markdown string) string {
 // elements.
 func newMarkdown() goldmark.Markdown {
 	return goldmark.New(
-		goldmark.WithExtensions(
+		goldmark.WithExtensions(append([]goldmark.Extender{
 			extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
 			extension.Strikethrough,
 			extension.NewLinkify(extension.WithLinkifyAllowedProtocols([]string{"http:", "https:"})),
 			extension.Typographer,
-		),
+		}, footnotes()...)...),
 		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
 		goldmark.WithRendererOptions(gmhtml.WithUnsafe()),
 	)
@@ -96,6 +103,12 @@ func newPolicy() *bluemonday.Policy {
 	smallNumber := regexp.MustCompile(`^[0-9]{1,4}$`)
 	openValue := regexp.MustCompile(`(?i)^(|open)$`)
 	langTag := regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$`)
+	// Footnotes, exactly as the footnote renderer writes them.
+	noteRefID := regexp.MustCompile(`^[0-9a-f]{8}-fnref[0-9]*:[0-9]{1,4}$`)
+	noteID := regexp.MustCompile(`^[0-9a-f]{8}-fn:[0-9]{1,4}$`)
+	noteLinkClass := regexp.MustCompile(`^footnote-(ref|backref)$`)
+	noteLinkRole := regexp.MustCompile(`^doc-(noteref|backlink)$`)
+	notesLabel := regexp.MustCompile(`^` + regexp.QuoteMeta(NotesLabelID) + `$`)
 
 	p := bluemonday.NewPolicy()
 	p.RequireParseableURLs(true)
@@ -126,6 +139,14 @@ func newPolicy() *bluemonday.Policy {
 	p.AllowAttrs("colspan", "rowspan").Matching(smallNumber).OnElements("th", "td")
 	p.AllowAttrs("scope").Matching(cellScope).OnElements("th")
 	p.AllowAttrs("open").Matching(openValue).OnElements("details")
+	p.AllowAttrs("id").Matching(noteRefID).OnElements("sup")
+	p.AllowAttrs("id").Matching(noteID).OnElements("li")
+	p.AllowAttrs("class").Matching(noteLinkClass).OnElements("a")
+	p.AllowAttrs("role").Matching(noteLinkRole).OnElements("a")
+	p.AllowAttrs("aria-describedby").Matching(notesLabel).OnElements("a")
+	p.AllowAttrs("class").Matching(regexp.MustCompile(`^footnotes$`)).OnElements("div")
+	p.AllowAttrs("role").Matching(regexp.MustCompile(`^doc-endnotes$`)).OnElements("div")
+	p.AllowAttrs("aria-labelledby").Matching(notesLabel).OnElements("div")
 	p.AllowAttrs("dir").Matching(bluemonday.Direction).Globally()
 	p.AllowAttrs("lang").Matching(langTag).Globally()
 	return p

@@ -10,7 +10,8 @@ import (
 // Text turns HTML into plain text a person can read in an email client's
 // text view or a feed reader: paragraphs and headings separated by blank
 // lines, list items as "- item" or "1. item", quotes prefixed "> ", links as
-// "text (url)". Entities are decoded, runs of whitespace collapsed outside
+// "text (url)", footnote references as "[1]" and the notes as a list
+// numbered the same way. Entities are decoded, runs of whitespace collapsed outside
 // <pre>, and scripts, styles and other non-content elements left out.
 // It accepts fragments and whole documents, trusted or not; the result
 // contains no markup, but it is text and must still be escaped wherever it
@@ -185,7 +186,15 @@ func (b *textBuilder) walk(n *html.Node) {
 	case atom.Img:
 		b.text(" " + attr(n, "alt") + " ")
 	case atom.A:
-		b.link(n)
+		if attr(n, "class") != backlinkClass {
+			b.link(n)
+		}
+	case atom.Sup:
+		if isNoteRef(n) {
+			b.text("[" + collapse(textContent(n)) + "]")
+			return
+		}
+		b.walkChildren(n)
 	case atom.Ul, atom.Ol, atom.Menu:
 		b.flush()
 		b.add(listText(n, b.layout), b.inItem)

@@ -20,9 +20,11 @@ func blockText(n *html.Node, inItem bool, l layout) string {
 // counts from its start attribute: a ranking or a set of steps is read,
 // and referred to, by its numbers. Stray content between items (old
 // editors put nested lists straight into <ul>) is indented under the item
-// before it.
+// before it. The list of an article's footnotes is numbered "[1]" like
+// the references to it.
 func listText(list *html.Node, l layout) string {
 	ordered := list.DataAtom == atom.Ol
+	notes := ordered && isNotes(list.Parent)
 	n := 1
 	if v, err := strconv.Atoi(attr(list, "start")); ordered && err == nil {
 		n = v
@@ -32,7 +34,11 @@ func listText(list *html.Node, l layout) string {
 	for c := list.FirstChild; c != nil; c = c.NextSibling {
 		if c.Type == html.ElementNode && c.DataAtom == atom.Li && c.Namespace == "" {
 			marker := "- "
-			if ordered {
+			switch {
+			case notes:
+				marker = "[" + strconv.Itoa(n) + "] "
+				n++
+			case ordered:
 				marker = strconv.Itoa(n) + ". "
 				n++
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"herald/internal/article"
+	"herald/internal/markup"
 )
 
 // perPage is how many articles a listing shows before "Older articles".
@@ -44,14 +45,17 @@ type link struct{ Name, URL string }
 // articleView is one article's page.
 type articleView struct {
 	page
-	Headline     string
-	Standfirst   string
-	Authors      []link
-	Published    date
-	Updated      date
-	ShowUpdated  bool
-	Section      link
-	Body         template.HTML
+	Headline    string
+	Standfirst  string
+	Authors     []link
+	Published   date
+	Updated     date
+	ShowUpdated bool
+	Section     link
+	Body        template.HTML
+	// HasNotes says the body has footnotes, which point at a label the
+	// page must then give.
+	HasNotes     bool
 	Tags         []link
 	Translations []translation
 	Box          *boxView
@@ -303,6 +307,7 @@ func (h *Handler) articlePage(w http.ResponseWriter, r *http.Request) error {
 		ShowUpdated: modified(a).Sub(a.PublishedAt) > 10*time.Minute,
 		Section:     sectionLink(a),
 		Body:        template.HTML(a.BodyHTML), // sanitised when the article was saved
+		HasNotes:    strings.Contains(a.BodyHTML, markup.NotesLabelID),
 	}
 	for _, t := range a.Tags {
 		if article.ValidPathSlug(t.Slug) {

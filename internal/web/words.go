@@ -99,6 +99,7 @@ type labels struct {
 	Pages, Empty, NoOlder                                           string // the pager's name; a listing with nothing in it, or nothing past a page
 	Newer, First                                                    string // the pager's other links
 	PageN, OlderPage                                                string // a page after the first, with its number or without
+	Notes                                                           string // an article's footnotes, for screen readers
 	// Lang is the language of these words when it is not the page's, as
 	// when Herald has none in the page's language, so that each of them
 	// can say so. It is empty when they are in the page's language.
@@ -134,28 +135,28 @@ func labelsIn(tag string) labels {
 			Offline: "Envoi impossible. Vérifiez votre connexion et réessayez.",
 			Section: "Rubrique", Tag: "Mot-clé", Author: "Auteur", Pages: "Pages", Empty: "Rien n'a encore été publié.",
 			Newer: "Articles plus récents", First: "Première page", PageN: "page %d", OlderPage: "articles plus anciens",
-			NoOlder: "Il n'y a pas d'articles plus anciens."}
+			NoOlder: "Il n'y a pas d'articles plus anciens.", Notes: "Notes"}
 	case "de":
 		return labels{in: "de", Skip: "Zum Inhalt springen", Home: "Startseite", Latest: "Neueste Artikel", By: "Von",
 			Updated: "Aktualisiert", Topics: "Themen", AlsoIn: "Auch verfügbar auf", Older: "Ältere Artikel",
 			Offline: "Senden fehlgeschlagen. Bitte prüfen Sie Ihre Verbindung.",
 			Section: "Ressort", Tag: "Schlagwort", Author: "Autor", Pages: "Seiten", Empty: "Noch wurde nichts veröffentlicht.",
 			Newer: "Neuere Artikel", First: "Erste Seite", PageN: "Seite %d", OlderPage: "ältere Artikel",
-			NoOlder: "Es gibt keine älteren Artikel."}
+			NoOlder: "Es gibt keine älteren Artikel.", Notes: "Anmerkungen"}
 	case "es":
 		return labels{in: "es", Skip: "Ir al contenido", Home: "Portada", Latest: "Últimas noticias", By: "Por",
 			Updated: "Actualizado", Topics: "Temas", AlsoIn: "También disponible en", Older: "Artículos anteriores",
 			Offline: "No se pudo enviar. Comprueba tu conexión e inténtalo de nuevo.",
 			Section: "Sección", Tag: "Etiqueta", Author: "Autor", Pages: "Páginas", Empty: "Todavía no se ha publicado nada.",
 			Newer: "Artículos más recientes", First: "Primera página", PageN: "página %d", OlderPage: "artículos anteriores",
-			NoOlder: "No hay artículos anteriores."}
+			NoOlder: "No hay artículos anteriores.", Notes: "Notas"}
 	}
 	return labels{in: "en", Skip: "Skip to content", Home: "Home", Latest: "Latest news", By: "By",
 		Updated: "Updated", Topics: "Topics", AlsoIn: "Also available in", Older: "Older articles",
 		Offline: "Could not send. Please check your connection and try again.",
 		Section: "Section", Tag: "Tag", Author: "Author", Pages: "Pages", Empty: "Nothing has been published yet.",
 		Newer: "Newer articles", First: "First page", PageN: "page %d", OlderPage: "older articles",
-		NoOlder: "There are no older articles."}
+		NoOlder: "There are no older articles.", Notes: "Notes"}
 }
 
 // date is a moment as the reader sees it and as machines read it.
