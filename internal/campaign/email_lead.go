@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"slices"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -13,13 +14,16 @@ import (
 // teaser shows when the article has no standfirst: the first <p> that
 // holds words of its own, passing over headings, lists, captions and
 // pictures (whose descriptions are no summary) before it. An article
-// without one gives its first block of text.
+// without one gives its first block of text. Footnote numbers are left
+// out: the notes they point at are not shown with it.
 func leadParagraph(bodyHTML string) string {
+	bodyHTML = markup.UnlinkNotes(bodyHTML)
 	body := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
 	nodes, err := html.ParseFragment(strings.NewReader(bodyHTML), body)
 	if err == nil {
 		for _, n := range nodes {
 			if p := firstParagraph(n); p != nil {
+				dropNoteRefs(p)
 				var b strings.Builder
 				if html.Render(&b, p) == nil {
 					return markup.Text(b.String())
@@ -65,4 +69,17 @@ func hasWords(n *html.Node) bool {
 		}
 	}
 	return false
+}
+
+// dropNoteRefs removes the footnote numbers UnlinkNotes left in n.
+func dropNoteRefs(n *html.Node) {
+	for c := n.FirstChild; c != nil; {
+		next := c.NextSibling
+		if c.Type == html.ElementNode && c.DataAtom == atom.Sup && slices.Contains(c.Attr, html.Attribute{Key: "class", Val: "footnote-ref"}) {
+			n.RemoveChild(c)
+		} else {
+			dropNoteRefs(c)
+		}
+		c = next
+	}
 }

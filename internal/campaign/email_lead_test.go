@@ -3,6 +3,8 @@ package campaign
 import (
 	"strings"
 	"testing"
+
+	"herald/internal/markup"
 )
 
 // TestTeaserStandsInWithTheFirstParagraph: a teaser of an article without
@@ -13,6 +15,8 @@ func TestTeaserStandsInWithTheFirstParagraph(t *testing.T) {
 		"<h2>Background</h2><p>The bridge closed in 2024.</p>",
 		`<p><img src="/b.jpg" alt="The bridge at dawn"></p><p>The bridge closed in 2024.</p>`,
 		"<figure><img src=\"/b.jpg\" alt=\"x\"><figcaption>Photo: Port</figcaption></figure><ul><li>one</li></ul><p>The bridge closed in <em>2024</em>.</p>",
+		// A note's number would point at a list the teaser does not show.
+		markup.New(testBase).HTML("The bridge closed in 2024.[^1]\n\n[^1]: For repairs."),
 	} {
 		c := teaserCompose()
 		c.Articles[0].Standfirst = ""

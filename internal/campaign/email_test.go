@@ -45,7 +45,8 @@ func fullCompose() Compose {
 			},
 			{
 				ID: 2, Slug: "ferry-timetable", Title: "Ferries: what changes on Monday",
-				BodyHTML:    "<p>Three crossings move by ten minutes.</p>\n<ul>\n<li>Early boat: 6:10</li>\n<li>Late boat: 23:40</li>\n</ul>\n",
+				BodyHTML: "<p>Three crossings move by ten minutes.<sup id=\"0a1b2c3d-fnref:1\"><a aria-describedby=\"notes:label\" class=\"footnote-ref\" href=\"#0a1b2c3d-fn:1\" role=\"doc-noteref\">1</a></sup></p>\n<ul>\n<li>Early boat: 6:10</li>\n<li>Late boat: 23:40</li>\n</ul>\n" +
+					"<div class=\"footnotes\" role=\"doc-endnotes\" aria-labelledby=\"notes:label\">\n<hr/>\n<ol>\n<li id=\"0a1b2c3d-fn:1\">\n<p>From the port authority.\u00a0<a class=\"footnote-backref\" href=\"#0a1b2c3d-fnref:1\" role=\"doc-backlink\">↩︎</a></p>\n</li>\n</ol>\n</div>\n",
 				Authors:     []article.Author{{Name: "Ann Ek"}, {Name: "Bo Li"}, {Name: "Zoë Ström"}},
 				PublishedAt: time.Date(2026, 11, 29, 7, 0, 0, 0, time.UTC),
 			},

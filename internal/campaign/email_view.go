@@ -123,8 +123,9 @@ func newView(c *Compose, base *url.URL, m markers) *view {
 		v.Newsletter = c.SiteName
 	}
 	if strings.TrimSpace(c.Campaign.Markdown) != "" {
-		// The renderer's output is sanitised; only relative links change.
-		v.Intro = template.HTML(absolutize(render.HTML(c.Campaign.Markdown), siteRoot(base), true))
+		// The renderer's output is sanitised; only relative links and
+		// footnotes (see the articles' below) change.
+		v.Intro = template.HTML(absolutize(markup.UnlinkNotes(render.HTML(c.Campaign.Markdown)), siteRoot(base), true))
 	}
 	for _, a := range c.Articles {
 		page := base.JoinPath("articles", a.Slug)
@@ -149,7 +150,10 @@ func newView(c *Compose, base *url.URL, m markers) *view {
 			// links were written for the article's page, so they are read
 			// against it, and an anchor leads to its place on that page:
 			// the email holds other articles whose headings share names.
-			av.Body = template.HTML(absolutize(a.BodyHTML, page, false))
+			// Footnotes are the exception: mail programs follow links
+			// within a message unreliably, so they become plain numbers
+			// and a list, which read without following anything.
+			av.Body = template.HTML(absolutize(markup.UnlinkNotes(a.BodyHTML), page, false))
 		}
 		v.Articles = append(v.Articles, av)
 	}
