@@ -40,7 +40,7 @@ type Store interface {
 	SubscriberByEmail(ctx context.Context, email string) (subscriber.Subscriber, error)
 	FilterSubscribers(ctx context.Context, email string, state subscriber.State, newsletterID int64, tag string, afterID int64, limit int) ([]subscriber.Subscriber, error)
 	TagsOfSubscribers(ctx context.Context, ids []int64) (map[int64][]string, error)
-	UpdateSubscriberProfile(ctx context.Context, id int64, name string, tags []string) error
+	UpdateSubscriberProfile(ctx context.Context, id int64, name, language string, tags []string) error
 	UnsubscribeSubscriber(ctx context.Context, id, newsletterID int64, c subscriber.Consent) ([]int64, error)
 	subscriber.ErasureStore
 

@@ -21,6 +21,7 @@ type subscriberJSON struct {
 	ID            int64              `json:"id"`
 	Email         string             `json:"email"`
 	Name          string             `json:"name"`
+	Language      string             `json:"language"`
 	Tags          []string           `json:"tags"`
 	CreatedAt     time.Time          `json:"created_at"`
 	Subscriptions []subscriptionJSON `json:"subscriptions"`
@@ -34,8 +35,8 @@ type subscriptionJSON struct {
 }
 
 func subscriberOut(s subscriber.Subscriber, tags []string) subscriberJSON {
-	out := subscriberJSON{ID: s.ID, Email: s.Email, Name: s.Name, Tags: []string{}, CreatedAt: s.CreatedAt,
-		Subscriptions: []subscriptionJSON{}}
+	out := subscriberJSON{ID: s.ID, Email: s.Email, Name: s.Name, Language: s.Language, Tags: []string{},
+		CreatedAt: s.CreatedAt, Subscriptions: []subscriptionJSON{}}
 	out.Tags = append(out.Tags, tags...)
 	for _, sp := range s.Subscriptions {
 		out.Subscriptions = append(out.Subscriptions, subscriptionJSON{NewsletterID: sp.NewsletterID,
@@ -163,9 +164,9 @@ func (h *Handler) createSubscriber(w http.ResponseWriter, r *http.Request, c cal
 	if err != nil {
 		return err
 	}
-	language := strings.ToLower(strings.TrimSpace(in.Language))
-	if language != "" && !lang.Valid(language) {
-		return invalid("language", "language must be a language tag such as en or pt-br")
+	language, err := cleanLanguage(in.Language)
+	if err != nil {
+		return err
 	}
 	ctx := r.Context()
 	nls, err := h.cfg.Store.Newsletters(ctx)
@@ -231,7 +232,7 @@ func (h *Handler) createSubscriber(w http.ResponseWriter, r *http.Request, c cal
 		return err
 	}
 	if !in.Confirmed && len(tags) > 0 {
-		if err := h.cfg.Store.UpdateSubscriberProfile(ctx, sub.ID, sub.Name, mergeTags(oldTags, tags)); err != nil {
+		if err := h.cfg.Store.UpdateSubscriberProfile(ctx, sub.ID, sub.Name, sub.Language, mergeTags(oldTags, tags)); err != nil {
 			return err
 		}
 	}
@@ -324,10 +325,11 @@ func (h *Handler) emit(ctx context.Context, event string, payload any) {
 }
 
 // subscriberPatch changes a subscriber's profile; fields left out keep
-// their value.
+// their value. An empty language clears it, so the site's applies.
 type subscriberPatch struct {
-	Name *string   `json:"name"`
-	Tags *[]string `json:"tags"`
+	Name     *string   `json:"name"`
+	Language *string   `json:"language"`
+	Tags     *[]string `json:"tags"`
 }
 
 func (h *Handler) updateSubscriber(w http.ResponseWriter, r *http.Request, c caller) error {
@@ -344,10 +346,15 @@ func (h *Handler) updateSubscriber(w http.ResponseWriter, r *http.Request, c cal
 	if err != nil {
 		return err
 	}
-	name, tags := sub.Name, cur.Tags
+	name, language, tags := sub.Name, sub.Language, cur.Tags
 	if in.Name != nil {
 		if name, err = subscriber.CleanName(*in.Name); err != nil {
 			return invalid("name", reasonOf(err))
+		}
+	}
+	if in.Language != nil {
+		if language, err = cleanLanguage(*in.Language); err != nil {
+			return err
 		}
 	}
 	if in.Tags != nil {
@@ -355,7 +362,7 @@ func (h *Handler) updateSubscriber(w http.ResponseWriter, r *http.Request, c cal
 			return err
 		}
 	}
-	if err := h.cfg.Store.UpdateSubscriberProfile(ctx, id, name, tags); err != nil {
+	if err := h.cfg.Store.UpdateSubscriberProfile(ctx, id, name, language, tags); err != nil {
 		return err
 	}
 	if !c.can(user.SubscriberRead) {
@@ -418,6 +425,16 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request, c caller) 
 		return err
 	}
 	return reply(w, http.StatusOK, out)
+}
+
+// cleanLanguage returns a subscriber's language as stored: a tag in
+// lowercase, or "" for none.
+func cleanLanguage(in string) (string, error) {
+	language := strings.ToLower(strings.TrimSpace(in))
+	if language != "" && !lang.Valid(language) {
+		return "", invalid("language", "language must be a language tag such as en or pt-br")
+	}
+	return language, nil
 }
 
 // cleanTags applies the import's rules for tags to a list given whole.

@@ -103,7 +103,7 @@ func TestListSubscribers(t *testing.T) {
 	if _, err := e.store.ConfirmSubscriber(ctx, b, subscriber.Consent{SubscriberID: b, Action: subscriber.ConsentConfirm, At: e.clock()}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.store.UpdateSubscriberProfile(ctx, e.subscriberID("d@example.com"), "Dee", []string{"vip"}); err != nil {
+	if err := e.store.UpdateSubscriberProfile(ctx, e.subscriberID("d@example.com"), "Dee", "", []string{"vip"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -455,5 +455,66 @@ func TestCreateSubscriberStoresLanguage(t *testing.T) {
 	for _, bad := range []string{"en_US", "english", "e"} {
 		e.do(editor, "POST", "/api/v1/subscribers", map[string]any{"email": "x@example.com", "newsletter_ids": []int64{1}, "language": bad}).
 			wantError(t, 422, "validation_failed", "language")
+	}
+}
+
+// A subscriber's language is in every answer that shows the subscriber,
+// and PATCH changes it by the rules that create stores it with; an empty
+// one clears it, so the site's language applies again.
+func TestSubscriberLanguageShownAndChanged(t *testing.T) {
+	e := newEnv(t)
+	editor := e.tokenFor(user.Editor)
+	form := e.token(e.account(user.Editor), user.SubscriberWrite)
+	var s subscriberJSON
+	e.do(editor, "POST", "/api/v1/subscribers", `{"email": "ana@example.com", "newsletter_ids": [1], "language": "pt-BR"}`).want(t, 201, &s)
+	if s.Language != "pt-br" {
+		t.Errorf("POST /api/v1/subscribers with language pt-BR answered language %q; want pt-br", s.Language)
+	}
+	id := itoa(s.ID)
+	language := func(when string) string {
+		t.Helper()
+		var one subscriberJSON
+		e.do(editor, "GET", "/api/v1/subscribers/"+id, nil).want(t, 200, &one)
+		var list page[subscriberJSON]
+		e.do(editor, "GET", "/api/v1/subscribers?email=ana@example.com", nil).want(t, 200, &list)
+		if len(list.Items) != 1 || list.Items[0].Language != one.Language {
+			t.Errorf("%s: GET /api/v1/subscribers?email= = %+v; want ana with language %q, as GET /api/v1/subscribers/%s", when, list.Items, one.Language, id)
+		}
+		return one.Language
+	}
+	if got := language("after create"); got != "pt-br" {
+		t.Errorf("GET /api/v1/subscribers/%s after create: language %q; want pt-br", id, got)
+	}
+
+	e.do(editor, "PATCH", "/api/v1/subscribers/"+id, `{"language": " FR "}`).want(t, 200, &s)
+	if s.Language != "fr" || language("after PATCH fr") != "fr" {
+		t.Errorf("PATCH language FR answered %q; want fr, stored", s.Language)
+	}
+	e.do(editor, "PATCH", "/api/v1/subscribers/"+id, `{"name": "Ana"}`).want(t, 200, &s)
+	if s.Language != "fr" {
+		t.Errorf("a PATCH without language changed it to %q; want fr kept", s.Language)
+	}
+	for _, bad := range []string{"en_US", "english", "e", "x\u0000"} {
+		e.do(editor, "PATCH", "/api/v1/subscribers/"+id, map[string]any{"language": bad, "name": "Changed"}).
+			wantError(t, 422, "validation_failed", "language")
+	}
+	if got := language("after refused PATCHes"); got != "fr" {
+		t.Errorf("after refused PATCHes: language %q; want fr", got)
+	}
+	e.do(editor, "PATCH", "/api/v1/subscribers/"+id, `{"language": ""}`).want(t, 200, &s)
+	if s.Language != "" || language("after PATCH \"\"") != "" {
+		t.Errorf("PATCH language \"\" answered %q; want it cleared", s.Language)
+	}
+	if n, err := e.store.AudienceSize(context.Background(), 1, "fr", nil); err != nil || n != 0 {
+		t.Errorf("AudienceSize(1, fr) after clearing = %d, %v; want 0", n, err)
+	}
+
+	// A token that may not read subscribers changes it and is told nothing.
+	r := e.do(form, "PATCH", "/api/v1/subscribers/"+id, `{"language": "de"}`)
+	if r.status != http.StatusAccepted || strings.Contains(string(r.body), "language") {
+		t.Errorf("PATCH language with a write-only token = %d %s; want 202 and no record", r.status, r.body)
+	}
+	if got := language("after a write-only PATCH"); got != "de" {
+		t.Errorf("after a write-only PATCH of de: language %q; want de", got)
 	}
 }

@@ -49,9 +49,12 @@ type Newsletter struct {
 
 // Subscriber is one address and the newsletters it is on.
 type Subscriber struct {
-	ID            int64
-	Email         string
-	Name          string
+	ID    int64
+	Email string
+	Name  string
+	// Language is the tag the mail to them is written in, such as pt-br,
+	// given by the page they signed up on; "" leaves it to the site's.
+	Language      string
 	CreatedAt     time.Time
 	Subscriptions []Subscription
 }

@@ -67,7 +67,7 @@ func (s *Store) pageSubscribers(ctx context.Context, p subscriberPage, state sub
 	if tag != "" {
 		where = append(where, `EXISTS (SELECT 1 FROM subscriber_tag t WHERE t.subscriber_id = s.id AND t.tag = `+arg(clean(tag))+`)`)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT s.id, s.email, s.name, s.created_at FROM subscriber s WHERE `+
+	rows, err := s.pool.Query(ctx, `SELECT s.id, s.email, s.name, s.language, s.created_at FROM subscriber s WHERE `+
 		strings.Join(where, ` AND `)+` ORDER BY `+order+` LIMIT `+arg(limit), args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: subscribers: %w", err)
@@ -77,7 +77,7 @@ func (s *Store) pageSubscribers(ctx context.Context, p subscriberPage, state sub
 	for rows.Next() {
 		var sub subscriber.Subscriber
 		var created int64
-		if err := rows.Scan(&sub.ID, &sub.Email, &sub.Name, &created); err != nil {
+		if err := rows.Scan(&sub.ID, &sub.Email, &sub.Name, &sub.Language, &created); err != nil {
 			return nil, fmt.Errorf("postgres: subscribers: %w", err)
 		}
 		sub.CreatedAt = fromMS(created)
@@ -187,6 +187,19 @@ func (s *Store) SetSubscriberTags(ctx context.Context, id int64, tags []string) 
 	})
 	if err != nil {
 		return fmt.Errorf("postgres: set tags of subscriber %d: %w", id, err)
+	}
+	return nil
+}
+
+// SetSubscriberLanguage sets the language of a subscriber; "" leaves it to
+// the site's.
+func (s *Store) SetSubscriberLanguage(ctx context.Context, id int64, language string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE subscriber SET language = $1 WHERE id = $2`, clean(language), id)
+	if err != nil {
+		return fmt.Errorf("postgres: set language of subscriber %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return subscriber.ErrNotFound
 	}
 	return nil
 }

@@ -146,8 +146,8 @@ func queueSignups(b *pgx.Batch, run []subscriber.Signup, confirmEvery time.Durat
 func (s *Store) SubscriberByID(ctx context.Context, id int64) (subscriber.Subscriber, error) {
 	var sub subscriber.Subscriber
 	var created int64
-	err := s.pool.QueryRow(ctx, `SELECT id, email, name, created_at FROM subscriber WHERE id = $1`, id).
-		Scan(&sub.ID, &sub.Email, &sub.Name, &created)
+	err := s.pool.QueryRow(ctx, `SELECT id, email, name, language, created_at FROM subscriber WHERE id = $1`, id).
+		Scan(&sub.ID, &sub.Email, &sub.Name, &sub.Language, &created)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return sub, subscriber.ErrNotFound
 	}
@@ -164,7 +164,7 @@ func (s *Store) SubscriberByID(ctx context.Context, id int64) (subscriber.Subscr
 
 // ListSubscribers returns up to limit subscribers with IDs above afterID.
 func (s *Store) ListSubscribers(ctx context.Context, afterID int64, limit int) ([]subscriber.Subscriber, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, email, name, created_at FROM subscriber
+	rows, err := s.pool.Query(ctx, `SELECT id, email, name, language, created_at FROM subscriber
 		WHERE id > $1 ORDER BY id LIMIT $2`, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list subscribers: %w", err)
@@ -174,7 +174,7 @@ func (s *Store) ListSubscribers(ctx context.Context, afterID int64, limit int) (
 	for rows.Next() {
 		var sub subscriber.Subscriber
 		var created int64
-		if err := rows.Scan(&sub.ID, &sub.Email, &sub.Name, &created); err != nil {
+		if err := rows.Scan(&sub.ID, &sub.Email, &sub.Name, &sub.Language, &created); err != nil {
 			return nil, fmt.Errorf("postgres: list subscribers: %w", err)
 		}
 		sub.CreatedAt = fromMS(created)

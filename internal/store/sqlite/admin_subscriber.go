@@ -58,7 +58,7 @@ func (s *Store) pageSubscribers(ctx context.Context, p subscriberPage, state sub
 		where = append(where, `EXISTS (SELECT 1 FROM subscriber_tag t WHERE t.subscriber_id = s.id AND t.tag = ?)`)
 		args = append(args, tag)
 	}
-	rows, err := s.query(ctx, `SELECT s.id, s.email, s.name, s.created_at FROM subscriber s WHERE `+
+	rows, err := s.query(ctx, `SELECT s.id, s.email, s.name, s.language, s.created_at FROM subscriber s WHERE `+
 		strings.Join(where, ` AND `)+` ORDER BY `+order+` LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: subscribers: %w", err)
@@ -68,7 +68,7 @@ func (s *Store) pageSubscribers(ctx context.Context, p subscriberPage, state sub
 	for rows.Next() {
 		var sub subscriber.Subscriber
 		var created int64
-		if err := rows.Scan(&sub.ID, &sub.Email, &sub.Name, &created); err != nil {
+		if err := rows.Scan(&sub.ID, &sub.Email, &sub.Name, &sub.Language, &created); err != nil {
 			return nil, fmt.Errorf("sqlite: subscribers: %w", err)
 		}
 		sub.CreatedAt = fromMS(created)
@@ -171,6 +171,21 @@ func (s *Store) SetSubscriberTags(ctx context.Context, id int64, tags []string) 
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: set tags of subscriber %d: %w", id, err)
+	}
+	return nil
+}
+
+// SetSubscriberLanguage sets the language of a subscriber; "" leaves it to
+// the site's.
+func (s *Store) SetSubscriberLanguage(ctx context.Context, id int64, language string) error {
+	res, err := s.write.ExecContext(ctx, `UPDATE subscriber SET language = ? WHERE id = ?`, clean(language), id)
+	if err != nil {
+		return fmt.Errorf("sqlite: set language of subscriber %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlite: set language of subscriber %d: %w", id, err)
+	} else if n == 0 {
+		return subscriber.ErrNotFound
 	}
 	return nil
 }

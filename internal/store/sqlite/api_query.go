@@ -20,8 +20,8 @@ import (
 func (s *Store) SubscriberByEmail(ctx context.Context, email string) (subscriber.Subscriber, error) {
 	var sub subscriber.Subscriber
 	var created int64
-	err := s.queryRow(ctx, `SELECT id, email, name, created_at FROM subscriber WHERE email_key = ?`,
-		subscriber.EmailKey(email)).Scan(&sub.ID, &sub.Email, &sub.Name, &created)
+	err := s.queryRow(ctx, `SELECT id, email, name, language, created_at FROM subscriber WHERE email_key = ?`,
+		subscriber.EmailKey(email)).Scan(&sub.ID, &sub.Email, &sub.Name, &sub.Language, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sub, subscriber.ErrNotFound
 	}
@@ -116,11 +116,11 @@ func (s *Store) TagsOfSubscribers(ctx context.Context, ids []int64) (map[int64][
 	return tags, nil
 }
 
-// UpdateSubscriberProfile sets a subscriber's name and replaces its tags in
-// one transaction.
-func (s *Store) UpdateSubscriberProfile(ctx context.Context, id int64, name string, tags []string) error {
+// UpdateSubscriberProfile sets a subscriber's name and language and
+// replaces its tags in one transaction.
+func (s *Store) UpdateSubscriberProfile(ctx context.Context, id int64, name, language string, tags []string) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE subscriber SET name = ? WHERE id = ?`, name, id)
+		res, err := tx.ExecContext(ctx, `UPDATE subscriber SET name = ?, language = ? WHERE id = ?`, name, clean(language), id)
 		if err != nil {
 			return err
 		}

@@ -238,8 +238,8 @@ func recordSignupRun(ctx context.Context, tx *sql.Tx, st *signupStmts, run []sub
 func (s *Store) SubscriberByID(ctx context.Context, id int64) (subscriber.Subscriber, error) {
 	var sub subscriber.Subscriber
 	var created int64
-	err := s.queryRow(ctx, `SELECT id, email, name, created_at FROM subscriber WHERE id = ?`, id).
-		Scan(&sub.ID, &sub.Email, &sub.Name, &created)
+	err := s.queryRow(ctx, `SELECT id, email, name, language, created_at FROM subscriber WHERE id = ?`, id).
+		Scan(&sub.ID, &sub.Email, &sub.Name, &sub.Language, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sub, subscriber.ErrNotFound
 	}
@@ -256,7 +256,7 @@ func (s *Store) SubscriberByID(ctx context.Context, id int64) (subscriber.Subscr
 
 // ListSubscribers returns up to limit subscribers with IDs above afterID.
 func (s *Store) ListSubscribers(ctx context.Context, afterID int64, limit int) ([]subscriber.Subscriber, error) {
-	rows, err := s.query(ctx, `SELECT id, email, name, created_at FROM subscriber
+	rows, err := s.query(ctx, `SELECT id, email, name, language, created_at FROM subscriber
 		WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list subscribers: %w", err)
@@ -266,7 +266,7 @@ func (s *Store) ListSubscribers(ctx context.Context, afterID int64, limit int) (
 	for rows.Next() {
 		var sub subscriber.Subscriber
 		var created int64
-		if err := rows.Scan(&sub.ID, &sub.Email, &sub.Name, &created); err != nil {
+		if err := rows.Scan(&sub.ID, &sub.Email, &sub.Name, &sub.Language, &created); err != nil {
 			return nil, fmt.Errorf("sqlite: list subscribers: %w", err)
 		}
 		sub.CreatedAt = fromMS(created)

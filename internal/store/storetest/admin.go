@@ -41,6 +41,7 @@ type AdminStore interface {
 	DailyConsents(ctx context.Context, action subscriber.ConsentAction, since time.Time, days int) ([]int, error)
 	SubscriberTags(ctx context.Context, id int64) ([]string, error)
 	SetSubscriberTags(ctx context.Context, id int64, tags []string) error
+	SetSubscriberLanguage(ctx context.Context, id int64, language string) error
 	EraseSubscriber(ctx context.Context, id int64, suppressKey, reason string, at time.Time) error
 	SuppressedKeys(ctx context.Context, keys []string) ([]string, error)
 	HasErasures(ctx context.Context) (bool, error)
@@ -61,6 +62,7 @@ func RunAdmin(t *testing.T, open func(t *testing.T) AdminStore) {
 		{"ArticlesInEveryState", testArticlesInEveryState},
 		{"NewsletterAndDraftCampaignEdits", testNewsletterAndDraftCampaignEdits},
 		{"SubscriberSearchTagsAndCounts", testSubscriberSearchTagsAndCounts},
+		{"SubscriberLanguageSetAndFound", testSubscriberLanguageSetAndFound},
 		{"LedgerOfCampaignAndSubscriber", testLedgerOfCampaignAndSubscriber},
 		{"ErasureForgetsTheAddress", testErasureForgetsTheAddress},
 		{"ErasedIDsAreNotGivenAgain", testErasedIDsAreNotGivenAgain},
@@ -256,6 +258,38 @@ func admSignup(t *testing.T, st AdminStore, email string, at time.Time) int64 {
 		t.Fatalf("SearchSubscribers(%s) = %d found, %v", email, len(list), err)
 	}
 	return list[0].ID
+}
+
+// testSubscriberLanguageSetAndFound changes a subscriber's language, and
+// clears it, and reads it back through the search and by ID.
+func testSubscriberLanguageSetAndFound(t *testing.T, st AdminStore) {
+	ctx := context.Background()
+	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	ana := admSignup(t, st, "ana@example.org", at)
+	bo := admSignup(t, st, "bo@example.org", at)
+	language := func(id int64) string {
+		t.Helper()
+		list, err := st.SearchSubscribers(ctx, "", "", 0, "", id+1, 1)
+		if err != nil || len(list) != 1 || list[0].ID != id {
+			t.Fatalf("SearchSubscribers(before %d, 1) = %+v, %v; want subscriber %d", id+1, list, err, id)
+		}
+		one, err := st.SubscriberByID(ctx, id)
+		if err != nil || one.Language != list[0].Language {
+			t.Errorf("SubscriberByID(%d) = %+v, %v; want language %q as searched", id, one, err, list[0].Language)
+		}
+		return list[0].Language
+	}
+	admMust(t, "SetSubscriberLanguage", st.SetSubscriberLanguage(ctx, ana, "pt-br"))
+	if got, other := language(ana), language(bo); got != "pt-br" || other != "" {
+		t.Errorf("after SetSubscriberLanguage(ana, pt-br): ana %q, bo %q; want pt-br and none", got, other)
+	}
+	admMust(t, "SetSubscriberLanguage", st.SetSubscriberLanguage(ctx, ana, ""))
+	if got := language(ana); got != "" {
+		t.Errorf("after SetSubscriberLanguage(ana, \"\"): %q; want none", got)
+	}
+	if err := st.SetSubscriberLanguage(ctx, 9999, "fr"); !errors.Is(err, subscriber.ErrNotFound) {
+		t.Errorf("SetSubscriberLanguage(missing) = %v, want subscriber.ErrNotFound", err)
+	}
 }
 
 func testSubscriberSearchTagsAndCounts(t *testing.T, st AdminStore) {

@@ -130,6 +130,7 @@ func testSignupPassesOverUnknownNewsletter(t *testing.T, st Store) {
 	t0 := time.Now().UTC().Truncate(time.Millisecond)
 	in := signup("a@example.com", t0)
 	in.Name = "Ann"
+	in.Language = "pt-br"
 	in.Newsletters = []int64{1, 999}
 	nowhere := signup("b@example.com", t0)
 	nowhere.Newsletters = []int64{999}
@@ -144,7 +145,7 @@ func testSignupPassesOverUnknownNewsletter(t *testing.T, st Store) {
 	if len(subs[2].Subscriptions) != 1 || subs[2].Subscriptions[0].State != subscriber.Pending {
 		t.Errorf("subscriber c, who named newsletter 1 twice, has %+v; want one pending subscription", subs[2].Subscriptions)
 	}
-	want := subscriber.Subscriber{ID: subs[0].ID, Email: "a@example.com", Name: "Ann", CreatedAt: t0,
+	want := subscriber.Subscriber{ID: subs[0].ID, Email: "a@example.com", Name: "Ann", Language: "pt-br", CreatedAt: t0,
 		Subscriptions: []subscriber.Subscription{{NewsletterID: 1, NewsletterSlug: "news", State: subscriber.Pending, UpdatedAt: t0}}}
 	if diff := cmp.Diff(want, subs[0]); diff != "" {
 		t.Errorf("subscriber a (-want +got):\n%s", diff)
@@ -186,11 +187,13 @@ func testSubscribersPagesAndNotFound(t *testing.T, st Store) {
 	t0 := time.Now().UTC().Truncate(time.Millisecond)
 	emails := []string{"e1@example.com", "e2@example.com", "e3@example.com", "e4@example.com", "e5@example.com"}
 	var batch []subscriber.Signup
-	for _, e := range emails {
-		batch = append(batch, signup(e, t0))
+	for i, e := range emails {
+		in := signup(e, t0)
+		in.Language = []string{"", "fr", "pt-br"}[i%3]
+		batch = append(batch, in)
 	}
 	recordSignups(t, st, time.Hour, batch...)
-	var got []string
+	var got, langs []string
 	var after int64
 	for range 10 {
 		page, err := st.ListSubscribers(ctx, after, 2)
@@ -214,12 +217,15 @@ func testSubscribersPagesAndNotFound(t *testing.T, st Store) {
 			if diff := cmp.Diff(s, one); diff != "" {
 				t.Errorf("SubscriberByID(%d) differs from the listing (-listed +got):\n%s", s.ID, diff)
 			}
-			got = append(got, s.Email)
+			got, langs = append(got, s.Email), append(langs, s.Language)
 			after = s.ID
 		}
 	}
 	if diff := cmp.Diff(emails, got); diff != "" {
 		t.Errorf("pages of 2 (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"", "fr", "pt-br", "", "fr"}, langs); diff != "" {
+		t.Errorf("languages listed, as the signups gave them (-want +got):\n%s", diff)
 	}
 	if _, err := st.SubscriberByID(ctx, 1<<40); !errors.Is(err, subscriber.ErrNotFound) {
 		t.Errorf("SubscriberByID(1<<40) error = %v, want subscriber.ErrNotFound", err)

@@ -29,7 +29,7 @@ type WebhookStore interface {
 	SubscriberByEmail(ctx context.Context, email string) (subscriber.Subscriber, error)
 	FilterSubscribers(ctx context.Context, email string, state subscriber.State, newsletterID int64, tag string, afterID int64, limit int) ([]subscriber.Subscriber, error)
 	TagsOfSubscribers(ctx context.Context, ids []int64) (map[int64][]string, error)
-	UpdateSubscriberProfile(ctx context.Context, id int64, name string, tags []string) error
+	UpdateSubscriberProfile(ctx context.Context, id int64, name, language string, tags []string) error
 }
 
 // RunWebhooks runs the webhook and API query tests, each on a fresh store.
@@ -146,7 +146,7 @@ func testAPIQueries(t *testing.T, st WebhookStore) {
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	var batch []subscriber.Signup
 	for _, e := range []string{"a@example.com", "B@example.com", "c@example.com"} {
-		batch = append(batch, subscriber.Signup{Email: e, Newsletters: []int64{1}, At: now})
+		batch = append(batch, subscriber.Signup{Email: e, Newsletters: []int64{1}, Language: "de", At: now})
 	}
 	if err := st.RecordSignups(ctx, batch, time.Hour); err != nil {
 		t.Fatal(err)
@@ -158,10 +158,16 @@ func testAPIQueries(t *testing.T, st WebhookStore) {
 	if _, err := st.SubscriberByEmail(ctx, "nobody@example.com"); !errors.Is(err, subscriber.ErrNotFound) {
 		t.Errorf("SubscriberByEmail(unknown) = %v; want ErrNotFound", err)
 	}
-	if err := st.UpdateSubscriberProfile(ctx, b.ID, "Bea", []string{"vip", "local"}); err != nil {
+	if b.Language != "de" {
+		t.Errorf("SubscriberByEmail(b).Language = %q; want de, as signed up", b.Language)
+	}
+	if err := st.UpdateSubscriberProfile(ctx, b.ID, "Bea", "pt-br", []string{"vip", "local"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.UpdateSubscriberProfile(ctx, 999, "x", nil); !errors.Is(err, subscriber.ErrNotFound) {
+	if got, err := st.SubscriberByEmail(ctx, "b@example.com"); err != nil || got.Name != "Bea" || got.Language != "pt-br" {
+		t.Errorf("SubscriberByEmail(b) after UpdateSubscriberProfile(Bea, pt-br) = %+v, %v", got, err)
+	}
+	if err := st.UpdateSubscriberProfile(ctx, 999, "x", "", nil); !errors.Is(err, subscriber.ErrNotFound) {
 		t.Errorf("UpdateSubscriberProfile(999) = %v; want ErrNotFound", err)
 	}
 	if _, err := st.ConfirmSubscriber(ctx, b.ID, subscriber.Consent{SubscriberID: b.ID, Action: subscriber.ConsentConfirm, At: now}); err != nil {
@@ -181,6 +187,9 @@ func testAPIQueries(t *testing.T, st WebhookStore) {
 		for _, s := range list {
 			if len(s.Subscriptions) != 1 {
 				t.Errorf("%s has subscriptions %+v; want its one", s.Email, s.Subscriptions)
+			}
+			if want := map[bool]string{true: "pt-br", false: "de"}[s.ID == b.ID]; s.Language != want {
+				t.Errorf("FilterSubscribers gave %s language %q; want %q", s.Email, s.Language, want)
 			}
 			out = append(out, s.Email)
 		}
