@@ -204,9 +204,10 @@ func subscriberCommand(ctx context.Context, args []string, getenv func(string) s
 				if err := enc.Encode(struct {
 					Email       string            `json:"email"`
 					Name        string            `json:"name"`
+					Language    string            `json:"language"`
 					CreatedAt   time.Time         `json:"created_at"`
 					Newsletters map[string]string `json:"newsletters"`
-				}{s.Email, s.Name, s.CreatedAt, states}); err != nil {
+				}{s.Email, s.Name, s.Language, s.CreatedAt, states}); err != nil {
 					return err
 				}
 			} else {

@@ -251,7 +251,9 @@ func subscriberExport(ctx context.Context, args []string, getenv func(string) st
 func writeExport(ctx context.Context, st database, newsletterID int64, w io.Writer) (int, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	cw := csv.NewWriter(bw)
-	if err := cw.Write([]string{"email", "name", "state", "tags", "created_at"}); err != nil {
+	// language came last, after the columns of old, so that programs
+	// reading the file by position still find them.
+	if err := cw.Write([]string{"email", "name", "state", "tags", "created_at", "language"}); err != nil {
 		return 0, err
 	}
 	n := 0
@@ -268,6 +270,7 @@ func writeExport(ctx context.Context, st database, newsletterID int64, w io.Writ
 				string(r.State),
 				subscriber.NeutralizeCell(strings.Join(r.Tags, ";")),
 				r.CreatedAt.UTC().Format(time.RFC3339),
+				r.Language,
 			}
 			if err := cw.Write(rec); err != nil {
 				return n, err

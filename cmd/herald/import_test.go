@@ -270,7 +270,7 @@ func TestSubscriberImportListsFirstHundredSkips(t *testing.T) {
 func TestSubscriberExportRoundTrip(t *testing.T) {
 	data := t.TempDir()
 	mustHerald(t, data, "subscriber", "import", writeFile(t, "list.csv", importFile))
-	mustHerald(t, data, "subscriber", "import", "--confirmed", writeFile(t, "vip.csv", "email,tags\nvip@example.org,vip\n"))
+	mustHerald(t, data, "subscriber", "import", "--confirmed", writeFile(t, "vip.csv", "email,tags,language\nvip@example.org,vip,PT-BR\n"))
 	exported := filepath.Join(t.TempDir(), "export.csv")
 	_, errOut := mustHerald(t, data, "subscriber", "export", "--out", exported)
 	if !strings.Contains(errOut, "4 subscribers of news written to") {
@@ -281,7 +281,9 @@ func TestSubscriberExportRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	recs := readCSV(t, string(body))
-	if diff := cmp.Diff([]string{"email", "name", "state", "tags", "created_at"}, recs[0]); diff != "" {
+	// The columns of old come first, so a program that reads them by
+	// position still finds them.
+	if diff := cmp.Diff([]string{"email", "name", "state", "tags", "created_at", "language"}, recs[0]); diff != "" {
 		t.Fatalf("export header (-want +got):\n%s", diff)
 	}
 	got := map[string][]string{}
@@ -289,33 +291,49 @@ func TestSubscriberExportRoundTrip(t *testing.T) {
 		if _, err := time.Parse(time.RFC3339, r[4]); err != nil {
 			t.Errorf("created_at %q is not RFC 3339", r[4])
 		}
-		got[r[0]] = r[:4]
+		got[r[0]] = append(r[:4:4], r[5])
 	}
 	want := map[string][]string{
-		"ann@example.org":   {"ann@example.org", "Ann", "pending", "local;politics;sport"},
-		"carl@example.org":  {"carl@example.org", "Smith, Carl", "pending", "culture;local"},
-		"'=cmd@example.org": {"'=cmd@example.org", "'-Dash", "pending", ""},
-		"vip@example.org":   {"vip@example.org", "", "confirmed", "vip"},
+		"ann@example.org":   {"ann@example.org", "Ann", "pending", "local;politics;sport", ""},
+		"carl@example.org":  {"carl@example.org", "Smith, Carl", "pending", "culture;local", ""},
+		"'=cmd@example.org": {"'=cmd@example.org", "'-Dash", "pending", "", ""},
+		"vip@example.org":   {"vip@example.org", "", "confirmed", "vip", "pt-br"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("exported rows (-want +got):\n%s", diff)
 	}
 
 	// Imported elsewhere with --confirmed, the export gives the same list:
-	// what was pending stays pending, formula cells come back as they were.
+	// what was pending stays pending, formula cells come back as they were,
+	// and so do languages.
 	other := t.TempDir()
 	mustHerald(t, other, "subscriber", "import", "--confirmed", exported)
 	again, _ := mustHerald(t, other, "subscriber", "export")
 	strip := func(csvText string) []string {
 		var rows []string
 		for _, r := range readCSV(t, csvText) {
-			rows = append(rows, strings.Join(r[:4], ","))
+			rows = append(rows, strings.Join(append(r[:4:4], r[5]), ","))
 		}
 		sort.Strings(rows)
 		return rows
 	}
 	if diff := cmp.Diff(strip(string(body)), strip(again)); diff != "" {
 		t.Errorf("export of the re-imported export differs (-first +second):\n%s", diff)
+	}
+	out, _ := mustHerald(t, other, "subscriber", "list", "--json")
+	languages := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var s struct {
+			Email    string  `json:"email"`
+			Language *string `json:"language"`
+		}
+		if err := json.Unmarshal([]byte(line), &s); err != nil || s.Language == nil {
+			t.Fatalf("subscriber list --json printed %q (%v); want each subscriber with a language", line, err)
+		}
+		languages[s.Email] = *s.Language
+	}
+	if languages["vip@example.org"] != "pt-br" || languages["ann@example.org"] != "" {
+		t.Errorf("subscriber list --json gave languages %v; want pt-br for vip@ and none for ann@", languages)
 	}
 	if _, _, err := herald(t, data, "subscriber", "export", "extra"); err == nil {
 		t.Errorf("export with an argument succeeded; want a usage error")

@@ -34,7 +34,9 @@ func (h *Handler) subscriberExport(w http.ResponseWriter, r *http.Request, s *st
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+nl.Slug+`-`+h.now().UTC().Format("2006-01-02")+`.csv"`)
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"email", "name", "tags", "state", "created_at"})
+	// language comes after the columns of old, so that programs reading
+	// the file by position still find them.
+	cw.Write([]string{"email", "name", "tags", "state", "created_at", "language"})
 	n := 0
 	for len(rows) > 0 {
 		for _, row := range rows {
@@ -42,7 +44,8 @@ func (h *Handler) subscriberExport(w http.ResponseWriter, r *http.Request, s *st
 			// + must not run as a formula in the spreadsheet it is opened
 			// in. Import takes the quote off again.
 			cw.Write([]string{subscriber.NeutralizeCell(row.Email), subscriber.NeutralizeCell(row.Name),
-				subscriber.NeutralizeCell(strings.Join(row.Tags, ";")), string(row.State), row.CreatedAt.UTC().Format(time.RFC3339)})
+				subscriber.NeutralizeCell(strings.Join(row.Tags, ";")), string(row.State), row.CreatedAt.UTC().Format(time.RFC3339),
+				row.Language})
 		}
 		n += len(rows)
 		if len(rows) < 1000 {

@@ -35,6 +35,9 @@ type ImportRow struct {
 	// alone is no proof of consent: only an import that vouches for it
 	// confirms anyone.
 	Confirmed bool
+	// Language is the row's own language tag, "" for none: it comes before
+	// the import's Language for an address stored anew.
+	Language string
 }
 
 // RowError is a row left out of an import, with the reason in words the
@@ -66,9 +69,9 @@ type ImportOptions struct {
 	// signup meanwhile), so meeting it again counts as a duplicate in the
 	// file, not as an update.
 	Since int64
-	// Language is given to the addresses the import stores anew, as a
-	// signup gives the language of its page; an address stored before
-	// keeps its own. "" leaves it unset.
+	// Language is given to the addresses the import stores anew whose
+	// rows name none, as a signup gives the language of its page; an
+	// address stored before keeps its own. "" leaves it unset.
 	Language string
 }
 
@@ -96,6 +99,7 @@ type ExportRow struct {
 	State     State
 	Tags      []string
 	CreatedAt time.Time
+	Language  string
 }
 
 // ImportResult counts what an import did with the rows of the file. Every

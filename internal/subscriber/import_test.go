@@ -82,11 +82,33 @@ func TestImportReaderStateColumn(t *testing.T) {
 	}
 }
 
+// An export's language column is read back: a tag in another case or
+// with spaces is taken as Herald stores it, and one in another shape
+// leaves its row out, since it would match no campaign's audience.
+func TestImportReaderLanguageColumn(t *testing.T) {
+	rows, bad := readAll(t, "email,name,tags,state,created_at,language\n"+
+		"a@example.org,Ann,,confirmed,2026-01-02T03:04:05Z,pt-br\n"+
+		"b@example.org,,,,, FR \n"+
+		"c@example.org,,,,,\n"+
+		"d@example.org,,,,,en_US\n")
+	want := []ImportRow{
+		{Line: 2, Email: "a@example.org", Name: "Ann", Confirmed: true, Language: "pt-br"},
+		{Line: 3, Email: "b@example.org", Language: "fr"},
+		{Line: 4, Email: "c@example.org"},
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	if len(bad) != 1 || bad[0].Line != 5 || !strings.Contains(bad[0].Reason, `"en_us" is not a language tag`) {
+		t.Errorf("bad rows = %v; want line 5 refused for its language", bad)
+	}
+}
+
 func TestImportReaderHeader(t *testing.T) {
 	for _, c := range []struct{ file, want string }{
 		{"", "empty"},
 		{"email,phone\n", `unknown column "phone"`},
-		{"email,phone\n", "email, name, tags"},
+		{"email,phone\n", "email, name, tags, state, created_at, language"},
 		{"name,tags\nAnn,x\n", "no email column"},
 		{"email,Email\n", "twice"},
 	} {

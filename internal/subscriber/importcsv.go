@@ -7,14 +7,17 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"herald/internal/lang"
 )
 
-// importColumns are the columns an import file may have. An export's state
-// and created_at columns are accepted so that an export can be imported
-// again: state "unsubscribed" keeps the row out, state "pending" keeps it
-// pending, and state "confirmed" is confirmed only by an import that
-// vouches for consent; created_at is not used.
-var importColumns = []string{"email", "name", "tags", "state", "created_at"}
+// importColumns are the columns an import file may have. An export's state,
+// created_at and language columns are accepted so that an export can be
+// imported again: state "unsubscribed" keeps the row out, state "pending"
+// keeps it pending, and state "confirmed" is confirmed only by an import
+// that vouches for consent; created_at is not used; language is the
+// subscriber's (see ImportAddress.Decide).
+var importColumns = []string{"email", "name", "tags", "state", "created_at", "language"}
 
 // ImportReader reads an import file: CSV whose header row names the
 // columns. It keeps only one row, of at most MaxImportRow bytes, in memory,
@@ -111,6 +114,11 @@ func (r *ImportReader) next() (ImportRow, error) {
 	}
 	if row.Tags, err = splitTags(cell("tags")); err != nil {
 		return ImportRow{}, &RowError{Line: line, Reason: err.Error()}
+	}
+	if row.Language = strings.ToLower(strings.TrimSpace(cell("language"))); row.Language != "" {
+		if err := lang.Check(row.Language); err != nil {
+			return ImportRow{}, &RowError{Line: line, Reason: err.Error()}
+		}
 	}
 	switch s := State(strings.ToLower(strings.TrimSpace(cell("state")))); s {
 	case "":

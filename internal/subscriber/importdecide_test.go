@@ -58,6 +58,14 @@ func TestImportAddressDecide(t *testing.T) {
 		{"a name never replaces one", ImportAddress{Rows: rows(2), Name: "Ana"}, ImportFound{Stored: true, ID: 7, Name: "Bo", State: Pending}, pending,
 			ImportChange{},
 			ImportResult{Unchanged: 1}},
+		{"a language fills an empty one", ImportAddress{Rows: rows(2), Language: "pt-br"},
+			ImportFound{Stored: true, ID: 7, State: Confirmed}, pending,
+			ImportChange{Language: "pt-br"},
+			ImportResult{Updated: 1}},
+		{"a language never replaces one", ImportAddress{Rows: rows(2), Language: "pt-br"},
+			ImportFound{Stored: true, ID: 7, State: Confirmed, Language: "fr"}, pending,
+			ImportChange{},
+			ImportResult{Unchanged: 1}},
 		{"stored without a subscription", ImportAddress{Rows: rows(2)}, ImportFound{Stored: true, ID: 7}, pending,
 			ImportChange{Subscribe: Pending, Consent: ConsentSignup, Wording: WordingImported},
 			ImportResult{Updated: 1}},
@@ -76,6 +84,17 @@ func TestImportAddressDecide(t *testing.T) {
 				t.Errorf("counted (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestImportAddressNewLanguage(t *testing.T) {
+	for _, c := range []struct {
+		file, opts, want string
+	}{{"pt-br", "fr", "pt-br"}, {"", "fr", "fr"}, {"pt-br", "", "pt-br"}, {"", "", ""}} {
+		a := ImportAddress{Language: c.file}
+		if got := a.NewLanguage(ImportOptions{Language: c.opts}); got != c.want {
+			t.Errorf("ImportAddress{Language: %q}.NewLanguage(ImportOptions{Language: %q}) = %q; want %q", c.file, c.opts, got, c.want)
+		}
 	}
 }
 

@@ -6,10 +6,11 @@ import (
 )
 
 // ImportAddress is one address of an import chunk with every row that
-// named it: the first name given, the tags of all its rows, and whether any
-// row says the person never confirmed or left.
+// named it: the first name and language given, the tags of all its rows,
+// and whether any row says the person never confirmed or left.
 type ImportAddress struct {
 	Key, Email, Name      string
+	Language              string
 	Tags                  []string
 	Rows                  []ImportRow // in file order
 	Pending, Unsubscribed bool
@@ -52,6 +53,9 @@ func GroupImportRows(rows []ImportRow) []ImportAddress {
 			if g.Name == "" {
 				g.Name = r.Name
 			}
+			if g.Language == "" {
+				g.Language = r.Language
+			}
 			g.Tags = mergeTags(g.Tags, r.Tags)
 			g.Pending = g.Pending || r.Pending
 			g.Unsubscribed = g.Unsubscribed || r.Unsubscribed
@@ -91,6 +95,7 @@ type ImportFound struct {
 	Stored     bool     // the subscriber was stored before this chunk
 	ID         int64    // the subscriber, when stored
 	Name       string   // its name, when stored
+	Language   string   // its language, when stored
 	State      State    // of its subscription to the newsletter, "" for none
 	Tags       []string // its tags, when stored
 }
@@ -108,15 +113,27 @@ type ImportChange struct {
 	Wording string
 	// Name fills an empty name, "" for none.
 	Name string
+	// Language fills an empty language, "" for none.
+	Language string
 	// Tags are the tags it does not have yet.
 	Tags []string
 }
 
+// NewLanguage is the language the address gets if the import stores it
+// anew: its rows' own, else the import's.
+func (a ImportAddress) NewLanguage(opts ImportOptions) string {
+	if a.Language != "" {
+		return a.Language
+	}
+	return opts.Language
+}
+
 // Decide is the rule for one address of an import: what is written, given
 // what the store found, counted into res (skipped rows are listed in
-// res.Skips). A new address is subscribed with its name and tags; one
-// stored before keeps what it has and gains what the file adds, unless
-// its subscription was left: people who left stay left.
+// res.Skips). A new address is subscribed with its name, language and
+// tags; one stored before keeps what it has (a name or language is only
+// filled in when empty) and gains what the file adds, unless its
+// subscription was left: people who left stay left.
 func (a ImportAddress) Decide(f ImportFound, opts ImportOptions, res *ImportResult) ImportChange {
 	skip := func(reason string) ImportChange {
 		for _, r := range a.Rows {
@@ -145,6 +162,9 @@ func (a ImportAddress) Decide(f ImportFound, opts ImportOptions, res *ImportResu
 	if f.Name == "" && a.Name != "" {
 		c.Name = a.Name
 	}
+	if f.Language == "" && a.Language != "" {
+		c.Language = a.Language
+	}
 	for _, t := range a.Tags {
 		if !slices.Contains(f.Tags, t) {
 			c.Tags = append(c.Tags, t)
@@ -160,7 +180,7 @@ func (a ImportAddress) Decide(f ImportFound, opts ImportOptions, res *ImportResu
 	case f.ID > opts.Since:
 		// Stored by an earlier chunk of this import: the file repeats it.
 		res.Merged += len(a.Rows)
-	case c.Subscribe != "" || c.Name != "" || len(c.Tags) > 0:
+	case c.Subscribe != "" || c.Name != "" || c.Language != "" || len(c.Tags) > 0:
 		res.Updated++
 		res.Merged += len(a.Rows) - 1
 	default:

@@ -11,7 +11,7 @@ import (
 // every state, with IDs above afterID in ID order, so an export of any size
 // reads the list page by page.
 func (s *Store) ExportSubscribers(ctx context.Context, newsletterID, afterID int64, limit int) ([]subscriber.ExportRow, error) {
-	rows, err := s.pool.Query(ctx, `SELECT s.id, s.email, s.name, sp.state, s.created_at,
+	rows, err := s.pool.Query(ctx, `SELECT s.id, s.email, s.name, sp.state, s.created_at, s.language,
 			coalesce((SELECT array_agg(tag ORDER BY tag) FROM subscriber_tag WHERE subscriber_id = s.id), '{}')
 		FROM subscription sp JOIN subscriber s ON s.id = sp.subscriber_id
 		WHERE sp.newsletter_id = $1 AND sp.subscriber_id > $2
@@ -25,7 +25,7 @@ func (s *Store) ExportSubscribers(ctx context.Context, newsletterID, afterID int
 		var r subscriber.ExportRow
 		var state string
 		var created int64
-		if err := rows.Scan(&r.ID, &r.Email, &r.Name, &state, &created, &r.Tags); err != nil {
+		if err := rows.Scan(&r.ID, &r.Email, &r.Name, &state, &created, &r.Language, &r.Tags); err != nil {
 			return nil, fmt.Errorf("postgres: export subscribers: %w", err)
 		}
 		if len(r.Tags) == 0 {

@@ -13,6 +13,7 @@ import (
 // importGroup is one address of a chunk with every row that named it.
 type importGroup struct {
 	key, email, name string
+	language         string // the first the rows give
 	tags             []string
 	rows             []subscriber.ImportRow // in file order
 	pending          bool                   // a row says the person never confirmed
@@ -22,6 +23,7 @@ type importGroup struct {
 	id         int64 // the subscriber, when stored before
 	existed    bool  // stored before this chunk
 	oldName    string
+	oldLang    string
 	state      subscriber.State // of the subscription, "" for none
 	oldTags    []string
 	suppressed bool
@@ -79,10 +81,16 @@ func groupImportRows(rows []subscriber.ImportRow) []importGroup {
 	addrs := subscriber.GroupImportRows(rows)
 	groups := make([]importGroup, len(addrs))
 	for i, a := range addrs {
-		groups[i] = importGroup{key: a.Key, email: a.Email, name: a.Name, tags: a.Tags, rows: a.Rows,
+		groups[i] = importGroup{key: a.Key, email: a.Email, name: a.Name, language: a.Language, tags: a.Tags, rows: a.Rows,
 			pending: a.Pending, unsubscribed: a.Unsubscribed}
 	}
 	return groups
+}
+
+// address is the group as subscriber.ImportAddress has it.
+func (g *importGroup) address() subscriber.ImportAddress {
+	return subscriber.ImportAddress{Rows: g.rows, Name: g.name, Language: g.language, Tags: g.tags,
+		Pending: g.pending, Unsubscribed: g.unsubscribed}
 }
 
 // stageImport copies the groups the file does not leave out into a
@@ -95,6 +103,7 @@ func stageImport(ctx context.Context, tx pgx.Tx, groups []importGroup, opts subs
 		email     TEXT    NOT NULL,
 		email_key TEXT    NOT NULL,
 		name      TEXT    NOT NULL,
+		language  TEXT    NOT NULL,
 		tags      TEXT[],
 		confirmed BOOLEAN NOT NULL
 	) ON COMMIT DROP`); err != nil {
@@ -106,7 +115,7 @@ func stageImport(ctx context.Context, tx pgx.Tx, groups []importGroup, opts subs
 			staged = append(staged, int32(i))
 		}
 	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"import_row"}, []string{"n", "email", "email_key", "name", "tags", "confirmed"},
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"import_row"}, []string{"n", "email", "email_key", "name", "language", "tags", "confirmed"},
 		pgx.CopyFromSlice(len(staged), func(i int) ([]any, error) {
 			n := staged[i]
 			g := &groups[n]
@@ -117,7 +126,7 @@ func stageImport(ctx context.Context, tx pgx.Tx, groups []importGroup, opts subs
 					tags[j] = clean(t)
 				}
 			}
-			return []any{n, g.email, g.key, clean(g.name), tags, opts.Confirmed && !g.pending}, nil
+			return []any{n, g.email, g.key, clean(g.name), clean(g.address().NewLanguage(opts)), tags, opts.Confirmed && !g.pending}, nil
 		}))
 	if err != nil {
 		return err
@@ -153,7 +162,7 @@ func insertSubscribers(ctx context.Context, tx pgx.Tx, newsletterID int64, group
 	// end of the statement, when the new subscribers are there.
 	rows, err := tx.Query(ctx, `WITH new AS (
 			INSERT INTO subscriber (email, email_key, name, created_at, language)
-			SELECT email, email_key, name, $1, $10 FROM import_row ORDER BY n
+			SELECT email, email_key, name, $1, language FROM import_row ORDER BY n
 			ON CONFLICT (email_key) DO NOTHING
 			RETURNING id, email_key
 		), added AS (
@@ -171,7 +180,7 @@ func insertSubscribers(ctx context.Context, tx pgx.Tx, newsletterID int64, group
 		)
 		SELECT r.n FROM import_row r WHERE NOT EXISTS (SELECT 1 FROM new WHERE new.email_key = r.email_key)`,
 		at, newsletterID, string(subscriber.Confirmed), string(subscriber.Pending),
-		string(confirm), string(signup), clean(opts.Source), confirmWording, signupWording, clean(opts.Language))
+		string(confirm), string(signup), clean(opts.Source), confirmWording, signupWording)
 	if err != nil {
 		return err
 	}
@@ -197,17 +206,17 @@ func insertSubscribers(ctx context.Context, tx pgx.Tx, newsletterID int64, group
 	for key := range byKey {
 		keys = append(keys, key)
 	}
-	rows, err = tx.Query(ctx, `SELECT s.id, s.email_key, s.name, coalesce(sp.state, '') FROM subscriber s
+	rows, err = tx.Query(ctx, `SELECT s.id, s.email_key, s.name, s.language, coalesce(sp.state, '') FROM subscriber s
 		LEFT JOIN subscription sp ON sp.subscriber_id = s.id AND sp.newsletter_id = $1
 		WHERE s.email_key = ANY($2)`, newsletterID, keys)
 	if err != nil {
 		return err
 	}
 	var id int64
-	var key, name, state string
-	_, err = pgx.ForEachRow(rows, []any{&id, &key, &name, &state}, func() error {
+	var key, name, language, state string
+	_, err = pgx.ForEachRow(rows, []any{&id, &key, &name, &language, &state}, func() error {
 		if g := byKey[key]; g != nil {
-			g.id, g.existed, g.oldName, g.state = id, true, name, subscriber.State(state)
+			g.id, g.existed, g.oldName, g.oldLang, g.state = id, true, name, language, subscriber.State(state)
 		}
 		return nil
 	})
@@ -251,13 +260,15 @@ type importPlan struct {
 	wordings   []string
 	namedIDs   []int64
 	names      []string
+	langIDs    []int64
+	langs      []string
 	tagIDs     []int64 // tags new to them
 	tags       []string
 }
 
 // applyImport decides each address by subscriber.ImportState and writes the
-// subscriptions, consent records, names and tags that follow for those
-// stored before.
+// subscriptions, consent records, names, languages and tags that follow
+// for those stored before.
 func applyImport(ctx context.Context, tx pgx.Tx, newsletterID int64, groups []importGroup, opts subscriber.ImportOptions, res *subscriber.ImportResult) error {
 	p := planImport(groups, opts, res)
 	at := ms(opts.At)
@@ -287,6 +298,10 @@ func applyImport(ctx context.Context, tx pgx.Tx, newsletterID int64, groups []im
 		b.Queue(`UPDATE subscriber s SET name = u.name FROM unnest($1::BIGINT[], $2::TEXT[]) AS u (id, name)
 			WHERE s.id = u.id AND s.name = ''`, p.namedIDs, p.names)
 	}
+	if len(p.langIDs) > 0 {
+		b.Queue(`UPDATE subscriber s SET language = u.language FROM unnest($1::BIGINT[], $2::TEXT[]) AS u (id, language)
+			WHERE s.id = u.id AND s.language = ''`, p.langIDs, p.langs)
+	}
 	if b.Len() == 0 {
 		return nil
 	}
@@ -300,9 +315,9 @@ func planImport(groups []importGroup, opts subscriber.ImportOptions, res *subscr
 	var p importPlan
 	for i := range groups {
 		g := &groups[i]
-		addr := subscriber.ImportAddress{Rows: g.rows, Name: g.name, Tags: g.tags, Pending: g.pending, Unsubscribed: g.unsubscribed}
-		found := subscriber.ImportFound{Suppressed: g.suppressed, Stored: !g.inserted, ID: g.id, Name: g.oldName, State: g.state, Tags: g.oldTags}
-		c := addr.Decide(found, opts, res)
+		found := subscriber.ImportFound{Suppressed: g.suppressed, Stored: !g.inserted, ID: g.id, Name: g.oldName,
+			Language: g.oldLang, State: g.state, Tags: g.oldTags}
+		c := g.address().Decide(found, opts, res)
 		if c.Skip != "" || g.inserted {
 			continue
 		}
@@ -316,6 +331,9 @@ func planImport(groups []importGroup, opts subscriber.ImportOptions, res *subscr
 		}
 		if c.Name != "" {
 			p.namedIDs, p.names = append(p.namedIDs, g.id), append(p.names, clean(c.Name))
+		}
+		if c.Language != "" {
+			p.langIDs, p.langs = append(p.langIDs, g.id), append(p.langs, clean(c.Language))
 		}
 		for _, t := range c.Tags {
 			p.tagIDs, p.tags = append(p.tagIDs, g.id), append(p.tags, clean(t))

@@ -42,6 +42,7 @@ func importPragmas() []pragma {
 // importGroup is one address of a chunk with every row that named it.
 type importGroup struct {
 	key, email, name string
+	language         string // the first the rows give
 	tags             []string
 	rows             []subscriber.ImportRow // in file order
 	pending          bool                   // a row says the person never confirmed
@@ -51,11 +52,23 @@ type importGroup struct {
 	newID      int64 // the ID offered when inserting
 	existed    bool  // stored before this chunk
 	oldName    string
+	oldLang    string
 	state      subscriber.State // of the subscription, "" for none
 	oldTags    []string
 	suppressed bool
 
 	change subscriber.ImportChange // what planImport decided
+}
+
+// address is the group as subscriber.ImportAddress has it.
+func (g *importGroup) address() subscriber.ImportAddress {
+	return subscriber.ImportAddress{Rows: g.rows, Name: g.name, Language: g.language, Tags: g.tags,
+		Pending: g.pending, Unsubscribed: g.unsubscribed}
+}
+
+// newLanguage is the language the group gets if it is stored anew.
+func (g *importGroup) newLanguage(opts subscriber.ImportOptions) string {
+	return g.address().NewLanguage(opts)
 }
 
 // skipped reports whether the group is left out whatever the subscriber
@@ -95,7 +108,7 @@ func (s *Store) ImportSubscribers(ctx context.Context, newsletterID int64, rows 
 		if err := markSuppressed(ctx, tx, groups); err != nil {
 			return err
 		}
-		if err := insertSubscribers(ctx, tx, newsletterID, groups, at, opts.Language); err != nil {
+		if err := insertSubscribers(ctx, tx, newsletterID, groups, at, opts); err != nil {
 			return err
 		}
 		if err := loadTags(ctx, tx, groups); err != nil {
@@ -153,7 +166,7 @@ func groupImportRows(rows []subscriber.ImportRow) []importGroup {
 	addrs := subscriber.GroupImportRows(rows)
 	groups := make([]importGroup, len(addrs))
 	for i, a := range addrs {
-		groups[i] = importGroup{key: a.Key, email: a.Email, name: a.Name, tags: a.Tags, rows: a.Rows,
+		groups[i] = importGroup{key: a.Key, email: a.Email, name: a.Name, language: a.Language, tags: a.Tags, rows: a.Rows,
 			pending: a.Pending, unsubscribed: a.Unsubscribed}
 	}
 	return groups
@@ -185,9 +198,10 @@ func markSuppressed(ctx context.Context, tx *sql.Tx, groups []importGroup) error
 		})
 }
 
-// insertSubscribers stores the addresses not stored yet, in the language
-// given, and finds the rest with their subscription to the newsletter.
-func insertSubscribers(ctx context.Context, tx *sql.Tx, newsletterID int64, groups []importGroup, at int64, language string) error {
+// insertSubscribers stores the addresses not stored yet, each in its
+// rows' language or else the import's, and finds the rest with their
+// subscription to the newsletter.
+func insertSubscribers(ctx context.Context, tx *sql.Tx, newsletterID int64, groups []importGroup, at int64, opts subscriber.ImportOptions) error {
 	var next int64
 	// Above every ID ever given, those of erased people included: the
 	// table's AUTOINCREMENT sequence remembers them.
@@ -208,13 +222,13 @@ func insertSubscribers(ctx context.Context, tx *sql.Tx, newsletterID int64, grou
 	// only conflict possible is a stored address.
 	var short [][]*importGroup
 	err := exec(ctx, tx, bulkQuery{
-		head:  `INSERT OR IGNORE INTO subscriber (id, email, email_key, name, created_at, language) SELECT column1, column2, column3, column4, ?, ? FROM (VALUES `,
-		row:   `(?, ?, ?, ?)`,
+		head:  `INSERT OR IGNORE INTO subscriber (id, email, email_key, name, created_at, language) SELECT column1, column2, column3, column4, ?, column5 FROM (VALUES `,
+		row:   `(?, ?, ?, ?, ?)`,
 		tail:  `)`,
-		fixed: []any{at, language},
+		fixed: []any{at},
 	}, len(todo), func(i int, args []any) []any {
 		g := todo[i]
-		return append(args, g.newID, g.email, g.key, g.name)
+		return append(args, g.newID, g.email, g.key, g.name, clean(g.newLanguage(opts)))
 	}, func(from, to int, inserted int64) {
 		if inserted < int64(to-from) {
 			short = append(short, todo[from:to])
@@ -242,7 +256,7 @@ func insertSubscribers(ctx context.Context, tx *sql.Tx, newsletterID int64, grou
 	return query(ctx, tx, bulkQuery{
 		// Only what was stored before this chunk; "+" keeps the planner
 		// on the email_key index.
-		head: `SELECT s.id, s.email_key, s.name, coalesce(sp.state, '') FROM subscriber s
+		head: `SELECT s.id, s.email_key, s.name, s.language, coalesce(sp.state, '') FROM subscriber s
 			LEFT JOIN subscription sp ON sp.subscriber_id = s.id AND sp.newsletter_id = ?
 			WHERE +s.id < ? AND s.email_key IN (`,
 		row:   `?`,
@@ -251,12 +265,12 @@ func insertSubscribers(ctx context.Context, tx *sql.Tx, newsletterID int64, grou
 	}, len(found), func(i int, args []any) []any { return append(args, found[i].key) },
 		func(rows *sql.Rows) error {
 			var id int64
-			var key, name, state string
-			if err := rows.Scan(&id, &key, &name, &state); err != nil {
+			var key, name, language, state string
+			if err := rows.Scan(&id, &key, &name, &language, &state); err != nil {
 				return err
 			}
 			if g := byKey[key]; g != nil {
-				g.id, g.existed, g.oldName, g.state = id, true, name, subscriber.State(state)
+				g.id, g.existed, g.oldName, g.oldLang, g.state = id, true, name, language, subscriber.State(state)
 			}
 			return nil
 		})

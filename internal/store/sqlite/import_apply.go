@@ -24,13 +24,14 @@ type importPlan struct {
 	upgrades []*importGroup // pending, to be confirmed
 	consents []*importGroup // given a subscription or an upgrade
 	named    []*importGroup // given a name
+	langs    []*importGroup // given a language
 	// Everyone's.
 	tagIDs []int64
 	tags   []string
 }
 
 // applyImport decides each address by subscriber.ImportState and writes the
-// subscriptions, consent records, names and tags that follow.
+// subscriptions, consent records, names, languages and tags that follow.
 func applyImport(ctx context.Context, tx *sql.Tx, newsletterID int64, groups []importGroup, opts subscriber.ImportOptions, res *subscriber.ImportResult) error {
 	p := planImport(groups, opts, res)
 	at := ms(opts.At)
@@ -103,6 +104,15 @@ func applyImport(ctx context.Context, tx *sql.Tx, newsletterID int64, groups []i
 	if err != nil {
 		return err
 	}
+	err = exec(ctx, tx, bulkQuery{
+		head: `UPDATE subscriber SET language = v.column2 FROM (VALUES `,
+		row:  `(?, ?)`, tail: `) AS v WHERE subscriber.id = v.column1 AND subscriber.language = ''`,
+	}, len(p.langs), func(i int, args []any) []any {
+		return append(args, p.langs[i].id, clean(p.langs[i].change.Language))
+	}, nil)
+	if err != nil {
+		return err
+	}
 	return exec(ctx, tx, bulkQuery{
 		head: `INSERT OR IGNORE INTO subscriber_tag (subscriber_id, tag) VALUES `,
 		row:  `(?, ?)`,
@@ -115,9 +125,9 @@ func planImport(groups []importGroup, opts subscriber.ImportOptions, res *subscr
 	var p importPlan
 	for i := range groups {
 		g := &groups[i]
-		addr := subscriber.ImportAddress{Rows: g.rows, Name: g.name, Tags: g.tags, Pending: g.pending, Unsubscribed: g.unsubscribed}
-		found := subscriber.ImportFound{Suppressed: g.suppressed, Stored: g.existed, ID: g.id, Name: g.oldName, State: g.state, Tags: g.oldTags}
-		c := addr.Decide(found, opts, res)
+		found := subscriber.ImportFound{Suppressed: g.suppressed, Stored: g.existed, ID: g.id, Name: g.oldName,
+			Language: g.oldLang, State: g.state, Tags: g.oldTags}
+		c := g.address().Decide(found, opts, res)
 		if c.Skip != "" {
 			continue
 		}
@@ -139,6 +149,9 @@ func planImport(groups []importGroup, opts subscriber.ImportOptions, res *subscr
 		}
 		if g.existed && c.Name != "" {
 			p.named = append(p.named, g)
+		}
+		if g.existed && c.Language != "" {
+			p.langs = append(p.langs, g)
 		}
 		for _, t := range c.Tags {
 			p.tagIDs, p.tags = append(p.tagIDs, g.id), append(p.tags, t)

@@ -220,4 +220,46 @@ func testImportLanguage(t *testing.T, st Store) {
 			t.Errorf("AudienceSize(1, %q) after imports in de then fr = %d, %v; want %d", lang, n, err, want)
 		}
 	}
+
+	// A language column names each row's own: it is given to an address
+	// stored anew in place of the import's, and fills an empty one, but
+	// never replaces a language the subscriber has.
+	recordSignups(t, st, time.Hour, signup("bare@example.com", t0))
+	since, _ := st.LastSubscriberID(ctx)
+	it := subscriber.ImportOptions{Confirmed: true, Source: "test", At: t0.Add(2 * time.Minute), Since: since, Language: "fr"}
+	res := importRows(t, st, it,
+		subscriber.ImportRow{Line: 2, Email: "known@example.com", Language: "it"},
+		subscriber.ImportRow{Line: 3, Email: "bare@example.com", Language: "it"},
+		subscriber.ImportRow{Line: 4, Email: "row@example.com", Language: "es"},
+		subscriber.ImportRow{Line: 5, Email: "row@example.com", Language: "pt"},
+		subscriber.ImportRow{Line: 6, Email: "plain@example.com"},
+		subscriber.ImportRow{Line: 7, Email: "new@example.com", Language: "it"},
+	)
+	// known@ and new@ are confirmed already and keep their languages;
+	// bare@ is confirmed by this import.
+	if diff := gocmp.Diff(subscriber.ImportResult{Imported: 2, Updated: 1, Unchanged: 2, Merged: 1}, res); diff != "" {
+		t.Errorf("import with a language column (-want +got):\n%s", diff)
+	}
+	got := map[string]string{}
+	for email, r := range exported(t, st) {
+		got[email] = r.Language
+	}
+	want := map[string]string{"known@example.com": "de", "new@example.com": "fr", "bare@example.com": "it",
+		"row@example.com": "es", "plain@example.com": "fr"}
+	if diff := gocmp.Diff(want, got); diff != "" {
+		t.Errorf("languages exported after the import with a language column (-want +got):\n%s", diff)
+	}
+
+	// An address stored before whose only change is its empty language
+	// filled counts as updated.
+	recordSignups(t, st, time.Hour, signup("late@example.com", t0))
+	since, _ = st.LastSubscriberID(ctx)
+	it.Since, it.Confirmed = since, false
+	res = importRows(t, st, it, subscriber.ImportRow{Line: 2, Email: "late@example.com", Language: "nl"})
+	if diff := gocmp.Diff(subscriber.ImportResult{Updated: 1}, res); diff != "" {
+		t.Errorf("import filling late@'s language (-want +got):\n%s", diff)
+	}
+	if r := exported(t, st)["late@example.com"]; r.Language != "nl" {
+		t.Errorf("late@ exported with language %q; want nl", r.Language)
+	}
 }
