@@ -182,6 +182,7 @@ var flashes = map[string]string{
 	"resumed":     "Resumed.",
 	"cancelled":   "Cancelled: what was not yet sent will not be.",
 	"tags":        "Tags saved.",
+	"language":    "Language saved.",
 	"erased":      "The person's data was erased; no import will add their address again.",
 	"role":        "Role changed.",
 	"access":      "Access changed.",

@@ -76,6 +76,7 @@ func (h *Handler) routes() []route {
 		{pattern: "GET /admin/subscribers/{id}", perm: user.SubscriberRead, fn: h.subscriberPage},
 		{pattern: "GET /admin/subscribers/{id}/data.json", perm: user.SubscriberRead, fn: h.subscriberData},
 		{pattern: "POST /admin/subscribers/{id}/tags", perm: user.SubscriberWrite, fn: h.subscriberTags, again: h.againTags},
+		{pattern: "POST /admin/subscribers/{id}/language", perm: user.SubscriberWrite, fn: h.subscriberLanguage, again: h.againLanguage},
 		{pattern: "POST /admin/subscribers/{id}/erase", perm: user.SubscriberWrite, fn: h.subscriberErase},
 
 		{pattern: "GET /admin/staff", perm: user.UserManage, fn: h.staffList},

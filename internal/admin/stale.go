@@ -155,6 +155,15 @@ func (h *Handler) againStaff(r *http.Request, s *staff) (string, formView, error
 	return "staff", v, err
 }
 
+func (h *Handler) againLanguage(r *http.Request, s *staff) (string, formView, error) {
+	v, err := h.subscriberView(r, s)
+	if err != nil {
+		return "", nil, err
+	}
+	v.Language = r.PostFormValue("language")
+	return "subscriber", v, nil
+}
+
 func (h *Handler) againTags(r *http.Request, s *staff) (string, formView, error) {
 	v, err := h.subscriberView(r, s)
 	if err != nil {

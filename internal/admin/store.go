@@ -83,6 +83,7 @@ type SubscriberStore interface {
 	Consents(ctx context.Context, subscriberID int64) ([]subscriber.Consent, error)
 	SubscriberTags(ctx context.Context, id int64) ([]string, error)
 	SetSubscriberTags(ctx context.Context, id int64, tags []string) error
+	SetSubscriberLanguage(ctx context.Context, id int64, language string) error
 	ExportSubscribers(ctx context.Context, newsletterID, afterID int64, limit int) ([]subscriber.ExportRow, error)
 	// EraseSubscriber deletes the person and every copy of their address,
 	// and suppresses suppressKey in its place.

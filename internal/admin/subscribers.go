@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"herald/internal/delivery"
+	"herald/internal/lang"
 	"herald/internal/subscriber"
 )
 
@@ -75,13 +76,17 @@ func optionalID(id int64) string {
 // they gave and the mail they were sent.
 type subscriberView struct {
 	page
-	Sub        subscriber.Subscriber
-	Names      map[int64]string // newsletter names by ID
-	Tags       string
-	Consents   []subscriber.Consent
-	Deliveries []ledgerRow
-	Older      string
-	Error      string
+	Sub      subscriber.Subscriber
+	Names    map[int64]string // newsletter names by ID
+	Tags     string
+	Language string // as in the form
+	// SiteLanguage is the publication's main language, which the mail
+	// to a subscriber without a language of their own is written in.
+	SiteLanguage string
+	Consents     []subscriber.Consent
+	Deliveries   []ledgerRow
+	Older        string
+	Error        string
 }
 
 func (v *subscriberView) setError(msg string) { v.Error = msg }
@@ -100,7 +105,8 @@ func (h *Handler) subscriberView(r *http.Request, s *staff) (*subscriberView, er
 		return nil, err
 	}
 	title := sub.Email
-	v := &subscriberView{page: h.pageFor(r, s, title), Sub: sub}
+	v := &subscriberView{page: h.pageFor(r, s, title), Sub: sub, Language: sub.Language,
+		SiteLanguage: h.languages(ctx)[0]}
 	nls, err := h.cfg.Newsletters.Newsletters(ctx)
 	if err != nil {
 		return nil, err
@@ -164,6 +170,25 @@ func (h *Handler) subscriberTags(w http.ResponseWriter, r *http.Request, s *staf
 	return done(w, r, "/admin/subscribers/"+strconv.FormatInt(v.Sub.ID, 10), "tags")
 }
 
+// subscriberLanguage sets the language the person's mail is written in;
+// an empty one leaves it to the site's.
+func (h *Handler) subscriberLanguage(w http.ResponseWriter, r *http.Request, s *staff) error {
+	v, err := h.subscriberView(r, s)
+	if err != nil {
+		return err
+	}
+	v.Language = r.PostFormValue("language")
+	language := strings.ToLower(strings.TrimSpace(v.Language))
+	if language != "" && !lang.Valid(language) {
+		return &formError{page: "subscriber", view: v, err: invalid("%s.", lang.Check(language))}
+	}
+	if err := h.cfg.Subscribers.SetSubscriberLanguage(r.Context(), v.Sub.ID, language); err != nil {
+		return err
+	}
+	h.log.InfoContext(r.Context(), "subscriber language changed", "subscriber", v.Sub.ID, "user_id", s.User.ID)
+	return done(w, r, "/admin/subscribers/"+strconv.FormatInt(v.Sub.ID, 10), "language")
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -215,6 +240,7 @@ type personalData struct {
 	ID            int64                  `json:"id"`
 	Email         string                 `json:"email"`
 	Name          string                 `json:"name"`
+	Language      string                 `json:"language"`
 	CreatedAt     time.Time              `json:"created_at"`
 	Tags          []string               `json:"tags"`
 	Subscriptions []personalSubscription `json:"subscriptions"`
@@ -257,7 +283,7 @@ func (h *Handler) subscriberData(w http.ResponseWriter, r *http.Request, s *staf
 	}
 	ctx := r.Context()
 	d := personalData{ExportedAt: h.now().UTC(), ID: v.Sub.ID, Email: v.Sub.Email, Name: v.Sub.Name,
-		CreatedAt: v.Sub.CreatedAt, Tags: splitList(v.Tags)}
+		Language: v.Sub.Language, CreatedAt: v.Sub.CreatedAt, Tags: splitList(v.Tags)}
 	for _, sp := range v.Sub.Subscriptions {
 		d.Subscriptions = append(d.Subscriptions, personalSubscription{Newsletter: v.Names[sp.NewsletterID], State: sp.State, UpdatedAt: sp.UpdatedAt})
 	}

@@ -102,6 +102,60 @@ func TestSubscriberPageTagsAndHistory(t *testing.T) {
 	mustStatus(t, "no such subscriber", c.get("/admin/subscribers/999"), http.StatusNotFound)
 }
 
+// The subscriber page shows the language the person's mail is written in
+// and lets an editor change it, or clear it so the site's applies.
+func TestSubscriberPageLanguage(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	id := e.signup(t, "ana@example.net", "Ana")
+	path := fmt.Sprintf("/admin/subscribers/%d", id)
+	language := func() string {
+		t.Helper()
+		sub, err := e.st.SubscriberByID(ctx, id)
+		if err != nil {
+			t.Fatalf("SubscriberByID(%d) = %v", id, err)
+		}
+		return sub.Language
+	}
+	editor := e.as(t, user.Editor)
+	page := editor.get(path)
+	mustStatus(t, "subscriber page", page, http.StatusOK)
+	if !strings.Contains(page.body, `action="`+path+`/language"`) || !strings.Contains(page.body, "the site's language (en)") {
+		t.Errorf("subscriber page without a language lacks the language form or says not that the site's applies:\n%s", page.body)
+	}
+	mustStatus(t, "save language", editor.post(path+"/language", url.Values{"language": {" PT-BR "}}), http.StatusSeeOther)
+	if got := language(); got != "pt-br" {
+		t.Errorf("language after saving PT-BR = %q; want pt-br", got)
+	}
+	if page := editor.get(path); !strings.Contains(page.body, `name="language" maxlength="12" value="pt-br"`) {
+		t.Errorf("subscriber page does not show the language pt-br in its form:\n%s", page.body)
+	}
+	r := editor.post(path+"/language", url.Values{"language": {"en_US"}})
+	mustStatus(t, "a language in another shape", r, http.StatusBadRequest)
+	if !strings.Contains(r.body, "not a language tag") || !strings.Contains(r.body, `value="en_US"`) {
+		t.Errorf("refused language: the form does not come back as typed with the reason:\n%s", r.body)
+	}
+	if got := language(); got != "pt-br" {
+		t.Errorf("language after a refused one = %q; want pt-br kept", got)
+	}
+	mustStatus(t, "clear language", editor.post(path+"/language", url.Values{"language": {""}}), http.StatusSeeOther)
+	if got := language(); got != "" {
+		t.Errorf("language after clearing = %q; want none", got)
+	}
+	mustStatus(t, "save language", editor.post(path+"/language", url.Values{"language": {"fr"}}), http.StatusSeeOther)
+
+	d := personalData{}
+	r = e.as(t, user.Owner).get(path + "/data.json")
+	if err := json.Unmarshal([]byte(r.body), &d); err != nil || d.Language != "fr" {
+		t.Errorf("data.json = %+v, %v; want language fr", d, err)
+	}
+	r = editor.get("/admin/subscribers/export.csv?newsletter=1")
+	recs, err := csv.NewReader(strings.NewReader(r.body)).ReadAll()
+	if err != nil || len(recs) != 2 || recs[0][len(recs[0])-1] != "language" || recs[1][len(recs[1])-1] != "fr" {
+		t.Errorf("export.csv = %q, %v; want language last, fr for ana", recs, err)
+	}
+}
+
 func TestCSVExportNeutralisesFormulas(t *testing.T) {
 	e := newEnv(t)
 	e.signup(t, "ana@example.net", `=HYPERLINK("http://evil.example","click")`)
