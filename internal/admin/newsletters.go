@@ -149,9 +149,15 @@ func (h *Handler) newsletterSave(w http.ResponseWriter, r *http.Request, s *staf
 	if err != nil {
 		return err
 	}
+	old := n
 	wasOff, name := n.Digest == "", n.Name
 	err = readNewsletter(r, &n)
 	v := &newsletterFormView{page: h.pageFor(r, s, name), Action: "/admin/newsletters/" + strconv.FormatInt(id, 10), N: n, Weekdays: weekdays}
+	if err == nil {
+		// A digest moved to another time, day or zone starts at the new
+		// one in the next period, not a second time in this one.
+		n.DigestFrom, err = campaign.RescheduleDigest(old, n, h.now())
+	}
 	if err != nil {
 		return &formError{page: "newsletter", view: v, err: err}
 	}

@@ -73,7 +73,7 @@ func (d *Digests) Run(ctx context.Context, now time.Time) error {
 		if nl.Digest == "" {
 			continue
 		}
-		due, err := NextDigest(nl, nl.LastDigestAt)
+		due, err := DueDigest(nl)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -215,6 +215,44 @@ func NextDigest(nl subscriber.Newsletter, after time.Time) (time.Time, error) {
 		t = clockOn(t.Year(), t.Month(), t.Day()+1, hour, minute, loc)
 	}
 	return t, nil
+}
+
+// DueDigest returns when nl's next digest is due: its first time after
+// the last digest, and not before a changed schedule takes effect.
+func DueDigest(nl subscriber.Newsletter) (time.Time, error) {
+	after := nl.LastDigestAt
+	if from := nl.DigestFrom.Add(-time.Nanosecond); from.After(after) {
+		after = from
+	}
+	return NextDigest(nl, after)
+}
+
+// RescheduleDigest returns the DigestFrom of newsletter nl, whose digest
+// schedule was old until now: the new schedule takes effect on the local
+// day on which the old one's next digest was due, so the period whose
+// digest went out (today, or this week) gets no second one, and the next
+// is at the new time. The day is the date readers would have seen on the
+// old digest, taken in the new zone. When a digest is owed already (a
+// continuation, one switched on), or none was on, nothing waits.
+func RescheduleDigest(old, nl subscriber.Newsletter, now time.Time) (time.Time, error) {
+	if old.Digest == "" || nl.Digest == "" || sameSchedule(old, nl) {
+		return nl.DigestFrom, nil
+	}
+	due, err := DueDigest(old)
+	if err != nil || !due.After(now) {
+		return time.Time{}, nil // an old schedule that cannot be read holds nothing back
+	}
+	loc, err := time.LoadLocation(nl.Timezone)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("newsletter %s: unknown time zone %q", nl.Slug, nl.Timezone)
+	}
+	d := inZone(due, old.Timezone)
+	return clockOn(d.Year(), d.Month(), d.Day(), 0, 0, loc), nil
+}
+
+func sameSchedule(a, b subscriber.Newsletter) bool {
+	return a.Digest == b.Digest && a.DigestTime == b.DigestTime && a.Timezone == b.Timezone &&
+		(a.Digest != "weekly" || a.DigestWeekday == b.DigestWeekday)
 }
 
 // clockOn is hour:minute on the day in loc. On the day clocks spring

@@ -45,6 +45,10 @@ type Newsletter struct {
 	DigestWeekday int
 	Timezone      string
 	LastDigestAt  time.Time
+	// DigestFrom is when a changed schedule takes effect: no digest comes
+	// before it, so the period whose digest went out under the old
+	// schedule gets no second one under the new.
+	DigestFrom time.Time
 }
 
 // Subscriber is one address and the newsletters it is on.

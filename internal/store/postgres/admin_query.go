@@ -169,13 +169,15 @@ func (s *Store) updateArticle(ctx context.Context, id int64, query string, args 
 }
 
 // UpdateNewsletter changes what can change of a newsletter: everything but
-// its slug, its creation time and its digest clock.
+// its slug, its creation time and its digest clock. DigestFrom is
+// written with the schedule it belongs to.
 func (s *Store) UpdateNewsletter(ctx context.Context, n *subscriber.Newsletter) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE newsletter SET name = $1, description = $2, sender_name = $3,
-			sender_email = $4, reply_to = $5, language = $6, digest = $7, digest_time = $8, digest_weekday = $9, timezone = $10
-		WHERE id = $11`,
+			sender_email = $4, reply_to = $5, language = $6, digest = $7, digest_time = $8, digest_weekday = $9, timezone = $10,
+			digest_from = $11
+		WHERE id = $12`,
 		clean(n.Name), clean(n.Description), clean(n.SenderName), clean(n.SenderEmail), clean(n.ReplyTo), clean(n.Language),
-		clean(n.Digest), clean(n.DigestTime), n.DigestWeekday, clean(n.Timezone), n.ID)
+		clean(n.Digest), clean(n.DigestTime), n.DigestWeekday, clean(n.Timezone), ms(n.DigestFrom), n.ID)
 	if err != nil {
 		return fmt.Errorf("postgres: update newsletter %d: %w", n.ID, err)
 	}

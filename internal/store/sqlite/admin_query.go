@@ -168,13 +168,15 @@ func (s *Store) updateArticle(ctx context.Context, id int64, query string, args 
 }
 
 // UpdateNewsletter changes what can change of a newsletter: everything but
-// its slug, its creation time and its digest clock.
+// its slug, its creation time and its digest clock. DigestFrom is
+// written with the schedule it belongs to.
 func (s *Store) UpdateNewsletter(ctx context.Context, n *subscriber.Newsletter) error {
 	res, err := s.write.ExecContext(ctx, `UPDATE newsletter SET name = ?, description = ?, sender_name = ?,
-			sender_email = ?, reply_to = ?, language = ?, digest = ?, digest_time = ?, digest_weekday = ?, timezone = ?
+			sender_email = ?, reply_to = ?, language = ?, digest = ?, digest_time = ?, digest_weekday = ?, timezone = ?,
+			digest_from = ?
 		WHERE id = ?`,
 		n.Name, n.Description, n.SenderName, n.SenderEmail, n.ReplyTo, n.Language, n.Digest, n.DigestTime,
-		n.DigestWeekday, n.Timezone, n.ID)
+		n.DigestWeekday, n.Timezone, ms(n.DigestFrom), n.ID)
 	if err != nil {
 		return fmt.Errorf("sqlite: update newsletter %d: %w", n.ID, err)
 	}

@@ -15,7 +15,7 @@ import (
 // Newsletters lists every newsletter, oldest first.
 func (s *Store) Newsletters(ctx context.Context) ([]subscriber.Newsletter, error) {
 	rows, err := s.query(ctx, `SELECT id, slug, name, description, sender_name, sender_email,
-		reply_to, language, created_at, digest, digest_time, digest_weekday, timezone, last_digest_at
+		reply_to, language, created_at, digest, digest_time, digest_weekday, timezone, last_digest_at, digest_from
 		FROM newsletter ORDER BY id LIMIT 1000`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: newsletters: %w", err)
@@ -24,12 +24,12 @@ func (s *Store) Newsletters(ctx context.Context) ([]subscriber.Newsletter, error
 	var list []subscriber.Newsletter
 	for rows.Next() {
 		var n subscriber.Newsletter
-		var created, last int64
+		var created, last, from int64
 		if err := rows.Scan(&n.ID, &n.Slug, &n.Name, &n.Description, &n.SenderName, &n.SenderEmail,
-			&n.ReplyTo, &n.Language, &created, &n.Digest, &n.DigestTime, &n.DigestWeekday, &n.Timezone, &last); err != nil {
+			&n.ReplyTo, &n.Language, &created, &n.Digest, &n.DigestTime, &n.DigestWeekday, &n.Timezone, &last, &from); err != nil {
 			return nil, fmt.Errorf("sqlite: newsletters: %w", err)
 		}
-		n.CreatedAt, n.LastDigestAt = fromMS(created), fromMS(last)
+		n.CreatedAt, n.LastDigestAt, n.DigestFrom = fromMS(created), fromMS(last), fromMS(from)
 		list = append(list, n)
 	}
 	if err := rows.Err(); err != nil {

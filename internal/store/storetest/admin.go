@@ -211,6 +211,15 @@ func testNewsletterAndDraftCampaignEdits(t *testing.T, st AdminStore) {
 		got.Digest != "weekly" || got.DigestWeekday != 5 || got.Timezone != "Europe/Lisbon" || got.Slug != "brief" {
 		t.Errorf("after UpdateNewsletter: %+v", got)
 	}
+	// A changed digest schedule keeps when it takes effect, to the
+	// millisecond, and leaves the digest clock alone.
+	from := time.UnixMilli(now.Add(20 * time.Hour).UnixMilli())
+	n.DigestFrom = from
+	admMust(t, "UpdateNewsletter(DigestFrom)", st.UpdateNewsletter(ctx, &n))
+	nls, _ = st.Newsletters(ctx)
+	if got := nls[len(nls)-1]; !got.DigestFrom.Equal(from) || !got.LastDigestAt.IsZero() {
+		t.Errorf("after UpdateNewsletter(DigestFrom %v): DigestFrom %v, LastDigestAt %v; want %v and none", from, got.DigestFrom, got.LastDigestAt, from)
+	}
 	if err := st.UpdateNewsletter(ctx, &subscriber.Newsletter{ID: 999, Name: "x"}); !errors.Is(err, subscriber.ErrNotFound) {
 		t.Errorf("UpdateNewsletter(missing) = %v, want subscriber.ErrNotFound", err)
 	}
