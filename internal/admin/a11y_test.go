@@ -2,7 +2,9 @@ package admin
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -123,5 +125,31 @@ func TestTranslationShowsTheOriginalInItsLanguage(t *testing.T) {
 	title := findAll(doc, func(n *html.Node) bool { return n.Data == "h3" && textOf(n) == "Les marchés de nuit" })
 	if len(title) != 1 || langOf(title[0]) != "fr" {
 		t.Errorf("GET %s: the original's title is not marked French", path)
+	}
+}
+
+// Each row's buttons on the staff page say whose account they change: a
+// screen reader's list of buttons shows them without their table row.
+func TestStaffButtonsNameTheAccount(t *testing.T) {
+	e := newEnv(t)
+	owner := e.as(t, user.Owner)
+	if r := owner.post(fmt.Sprintf("/admin/staff/%d/access", e.staff[user.Viewer].ID), url.Values{"access": {"disable"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("disable the viewer: status %d", r.status)
+	}
+	doc := parsePage(t, "GET /admin/staff", owner.get("/admin/staff"))
+	seen := map[string]int{}
+	for _, b := range findAll(doc, byTag("button")) {
+		seen[textOf(b)]++
+	}
+	for name, n := range seen {
+		if n > 1 {
+			t.Errorf("GET /admin/staff: %d buttons are named %q; want each to name its account", n, name)
+		}
+	}
+	for _, want := range []string{"Enable " + e.staff[user.Viewer].Email, "Disable " + e.staff[user.Editor].Email,
+		"Change the role of " + e.staff[user.Author].Email} {
+		if seen[want] != 1 {
+			t.Errorf("GET /admin/staff: no button named %q", want)
+		}
 	}
 }
