@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/html"
 
 	"herald/internal/article"
+	"herald/internal/campaign"
 	"herald/internal/user"
 )
 
@@ -150,6 +151,52 @@ func TestStaffButtonsNameTheAccount(t *testing.T) {
 		"Change the role of " + e.staff[user.Author].Email} {
 		if seen[want] != 1 {
 			t.Errorf("GET /admin/staff: no button named %q", want)
+		}
+	}
+}
+
+// With two campaigns going, the dashboard's progress bars are told apart
+// by name, carry their figures as text, and have a polite status line for
+// the script's news; the figures that move every second are not live.
+func TestProgressBarsAreNamedAndQuiet(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.publish(t, article.Article{Title: "Library budget"})
+	e.subscribe(t, "ana@example.net", "bo@example.net")
+	c := e.as(t, user.Editor)
+	for _, subject := range []string{"Morning brief", "Evening brief"} {
+		r := c.post("/admin/campaigns", url.Values{"newsletter": {"1"}, "subject": {subject}, "article": {fmt.Sprint(a.ID)}})
+		mustStatus(t, "create "+subject, r, http.StatusSeeOther)
+		id := idFromLocation(t, r)
+		mustStatus(t, "send "+subject, c.post(fmt.Sprintf("/admin/campaigns/%d/send", id), url.Values{"when": {"now"}, "confirmed": {"1"}}),
+			http.StatusSeeOther)
+	}
+	campaign.NewScheduler(campaign.SchedulerConfig{Store: e.st, Now: e.clock.Now}).Tick(ctx)
+
+	doc := parsePage(t, "GET /admin/", c.get("/admin/"))
+	bars := findAll(doc, byTag("progress"))
+	if len(bars) != 2 {
+		t.Fatalf("GET /admin/ with two campaigns sending: %d progress bars; want 2", len(bars))
+	}
+	names := map[string]bool{}
+	for _, bar := range bars {
+		name := attr(bar, "aria-label")
+		if !strings.Contains(name, "brief") || names[name] {
+			t.Errorf("GET /admin/: progress bar named %q; want a name of its own, with its campaign's subject", name)
+		}
+		names[name] = true
+		id := attr(bar, "aria-describedby")
+		text := findAll(doc, func(n *html.Node) bool { return id != "" && attr(n, "id") == id })
+		if len(text) != 1 || !strings.Contains(textOf(text[0]), "% done") {
+			t.Errorf("GET /admin/: progress bar %q is described by %q, which is not its figures", name, id)
+		}
+	}
+	for _, box := range findAll(doc, func(n *html.Node) bool { return attr(n, "class") == "progress" }) {
+		if status := findAll(box, func(n *html.Node) bool { return attr(n, "role") == "status" }); len(status) != 1 {
+			t.Errorf("GET /admin/: a progress box has %d status lines; want 1", len(status))
+		}
+		if live := findAll(box, func(n *html.Node) bool { return attr(n, "aria-live") != "" }); len(live) != 0 {
+			t.Errorf("GET /admin/: a progress box has a live region on its moving figures")
 		}
 	}
 }

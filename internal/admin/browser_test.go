@@ -322,6 +322,8 @@ func TestEditorsDayInBrowser(t *testing.T) {
 	framesLoaded := `performance.getEntriesByType('resource').filter(e => e.initiatorType === 'iframe' && e.responseEnd > 0).length >= 2`
 	poll("the progress bar moves", `(() => { const p = document.querySelector('.progress progress');
 		return p && p.value > 0 && p.value < p.max; })() && `+framesLoaded, 30*time.Second)
+	poll("the status line tells how far it got", `(() => { const s = document.querySelector('.progress [role=status]');
+		return !!s && /^Harbour bridge reopens to traffic: (sending, )?[0-9]+% done\.$/.test(s.textContent); })()`, 30*time.Second)
 	time.Sleep(200 * time.Millisecond) // for the frames to paint
 	screenshot(t, bctx, "campaign-progress")
 	poll("the progress bar reaches 100%", `(() => { const p = document.querySelector('.progress progress');

@@ -47,6 +47,22 @@
     var bar = box.querySelector("progress");
     var started = box.dataset.state;
     var results = document.getElementById("results-title");
+    // A screen reader hears of a state change and of each tenth sent, not
+    // of every figure that moves each second.
+    var news = box.querySelector("[data-news]");
+    var percent = box.querySelector('[data-field="percent"]');
+    var lastState = started, lastTenth = Math.floor(Number(percent ? percent.textContent : 0) / 10);
+    function tell(p) {
+      if (!news) return;
+      var tenth = Math.floor(p.percent / 10);
+      if (p.state !== lastState) {
+        news.textContent = news.dataset.news + ": " + p.state + ", " + p.percent + "% done.";
+      } else if (tenth > lastTenth) {
+        news.textContent = news.dataset.news + ": " + p.percent + "% done.";
+      }
+      lastState = p.state;
+      lastTenth = tenth;
+    }
     function show(p) {
       bar.max = Math.max(p.total, 1);
       bar.value = p.done;
@@ -58,6 +74,7 @@
       });
       var more = box.querySelector('[data-field="more"]');
       if (more) more.hidden = p.frozen;
+      tell(p);
     }
     function poll() {
       fetch(box.dataset.progress, { credentials: "same-origin", headers: { "Accept": "application/json" } })
