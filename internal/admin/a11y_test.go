@@ -200,3 +200,32 @@ func TestProgressBarsAreNamedAndQuiet(t *testing.T) {
 		}
 	}
 }
+
+// The fields the campaign page refuses to act on when empty say they are
+// required, before a screen reader user sends the form to find out.
+func TestCampaignPageMarksItsRequiredFields(t *testing.T) {
+	e := newEnv(t)
+	a := e.publish(t, article.Article{Title: "Library budget"})
+	c := e.as(t, user.Editor)
+	r := c.post("/admin/campaigns", url.Values{"newsletter": {"1"}, "subject": {"Issue"}, "article": {fmt.Sprint(a.ID)}})
+	mustStatus(t, "create", r, http.StatusSeeOther)
+	path := fmt.Sprintf("/admin/campaigns/%d", idFromLocation(t, r))
+	for name, form := range map[string]url.Values{
+		"to":      {"to": {""}},
+		"send_at": {"when": {"later"}, "send_at": {""}},
+	} {
+		action := path + "/test"
+		if name == "send_at" {
+			action = path + "/send"
+		}
+		mustStatus(t, "POST "+action+" with "+name+" empty", c.post(action, form), http.StatusBadRequest)
+		doc := parsePage(t, "GET "+path, c.get(path))
+		fields := findAll(doc, func(n *html.Node) bool { return attr(n, "name") == name })
+		if len(fields) != 1 {
+			t.Fatalf("GET %s: %d fields named %s; want 1", path, len(fields), name)
+		}
+		if _, ok := attrOK(fields[0], "required"); !ok {
+			t.Errorf("GET %s: field %s, refused when empty, is not marked required", path, name)
+		}
+	}
+}
