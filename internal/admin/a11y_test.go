@@ -229,3 +229,22 @@ func TestCampaignPageMarksItsRequiredFields(t *testing.T) {
 		}
 	}
 }
+
+// What a draft's audience figure means is in the cell's text, where a
+// keyboard or screen reader user meets it, not only in a tooltip.
+func TestCampaignListSaysADraftsAudienceIsOfNow(t *testing.T) {
+	e := newEnv(t)
+	e.subscribe(t, "ana@example.net")
+	c := e.as(t, user.Editor)
+	mustStatus(t, "create", c.post("/admin/campaigns", url.Values{"newsletter": {"1"}, "subject": {"Issue"}, "markdown": {"Hello."}}),
+		http.StatusSeeOther)
+	doc := parsePage(t, "GET /admin/campaigns", c.get("/admin/campaigns"))
+	for _, td := range findAll(doc, byTag("td")) {
+		if title := attr(td, "title"); title != "" {
+			t.Errorf("GET /admin/campaigns: cell %q says %q only in its title", textOf(td), title)
+		}
+	}
+	if cells := findAll(doc, func(n *html.Node) bool { return n.Data == "td" && textOf(n) == "1 if sent now" }); len(cells) != 1 {
+		t.Errorf("GET /admin/campaigns: no audience cell reads \"1 if sent now\" for a draft")
+	}
+}

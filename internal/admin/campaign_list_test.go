@@ -24,7 +24,7 @@ func (c *countedCampaigns) AudienceSize(ctx context.Context, newsletterID int64,
 	return c.CampaignStore.AudienceSize(ctx, newsletterID, language, tags)
 }
 
-var audienceCell = regexp.MustCompile(`(?s)<a href="/admin/campaigns/(\d+)">.*?<td class="num"[^>]*>(\d+)</td>\s*<td>`)
+var audienceCell = regexp.MustCompile(`(?s)<a href="/admin/campaigns/(\d+)">.*?<td class="num">(\d+)(?: <small>if sent now</small>)?</td>\s*<td>`)
 
 // The list's Audience column shows whom a draft or a scheduled campaign
 // would reach now, counting only the campaigns on the page shown.
