@@ -247,7 +247,25 @@ func RescheduleDigest(old, nl subscriber.Newsletter, now time.Time) (time.Time, 
 		return time.Time{}, fmt.Errorf("newsletter %s: unknown time zone %q", nl.Slug, nl.Timezone)
 	}
 	d := inZone(due, old.Timezone)
-	return clockOn(d.Year(), d.Month(), d.Day(), 0, 0, loc), nil
+	from := clockOn(d.Year(), d.Month(), d.Day(), 0, 0, loc)
+	if old.Digest == "weekly" && nl.Digest == "daily" {
+		// A day is the new period: the first daily time from now on,
+		// and not on the day of the last weekly digest, rather than a
+		// week's wait.
+		l := inZone(nl.LastDigestAt, nl.Timezone)
+		after := clockOn(l.Year(), l.Month(), l.Day()+1, 0, 0, loc).Add(-time.Nanosecond)
+		if now.After(after) {
+			after = now
+		}
+		next, err := NextDigest(nl, after)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if n := next.In(loc); n.Before(from) {
+			from = clockOn(n.Year(), n.Month(), n.Day(), 0, 0, loc)
+		}
+	}
+	return from, nil
 }
 
 func sameSchedule(a, b subscriber.Newsletter) bool {

@@ -50,6 +50,10 @@ func TestDigestScheduleChangeTakesEffectNextPeriod(t *testing.T) {
 			change: func(n *subscriber.Newsletter) { n.DigestWeekday = 3 }, changed: at(1, 10, 0),
 			quiet: []time.Time{at(2, 7, 1), at(7, 7, 1)}, send: at(9, 7, 0),
 			wantZone: "UTC", wantDue: "2026-03-11 07:00"},
+		{name: "weekly made daily", digest: "weekly", last: at(0, 7, 0),
+			change: func(n *subscriber.Newsletter) { n.Digest = "daily" }, changed: at(1, 10, 0),
+			quiet: []time.Time{at(1, 10, 0), at(2, 6, 59)}, send: at(2, 7, 0),
+			wantZone: "UTC", wantDue: "2026-03-04 07:00"},
 		// 07:00 in New York (EST) is 12:00 UTC, passed at 14:00.
 		{name: "zone west, its time passed today", digest: "daily", last: at(0, 7, 0),
 			change: func(n *subscriber.Newsletter) { n.Timezone = "America/New_York" }, changed: at(0, 14, 0),
