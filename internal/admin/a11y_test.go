@@ -248,3 +248,55 @@ func TestCampaignListSaysADraftsAudienceIsOfNow(t *testing.T) {
 		t.Errorf("GET /admin/campaigns: no audience cell reads \"1 if sent now\" for a draft")
 	}
 }
+
+// A refused form marks the field the refusal is about, and ties the
+// message to it, in the page the server sends: without the script a
+// screen reader still hears why on reaching the field. The message is
+// described once, after what already described the field.
+func TestRefusalIsTiedToItsFieldWithoutScript(t *testing.T) {
+	e := newEnv(t)
+	c := e.as(t, user.Editor)
+	r := c.post("/admin/campaigns", url.Values{"newsletter": {"1"}, "subject": {"The week"}, "markdown": {"Hello."}})
+	mustStatus(t, "create a campaign", r, http.StatusSeeOther)
+	page := fmt.Sprintf("/admin/campaigns/%d", idFromLocation(t, r))
+	for _, tc := range []struct {
+		path      string
+		form      url.Values
+		field     string
+		described string // the field's aria-describedby, wanted
+	}{
+		{"/admin/articles", url.Values{"title": {"Tide tables"}, "body": {"x"}, "slug": {"Not A Slug!"}}, "slug", "slug-help form-error"},
+		{"/admin/articles", url.Values{"title": {""}, "body": {"x"}}, "title", "form-error"},
+		{"/admin/campaigns", url.Values{"newsletter": {"1"}, "subject": {"Empty"}}, "markdown", "form-error"},
+		{"/admin/campaigns", url.Values{"newsletter": {"1"}, "subject": {"The week"}, "markdown": {"Hello."}, "language": {"en_us"}}, "language", "form-error"},
+		{"/admin/newsletters/1", url.Values{"name": {"News"}, "language": {"en"}, "digest_weekday": {"1"}, "reply_to": {"letters"}}, "reply_to", "form-error"},
+		{page + "/test", url.Values{"to": {"not an address"}}, "to", "form-error"},
+		{page + "/send", url.Values{"when": {"later"}, "send_at": {"tomorrow"}}, "send_at", "form-error"},
+	} {
+		what := fmt.Sprintf("POST %s %v", tc.path, tc.form)
+		r := c.post(tc.path, tc.form)
+		mustStatus(t, what, r, http.StatusBadRequest)
+		doc, err := html.Parse(strings.NewReader(r.body))
+		if err != nil {
+			t.Fatalf("parse %s: %v", what, err)
+		}
+		if msgs := findAll(doc, func(n *html.Node) bool { return attr(n, "id") == "form-error" }); len(msgs) != 1 {
+			t.Errorf("%s: %d elements with id form-error; want the message alone", what, len(msgs))
+		}
+		fields := findAll(doc, func(n *html.Node) bool { return attr(n, "name") == tc.field })
+		if len(fields) != 1 {
+			t.Fatalf("%s: %d fields named %s; want 1", what, len(fields), tc.field)
+		}
+		if got := attr(fields[0], "aria-invalid"); got != "true" {
+			t.Errorf("%s: field %s has aria-invalid %q; want \"true\"", what, tc.field, got)
+		}
+		if got := attr(fields[0], "aria-describedby"); got != tc.described {
+			t.Errorf("%s: field %s has aria-describedby %q; want %q", what, tc.field, got, tc.described)
+		}
+		for _, n := range findAll(doc, func(n *html.Node) bool { return attr(n, "aria-invalid") != "" }) {
+			if n != fields[0] {
+				t.Errorf("%s: field %s is marked invalid too; want only %s", what, attr(n, "name"), tc.field)
+			}
+		}
+	}
+}

@@ -301,6 +301,16 @@ func TestEditorsDayInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form[action="/admin/campaigns"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#test-to`)),
 	)
+	step("send a test to no address", 30*time.Second,
+		chromedp.SetValue(chromedp.CSS(`#test-to`), "desk"),
+		chromedp.Click(chromedp.CSS(`form[action$="/test"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#form-error`)),
+	)
+	// The server tied the message to the field; the script only moves the
+	// focus there, and describes it no second time.
+	if got, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.activeElement.id + " " + document.activeElement.getAttribute("aria-describedby")`)); got != "test-to form-error" {
+		t.Errorf("after a refused test, the focus and its description are %q; want \"test-to form-error\"", got)
+	}
 	step("send a test", 30*time.Second,
 		chromedp.SetValue(chromedp.CSS(`#test-to`), "desk@harbour.example"),
 		chromedp.Click(chromedp.CSS(`form[action$="/test"] button`)),

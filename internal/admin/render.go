@@ -97,11 +97,27 @@ type page struct {
 	Flash  string
 	Public string // the public site, for "view on site" links
 	// ErrorField names the form field a refusal shown on the page is
-	// about, for the page's script to mark and focus.
+	// about: the field is marked for it, and the page's script focuses it.
 	ErrorField string
 }
 
 func (p *page) setErrorField(f string) { p.ErrorField = f }
+
+// Refused is the attributes of the field called name: when the refusal on
+// the page is about it, it is invalid and described by the message (id
+// form-error) after the descriptions ids it always has, so that a screen
+// reader says why on reaching it, with or without the page's script.
+func (p page) Refused(name string, ids ...string) template.HTMLAttr {
+	var b strings.Builder
+	if name != "" && name == p.ErrorField {
+		b.WriteString(` aria-invalid="true"`)
+		ids = append(ids, "form-error")
+	}
+	if len(ids) > 0 {
+		fmt.Fprintf(&b, ` aria-describedby="%s"`, template.HTMLEscapeString(strings.Join(ids, " ")))
+	}
+	return template.HTMLAttr(b.String())
+}
 
 // navItem is one entry of the main menu.
 type navItem struct {

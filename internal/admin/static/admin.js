@@ -94,20 +94,13 @@
     setTimeout(poll, 1000);
   });
 
-  // A refused form: the field the refusal is about is marked invalid,
-  // described by the message, and focused; else the message is.
+  // A refused form: the server has marked the field the refusal is about
+  // invalid and described by the message; the focus moves there, else to
+  // the message.
   var refusal = document.getElementById("form-error");
   if (refusal) {
-    var name = refusal.dataset.field;
-    var field = name && document.querySelector('main [name="' + name.replace(/["\\]/g, "") + '"]');
-    if (field) {
-      field.setAttribute("aria-invalid", "true");
-      var described = field.getAttribute("aria-describedby");
-      field.setAttribute("aria-describedby", (described ? described + " " : "") + "form-error");
-      field.focus();
-    } else {
-      refusal.focus();
-    }
+    var field = document.querySelector('main [aria-describedby~="form-error"]');
+    (field || refusal).focus();
   }
 
   // Buttons that cannot be undone ask first, and say they did, so the
