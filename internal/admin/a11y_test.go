@@ -300,3 +300,42 @@ func TestRefusalIsTiedToItsFieldWithoutScript(t *testing.T) {
 		}
 	}
 }
+
+// A refused form's title says so, which is the first thing a screen reader
+// reads of the page shown again; the same page unrefused does not.
+func TestRefusedFormTitleSaysError(t *testing.T) {
+	e := newEnv(t)
+	c := e.as(t, user.Owner)
+	titleOf := func(what string, r response) string {
+		doc, err := html.Parse(strings.NewReader(r.body))
+		if err != nil {
+			t.Fatalf("parse %s: %v", what, err)
+		}
+		titles := findAll(doc, byTag("title"))
+		if len(titles) != 1 {
+			t.Fatalf("%s: %d titles; want 1", what, len(titles))
+		}
+		return textOf(titles[0])
+	}
+	for _, tc := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/admin/articles", url.Values{"title": {""}, "body": {"x"}}},
+		{"/admin/campaigns", url.Values{"newsletter": {"1"}, "subject": {"Empty"}}},
+		{"/admin/staff", url.Values{"email": {"new@news.example.org"}, "role": {"author"}, "password": {"short"}}},
+		{"/admin/settings/test-email", url.Values{"to": {"desk"}}},
+	} {
+		what := fmt.Sprintf("POST %s %v", tc.path, tc.form)
+		r := c.post(tc.path, tc.form)
+		if r.status < 400 {
+			t.Fatalf("%s: status %d; want a refusal", what, r.status)
+		}
+		if got := titleOf(what, r); !strings.HasPrefix(got, "Error: ") {
+			t.Errorf("%s: title %q; want it to start with \"Error: \"", what, got)
+		}
+	}
+	if got := titleOf("GET /admin/staff", c.get("/admin/staff")); strings.Contains(got, "Error") {
+		t.Errorf("GET /admin/staff: title %q speaks of an error", got)
+	}
+}

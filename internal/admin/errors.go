@@ -205,8 +205,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, s *staff, err err
 	var fe *formError
 	if errors.As(err, &fe) {
 		fe.view.setError(se.msg)
-		if v, ok := fe.view.(interface{ setErrorField(string) }); ok {
-			v.setErrorField(errorField(err))
+		if v, ok := fe.view.(interface{ refuse(string) }); ok {
+			v.refuse(errorField(err))
 		}
 		rerr := h.render(w, se.status, fe.page, fe.view)
 		if rerr == nil {

@@ -96,12 +96,17 @@ type page struct {
 	Icon   string
 	Flash  string
 	Public string // the public site, for "view on site" links
+	// Refusal says the page is a form shown again because it was refused,
+	// which its title says first, as a screen reader reads it on load.
+	Refusal bool
 	// ErrorField names the form field a refusal shown on the page is
 	// about: the field is marked for it, and the page's script focuses it.
 	ErrorField string
 }
 
-func (p *page) setErrorField(f string) { p.ErrorField = f }
+// refuse marks the page as a refused form, about field or, with "", about
+// no one field.
+func (p *page) refuse(field string) { p.Refusal, p.ErrorField = true, field }
 
 // Refused is the attributes of the field called name: when the refusal on
 // the page is about it, it is invalid and described by the message (id
