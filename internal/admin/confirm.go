@@ -47,6 +47,7 @@ func (h *Handler) ask(w http.ResponseWriter, r *http.Request, s *staff, question
 		return true, nil
 	}
 	v := confirmView{page: h.pageFor(r, s, "Are you sure?"), Question: question, Button: button, Action: r.URL.Path, Back: back}
+	v.Skip = "confirm-title"
 	names := make([]string, 0, len(r.PostForm))
 	for name := range r.PostForm {
 		if name != "csrf" && name != answered {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/net/html"
+
 	"herald/internal/article"
 	"herald/internal/campaign"
 	"herald/internal/user"
@@ -121,5 +123,43 @@ func TestCampaignPageCountsItsAudience(t *testing.T) {
 	mustStatus(t, "send to no one, unanswered", ask, http.StatusOK)
 	if !strings.Contains(ask.body, sendQuestion(0)) {
 		t.Errorf("Send now does not ask with the count:\n%s", ask.body)
+	}
+}
+
+// The question asked before sending, cancelling or unpublishing is the
+// page's one h1, and the focus starts there, as does the skip link: a
+// screen reader hears the question first, and a stray Enter does not
+// press the button that cannot be undone.
+func TestQuestionPageStartsAtTheQuestion(t *testing.T) {
+	e := newEnv(t)
+	a := e.publish(t, article.Article{Title: "Library budget"})
+	e.subscribe(t, "ana@example.net")
+	c := e.as(t, user.Editor)
+	id := idFromLocation(t, c.post("/admin/campaigns", url.Values{"newsletter": {"1"}, "subject": {"Issue"}, "article": {fmt.Sprint(a.ID)}}))
+	for _, tc := range []struct{ path, question string }{
+		{fmt.Sprintf("/admin/campaigns/%d/send", id), sendQuestion(1)},
+		{fmt.Sprintf("/admin/campaigns/%d/cancel", id), questions["cancel"]},
+		{fmt.Sprintf("/admin/articles/%d/unpublish", a.ID), questions["unpublish"]},
+	} {
+		what := "POST " + tc.path + " unanswered"
+		doc := parsePage(t, what, c.post(tc.path, url.Values{"when": {"now"}}))
+		h1 := findAll(doc, byTag("h1"))
+		if len(h1) != 1 || textOf(h1[0]) != tc.question {
+			t.Errorf("%s: %d h1; want one, the question %q", what, len(h1), tc.question)
+			continue
+		}
+		id := attr(h1[0], "id")
+		if _, ok := attrOK(h1[0], "autofocus"); !ok || id == "" || attr(h1[0], "tabindex") != "-1" {
+			t.Errorf("%s: the question's h1 has id %q, tabindex %q; want an id, tabindex -1 and autofocus", what, id, attr(h1[0], "tabindex"))
+		}
+		for _, n := range findAll(doc, func(n *html.Node) bool { _, ok := attrOK(n, "autofocus"); return ok }) {
+			if n != h1[0] {
+				t.Errorf("%s: <%s> takes the focus too", what, n.Data)
+			}
+		}
+		skip := findAll(doc, func(n *html.Node) bool { return attr(n, "class") == "skip" })
+		if len(skip) != 1 || attr(skip[0], "href") != "#"+id {
+			t.Errorf("%s: the skip link does not lead to the question #%s", what, id)
+		}
 	}
 }

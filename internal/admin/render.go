@@ -96,6 +96,9 @@ type page struct {
 	Icon   string
 	Flash  string
 	Public string // the public site, for "view on site" links
+	// Skip is the id the skip link leads to, when not the main content:
+	// the element a page starts the focus at.
+	Skip string
 	// Refusal says the page is a form shown again because it was refused,
 	// which its title says first, as a screen reader reads it on load.
 	Refusal bool
