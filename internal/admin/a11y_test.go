@@ -339,3 +339,46 @@ func TestRefusedFormTitleSaysError(t *testing.T) {
 		t.Errorf("GET /admin/staff: title %q speaks of an error", got)
 	}
 }
+
+// Every data table says what it holds in a caption, which a screen reader
+// announces on entering it and lists among the page's tables.
+func TestDataTablesHaveCaptions(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.publish(t, article.Article{Title: "Library budget"})
+	e.subscribe(t, "ana@example.net")
+	c := e.as(t, user.Owner)
+	r := c.post("/admin/campaigns", url.Values{"newsletter": {"1"}, "subject": {"Issue"}, "article": {fmt.Sprint(a.ID)}})
+	mustStatus(t, "create a campaign", r, http.StatusSeeOther)
+	id := idFromLocation(t, r)
+	mustStatus(t, "send it", c.post(fmt.Sprintf("/admin/campaigns/%d/send", id), url.Values{"when": {"now"}, "confirmed": {"1"}}), http.StatusSeeOther)
+	e.deliverAll(t, nil)
+	mustStatus(t, "send a test email", c.post("/admin/settings/test-email", url.Values{"to": {"desk@news.example.org"}}), http.StatusSeeOther)
+	subs, err := e.st.SearchSubscribers(ctx, "ana@", "", 0, "", 0, 1)
+	if err != nil || len(subs) != 1 {
+		t.Fatalf("SearchSubscribers(ana@) = %v, %v; want ana", subs, err)
+	}
+	pages := map[string]response{
+		"import with rows left out": upload(t, c, "1", "list.csv", "email\nnot-an-address\n"),
+	}
+	for _, path := range []string{"/admin/", "/admin/articles", "/admin/campaigns", fmt.Sprintf("/admin/campaigns/%d?ledger=all", id),
+		"/admin/newsletters", "/admin/subscribers", fmt.Sprintf("/admin/subscribers/%d", subs[0].ID), "/admin/outbox",
+		"/admin/staff", "/admin/settings"} {
+		pages["GET "+path] = c.get(path)
+	}
+	for what, r := range pages {
+		tables := findAll(parsePage(t, what, r), byTag("table"))
+		if len(tables) == 0 {
+			t.Errorf("%s: no table to check", what)
+		}
+		for i, table := range tables {
+			first := table.FirstChild
+			for first != nil && first.Type != html.ElementNode {
+				first = first.NextSibling
+			}
+			if first == nil || first.Data != "caption" || textOf(first) == "" {
+				t.Errorf("%s: table %d has no caption before its rows", what, i+1)
+			}
+		}
+	}
+}
